@@ -1,0 +1,167 @@
+/** The commander program: global flags, one line per command, and the one top-level catch. */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createContext, type Context, type GlobalFlags } from './context.js';
+import { DreamdbError, ExitCode } from './errors.js';
+import { redactText } from './db/redact.js';
+import { packageRoot } from './paths.js';
+import { style } from './ui/output.js';
+import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
+import { renderStatus, status } from './commands/status.js';
+import { newMigration } from './commands/migration.js';
+import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
+
+const EXIT_CODES = `
+Exit codes:
+  0    ok
+  1    failed
+  2    usage, config or connection problem
+  3    a check found problems (status: pending or changed migrations)
+  130  cancelled at a prompt`;
+
+const TARGET_HELP = `
+Target database, first found wins: --db, DATABASE_URL, SUPABASE_DB_URL, the config file
+(db.url or db.urlEnv), else the embedded PostgreSQL 17 in .dreamdb/ (started on demand).`;
+
+type Handler = (ctx: Context, ...args: any[]) => Promise<number | void>;
+
+export function buildProgram(): Command {
+  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const program = new Command('dreamdb')
+    .description('Provision, migrate and audit the Dream Suite PostgreSQL / Supabase database.')
+    .version(version, '-V, --version', 'print the version')
+    .option('--db <url>', 'target database connection string (overrides DATABASE_URL and config)')
+    .option('--config <file>', 'config file (default: dreamdb.config.json or dreamdb.config.ts)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('-y, --yes', 'answer yes to confirmations (required for production targets without a TTY)')
+    .option('--debug', 'show stacks and SQL details on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .exitOverride();
+
+  const action = (handler: Handler) =>
+    async function (this: Command, ...args: unknown[]) {
+      const flags = this.optsWithGlobals() as GlobalFlags & Record<string, unknown>;
+      const ctx = await createContext(flags);
+      const code = await handler(ctx, ...args.slice(0, -1));
+      if (typeof code === 'number') process.exitCode = code;
+    };
+
+  program
+    .command('migrate')
+    .description('apply pending migrations, each exactly once (installs the Supabase-compatible base on plain Postgres)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--to <version>', 'stop after this version')
+    .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another migrate on the same database, e.g. 30s (default: 60s)').argParser(parseDuration))
+    .addHelpText('after', `${TARGET_HELP}\nEach file runs in one transaction with its ledger rows; a first line "-- dreamdb:no-transaction"\nruns it statement by statement and resumes where it stopped. Production targets (db.label\n"production") ask for typed confirmation or need --yes.\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx, opts: { dryRun?: boolean; to?: string; lockTimeout?: number }) => {
+        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, waitMs: opts.lockTimeout });
+        ctx.out.result(migrateJson(result), () => renderMigrate(result));
+      }),
+    );
+
+  program
+    .command('status')
+    .description('list applied, pending, changed and unknown migrations; exit 3 when any is pending or changed')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx) => {
+        const result = await status(ctx);
+        ctx.out.result(result, () => renderStatus(result));
+        return result.needsAttention ? ExitCode.checkFailed : ExitCode.ok;
+      }),
+    );
+
+  const migration = program.command('migration').description('create and list migration files');
+  migration
+    .command('new <name>')
+    .description('create the next migration file with a UTC timestamp version')
+    .option('--no-transaction', 'mark it "-- dreamdb:no-transaction" (for CREATE INDEX CONCURRENTLY and friends)')
+    .action(
+      action(async (ctx, name: string, opts: { transaction: boolean }) => {
+        const result = await newMigration(ctx, name, { noTransaction: opts.transaction === false });
+        ctx.out.result(result, () => `Created ${result.path}`);
+      }),
+    );
+  migration
+    .command('list')
+    .description('show migration files beside what the target has applied')
+    .action(
+      action(async (ctx) => {
+        const result = await status(ctx);
+        ctx.out.result(result, () => renderStatus(result));
+      }),
+    );
+
+  const db = program.command('db').description('manage the embedded PostgreSQL server in .dreamdb/');
+  db.command('start')
+    .description('start the embedded server and keep it running after the command')
+    .action(action(async (ctx) => { const s = await dbStart(ctx); ctx.out.result(s, () => renderDbStatus(s)); }));
+  db.command('stop')
+    .description('stop the embedded server')
+    .action(action(async (ctx) => { const s = await dbStop(ctx); ctx.out.result(s, () => renderDbStatus(s)); }));
+  db.command('status')
+    .description('show whether the embedded server is running, and where')
+    .action(action(async (ctx) => { const s = await dbStatus(ctx); ctx.out.result(s, () => renderDbStatus(s)); }));
+  db.command('url')
+    .description('print the embedded server\'s connection string (for psql or an app) while it runs')
+    .action(action(async (ctx) => { const url = await dbUrl(ctx); ctx.out.result({ url }, () => url); }));
+
+  return program;
+}
+
+function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!match) throw new CommanderError(ExitCode.usage, 'dreamdb.invalidDuration', `error: "${value}" is not a duration (try 30s, 500ms or 2m)`);
+  const factor = { ms: 1, s: 1_000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  const json = argv.includes('--json');
+  const secrets = [argv[argv.indexOf('--db') + 1] ?? '', process.env.DATABASE_URL ?? '', process.env.SUPABASE_DB_URL ?? ''].filter(Boolean);
+  const say = (text: string) => process.stderr.write(`${redactText(text, secrets)}\n`);
+  const onSigint = () => {
+    say('Interrupted.');
+    process.exit(ExitCode.cancelled);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'dreamdb.invalidDuration') say(error.message);
+      return ExitCode.usage;
+    }
+    if (error instanceof DreamdbError) {
+      say(`${style.red('error:')} ${error.message}`);
+      for (const line of error.details) say(`  ${line}`);
+      if (error.hint) say(`${style.dim('hint:')} ${error.hint}`);
+      if (debug) say(stackOf(error));
+      if (json) process.stdout.write(`${redactText(JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }), secrets)}\n`);
+      return error.exitCode;
+    }
+    // Not something a user can fix: a bug. Show everything.
+    say(`${style.red('internal error:')} ${stackOf(error)}`);
+    return ExitCode.failed;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  while (current) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\ncaused by: ');
+}

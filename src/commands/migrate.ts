@@ -1,0 +1,96 @@
+/** `dreamdb migrate`: bring the target to the current schema, each file exactly once. */
+import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
+import { runMigrations, type MigrateEvent, type MigrateRunResult } from '../migrate/engine.js';
+import { CancelledError } from '../errors.js';
+import type { MigrationPlan } from '../plan/migrations.js';
+import { style } from '../ui/output.js';
+
+export interface MigrateOptions {
+  dryRun?: boolean;
+  to?: string;
+  /** Overrides migrations.lockTimeout / waitTimeout (ms). */
+  lockTimeoutMs?: number;
+  waitMs?: number;
+}
+
+export interface MigrateResult extends MigrateRunResult {
+  target: string;
+}
+
+export async function migrate(ctx: Context, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const settings = { ...migrateSettings(ctx), ...(options.lockTimeoutMs ? { lockTimeoutMs: options.lockTimeoutMs } : {}), ...(options.waitMs ? { waitMs: options.waitMs } : {}) };
+  return withTarget(ctx, async (target) => {
+    const result = await ctx.out.task(`Migrating ${target.display}`, (progress) =>
+      runMigrations(target.url, {
+        settings,
+        dryRun: options.dryRun,
+        to: options.to,
+        cwd: ctx.cwd,
+        onEvent: (event) => report(ctx, progress.update, event),
+        confirm: async (plan) => {
+          if (!target.production || ctx.flags.yes) return true;
+          ctx.out.info(describePlan(plan).join('\n'));
+          if (!(await confirmProduction(ctx, target, `Apply ${plan.pending.length} migration(s)`))) throw new CancelledError('Not confirmed; nothing was applied.');
+          return true;
+        },
+      }),
+    );
+    return { ...result, target: target.display };
+  });
+}
+
+function report(ctx: Context, update: (text: string) => void, event: MigrateEvent): void {
+  switch (event.type) {
+    case 'waiting':
+      update(`waiting for another dreamdb migrate${event.holderPid ? ` (backend pid ${event.holderPid})` : ''}`);
+      break;
+    case 'base':
+      if (event.action === 'installed') update('installed the Supabase-compatible base');
+      if (event.action === 'skipped-supabase') update('Supabase project detected: base skipped');
+      break;
+    case 'start':
+      update(`applying ${event.file.version}_${event.file.name}${event.resumeFrom ? ` (resuming at statement ${event.resumeFrom + 1})` : ''}`);
+      break;
+    case 'retry':
+      update(`${event.file.version}: lock not granted, retry ${event.attempt} in ${event.delayMs} ms`);
+      break;
+    case 'applied':
+      update(`applied ${event.file.version}_${event.file.name} in ${event.durationMs} ms`);
+      break;
+    case 'warning':
+      ctx.out.warn(event.message);
+      break;
+  }
+}
+
+export function describePlan(plan: MigrationPlan): string[] {
+  const lines = plan.pending.map((f) => `  ${style.cyan('pending')}  ${f.version}_${f.name}${f.noTransaction ? ' (no-transaction)' : ''}`);
+  for (const f of plan.deferred) lines.push(`  ${style.dim('later')}    ${f.version}_${f.name} (after --to)`);
+  return lines.length ? lines : ['  nothing to apply'];
+}
+
+export function renderMigrate(result: MigrateResult): string[] {
+  const lines: string[] = [];
+  if (result.dryRun) {
+    lines.push(`Plan for ${result.target}${result.base === 'would-install' ? ' (the Supabase-compatible base would be installed first)' : ''}:`);
+    lines.push(...describePlan(result.plan));
+    return lines;
+  }
+  for (const a of result.applied) lines.push(`${style.green('applied')}  ${a.version}_${a.name}  ${style.dim(`${a.durationMs} ms`)}`);
+  const total = result.plan.applied.length + result.applied.length;
+  lines.push(result.applied.length ? `${result.applied.length} migration(s) applied; ${total} in all.` : `Already up to date (${total} migration(s) applied).`);
+  if (result.plan.deferred.length) lines.push(`${result.plan.deferred.length} migration(s) left for later (--to).`);
+  return lines;
+}
+
+export function migrateJson(result: MigrateResult) {
+  return {
+    target: result.target,
+    dryRun: result.dryRun,
+    base: result.base,
+    applied: result.applied,
+    pending: result.dryRun ? result.plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path })) : [],
+    deferred: result.plan.deferred.map((f) => ({ version: f.version, name: f.name })),
+    unknown: result.plan.unknown.map((r) => ({ version: r.version, name: r.name })),
+  };
+}

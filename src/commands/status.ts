@@ -1,0 +1,69 @@
+/** `dreamdb status` and `dreamdb migration list`: files beside what the target has applied. */
+import { migrateSettings, withTarget, type Context } from '../context.js';
+import { connectionError, withDb } from '../db/connect.js';
+import { inspect } from '../migrate/engine.js';
+import type { MigrationPlan } from '../plan/migrations.js';
+import { style } from '../ui/output.js';
+
+export interface StatusEntry {
+  version: string;
+  name: string;
+  state: 'applied' | 'pending' | 'changed' | 'unknown' | 'partial';
+  appliedAt: string | null;
+  path: string | null;
+}
+
+export interface StatusResult {
+  target: string;
+  entries: StatusEntry[];
+  counts: Record<StatusEntry['state'], number>;
+  /** True when anything is pending or changed: the CI gate (exit 3). */
+  needsAttention: boolean;
+}
+
+export async function status(ctx: Context): Promise<StatusResult> {
+  const settings = migrateSettings(ctx);
+  return withTarget(ctx, (target) =>
+    withDb(target.url, async (sql) => {
+      const { plan, ledger } = await inspect(sql, settings, { cwd: ctx.cwd });
+      const appliedAt = new Map(ledger.map((r) => [r.version, r.appliedAt?.toISOString() ?? null]));
+      return { target: target.display, ...summarise(plan, appliedAt) };
+    }).catch((error) => {
+      throw connectionError(target.url, error) ?? error;
+    }),
+  );
+}
+
+function summarise(plan: MigrationPlan, appliedAt: Map<string, string | null>): Omit<StatusResult, 'target'> {
+  const partial = new Set(plan.partial.map((p) => p.file.version));
+  const entries: StatusEntry[] = [
+    ...plan.applied.map((f) => ({ version: f.version, name: f.name, state: 'applied' as const, appliedAt: appliedAt.get(f.version) ?? null, path: f.path })),
+    ...[...plan.pending, ...plan.deferred].map((f) => ({ version: f.version, name: f.name, state: partial.has(f.version) ? ('partial' as const) : ('pending' as const), appliedAt: null, path: f.path })),
+    ...plan.changed.map((c) => ({ version: c.file.version, name: c.file.name, state: 'changed' as const, appliedAt: appliedAt.get(c.file.version) ?? null, path: c.file.path })),
+    ...plan.unknown.map((r) => ({ version: r.version, name: r.name, state: 'unknown' as const, appliedAt: r.appliedAt?.toISOString() ?? null, path: null })),
+  ].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  const counts = { applied: 0, pending: 0, changed: 0, unknown: 0, partial: 0 };
+  for (const e of entries) counts[e.state] += 1;
+  return { entries, counts, needsAttention: counts.pending + counts.changed + counts.partial > 0 };
+}
+
+const COLOR: Record<StatusEntry['state'], (s: string) => string> = {
+  applied: style.green,
+  pending: style.cyan,
+  partial: style.yellow,
+  changed: style.red,
+  unknown: style.yellow,
+};
+
+export function renderStatus(result: StatusResult): string[] {
+  const lines = [`Migrations on ${result.target}:`];
+  for (const e of result.entries) {
+    lines.push(`  ${COLOR[e.state](e.state.padEnd(8))} ${e.version}_${e.name}${e.appliedAt ? style.dim(`  ${e.appliedAt}`) : ''}${e.state === 'unknown' ? style.dim('  (no file)') : ''}`);
+  }
+  if (!result.entries.length) lines.push('  no migrations');
+  const c = result.counts;
+  lines.push(`${c.applied} applied, ${c.pending} pending, ${c.partial} partial, ${c.changed} changed, ${c.unknown} unknown.`);
+  if (c.changed) lines.push(style.red('Applied files were edited: restore them and put the change in a new migration.'));
+  else if (c.pending || c.partial) lines.push('Run `dreamdb migrate` to apply what is pending.');
+  return lines;
+}

@@ -1,0 +1,84 @@
+/** Finding, reading and validating the config file: every problem reported at once. */
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export const CONFIG_NAMES = ['dreamdb.config.json', 'dreamdb.config.ts'];
+
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the file read, if any. */
+  path?: string;
+}
+
+export async function loadConfig(cwd: string, explicit?: string): Promise<LoadedConfig> {
+  const file = explicit ? path.resolve(cwd, explicit) : CONFIG_NAMES.map((n) => path.join(cwd, n)).find((p) => existsSync(p));
+  if (!file) return { config: configSchema.parse({}) };
+  const shown = path.relative(cwd, file) || file;
+  let raw: unknown;
+  if (file.endsWith('.ts') || file.endsWith('.mts') || file.endsWith('.js') || file.endsWith('.mjs')) {
+    raw = await importConfig(file, shown);
+  } else {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read config file ${shown}.`, { hint: 'Check the path given to --config.' });
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`${shown} is not valid JSON: ${(error as Error).message}`, { hint: 'Fix the syntax; JSON allows no comments or trailing commas.' });
+    }
+  }
+  return { config: validateConfig(raw, shown), path: file };
+}
+
+async function importConfig(file: string, shown: string): Promise<unknown> {
+  if (!existsSync(file)) throw new UsageError(`Cannot read config file ${shown}.`, { hint: 'Check the path given to --config.' });
+  try {
+    if (file.endsWith('.ts') || file.endsWith('.mts')) {
+      const { tsImport } = await import('tsx/esm/api');
+      const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+      return unwrapDefault(mod);
+    }
+    return unwrapDefault((await import(pathToFileURL(file).href)) as { default?: unknown });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`Cannot load ${shown}: ${(error as Error).message.split('\n')[0]}`, { hint: 'The file must `export default { ... }` a config object.' });
+  }
+}
+
+function unwrapDefault(mod: { default?: unknown }): unknown {
+  let value: unknown = mod.default ?? mod;
+  // tsx may wrap a default export once more.
+  if (value && typeof value === 'object' && 'default' in value && Object.keys(value).length === 1) value = (value as { default: unknown }).default;
+  return value;
+}
+
+export function validateConfig(raw: unknown, shown: string): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = formatIssues(parsed.error.issues);
+  throw new UsageError(`${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`, {
+    details: problems,
+    hint: 'Fix these keys; see "Configuration" in the README for every key.',
+  });
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    const at = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(`${issue.path.length ? `${at}.` : ''}${key}: unknown key`);
+    } else {
+      out.push(`${at}: ${issue.message}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+/** The one strict schema of dreamdb.config.json / dreamdb.config.ts. Unknown keys are errors. */
+import { z } from 'zod';
+
+/** A duration as milliseconds, or a string like "500ms", "2s", "1m". */
+export const duration = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, 'expected a duration like "500ms", "2s" or "1m"'),
+]).transform(toMs);
+
+export function toMs(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value)!;
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  db: z
+    .strictObject({
+      /** A connection string. Prefer urlEnv so no password sits in a file. */
+      url: z.string().min(1).optional(),
+      /** Name of the environment variable that holds the connection string. */
+      urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+      /** A label for the target; "production" makes mutating commands ask for typed confirmation. */
+      label: z.string().min(1).optional(),
+    })
+    .refine((db) => !(db.url && db.urlEnv), { message: 'set url or urlEnv, not both' })
+    .optional(),
+  embedded: z
+    .strictObject({
+      /** Where the embedded default keeps its data, relative to the working directory. */
+      dir: z.string().min(1).default('.dreamdb'),
+    })
+    .optional(),
+  migrations: z
+    .strictObject({
+      dir: z.string().min(1).default('sql/migrations'),
+      /** lock_timeout for DDL; on timeout the file is retried with backoff. */
+      lockTimeout: duration.default(2_000),
+      lockRetries: z.number().int().min(1).max(50).default(5),
+      /** How long to wait for another `dreamdb migrate` on the same database. */
+      waitTimeout: duration.default(60_000),
+    })
+    .optional(),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;

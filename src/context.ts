@@ -1,0 +1,116 @@
+/**
+ * What every command receives: flags, validated config, output, and the target database,
+ * resolved in one place: --db, DATABASE_URL, SUPABASE_DB_URL, config file, embedded default.
+ */
+import path from 'node:path';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { acquire, embeddedPaths, type EmbeddedPaths } from './db/embedded.js';
+import { validateUrl } from './db/connect.js';
+import { redactUrl } from './db/redact.js';
+import { UsageError } from './errors.js';
+import { createOutput, type Output } from './ui/output.js';
+import { defaultMigrateSettings, type MigrateSettings } from './migrate/engine.js';
+
+export interface GlobalFlags {
+  db?: string;
+  config?: string;
+  json?: boolean;
+  yes?: boolean;
+  debug?: boolean;
+}
+
+export type TargetSource = '--db' | 'DATABASE_URL' | 'SUPABASE_DB_URL' | 'config' | 'embedded';
+
+export interface Target {
+  url: string;
+  source: TargetSource;
+  /** The connection string with the password hidden, for every message. */
+  display: string;
+  label?: string;
+  production: boolean;
+  embedded: boolean;
+}
+
+export interface Context {
+  cwd: string;
+  flags: GlobalFlags;
+  config: Config;
+  configPath?: string;
+  out: Output;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function createContext(flags: GlobalFlags, options: { cwd?: string; env?: NodeJS.ProcessEnv; out?: Output } = {}): Promise<Context> {
+  const cwd = options.cwd ?? process.cwd();
+  const { config, path: configPath } = await loadConfig(cwd, flags.config);
+  return {
+    cwd,
+    flags,
+    config,
+    ...(configPath ? { configPath } : {}),
+    out: options.out ?? createOutput({ json: flags.json }),
+    env: options.env ?? process.env,
+  };
+}
+
+export function embeddedDir(ctx: Context): EmbeddedPaths {
+  return embeddedPaths(path.resolve(ctx.cwd, ctx.config.embedded?.dir ?? '.dreamdb'));
+}
+
+export function migrateSettings(ctx: Context): MigrateSettings {
+  const m = ctx.config.migrations;
+  return {
+    dir: m?.dir ?? defaultMigrateSettings.dir,
+    lockTimeoutMs: m?.lockTimeout ?? defaultMigrateSettings.lockTimeoutMs,
+    lockRetries: m?.lockRetries ?? defaultMigrateSettings.lockRetries,
+    waitMs: m?.waitTimeout ?? defaultMigrateSettings.waitMs,
+  };
+}
+
+/** Which database, without connecting or starting anything. */
+export function resolveTarget(ctx: Context): Omit<Target, 'url' | 'display'> & { url?: string } {
+  const label = ctx.env.DREAMDB_LABEL ?? ctx.config.db?.label;
+  const external = (url: string, source: TargetSource) => {
+    validateUrl(url);
+    return { url, source, label, production: label === 'production', embedded: false };
+  };
+  if (ctx.flags.db) return external(ctx.flags.db, '--db');
+  if (ctx.env.DATABASE_URL) return external(ctx.env.DATABASE_URL, 'DATABASE_URL');
+  if (ctx.env.SUPABASE_DB_URL) return external(ctx.env.SUPABASE_DB_URL, 'SUPABASE_DB_URL');
+  const db = ctx.config.db;
+  if (db?.url) return external(db.url, 'config');
+  if (db?.urlEnv) {
+    const value = ctx.env[db.urlEnv];
+    if (!value) {
+      throw new UsageError(`The config names ${db.urlEnv} for the connection string, but it is not set.`, {
+        hint: `export ${db.urlEnv}=postgresql://... or pass --db <url>.`,
+      });
+    }
+    return external(value, 'config');
+  }
+  // The embedded default is a local development server: never production.
+  return { source: 'embedded', label: 'embedded', production: false, embedded: true };
+}
+
+/**
+ * Runs fn against the target. The embedded server is started on demand and stopped afterwards,
+ * unless `dreamdb db start` is keeping it up.
+ */
+export async function withTarget<T>(ctx: Context, fn: (target: Target) => Promise<T>): Promise<T> {
+  const resolved = resolveTarget(ctx);
+  if (resolved.url) return fn({ ...resolved, url: resolved.url, display: redactUrl(resolved.url) });
+  const lease = await acquire(embeddedDir(ctx));
+  try {
+    return await fn({ ...resolved, url: lease.url, display: `${lease.url} (embedded)` });
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Plan → show → confirm → apply: production targets need typed confirmation or --yes. */
+export async function confirmProduction(ctx: Context, target: Target, action: string): Promise<boolean> {
+  if (!target.production || ctx.flags.yes) return true;
+  const name = new URL(target.url).pathname.replace(/^\//, '') || 'postgres';
+  return ctx.out.confirmTyped(`${action} on PRODUCTION (${target.display}).`, name);
+}

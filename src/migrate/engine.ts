@@ -1,0 +1,377 @@
+/**
+ * The migration engine: base, ledger, plan, apply. Each file runs in one transaction together
+ * with its ledger rows; `-- dreamdb:no-transaction` files run statement by statement and record
+ * progress so a rerun resumes. The whole run holds a session advisory lock on one connection.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type postgres from 'postgres';
+import { connect, connectionError, type Sql } from '../db/connect.js';
+import { LockKeys, withAdvisoryLock } from '../db/lock.js';
+import { fileError, isPgError, splitStatements, type Statement } from '../db/sqlfile.js';
+import { DreamdbError } from '../errors.js';
+import { planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
+import { sqlDir } from '../paths.js';
+import { checksum, loadMigrationFiles, normalise } from './files.js';
+
+export interface MigrateSettings {
+  dir: string;
+  /** lock_timeout for DDL, in ms: a migration never queues behind a long transaction. */
+  lockTimeoutMs: number;
+  /** Attempts per file (or statement) when a lock is not granted in time. */
+  lockRetries: number;
+  /** How long to wait for another migrate run, in ms. */
+  waitMs: number;
+}
+
+export const defaultMigrateSettings: MigrateSettings = {
+  dir: 'sql/migrations',
+  lockTimeoutMs: 2_000,
+  lockRetries: 5,
+  waitMs: 60_000,
+};
+
+export type MigrateEvent =
+  | { type: 'waiting'; holderPid: number | null }
+  | { type: 'base'; action: 'installed' | 'skipped-supabase' | 'unchanged' }
+  | { type: 'start'; file: MigrationFile; resumeFrom: number }
+  | { type: 'retry'; file: MigrationFile; attempt: number; delayMs: number }
+  | { type: 'applied'; file: MigrationFile; durationMs: number }
+  | { type: 'warning'; message: string };
+
+export interface MigrateRunOptions {
+  settings: MigrateSettings;
+  dryRun?: boolean;
+  to?: string;
+  /** Called with the plan before anything is applied; return false to stop (cancelled). */
+  confirm?: (plan: MigrationPlan) => Promise<boolean>;
+  onEvent?: (event: MigrateEvent) => void;
+  cwd?: string;
+}
+
+export interface MigrateRunResult {
+  plan: MigrationPlan;
+  applied: { version: string; name: string; path: string; durationMs: number }[];
+  base: 'installed' | 'skipped-supabase' | 'unchanged' | 'would-install';
+  dryRun: boolean;
+  ignoredFiles: string[];
+}
+
+const BASE_FILE = path.join(sqlDir, 'base', 'supabase.sql');
+const LEDGER_FILE = path.join(sqlDir, 'dreamdb', 'ledger.sql');
+
+export class MigrationChangedError extends DreamdbError {
+  constructor(changed: MigrationPlan['changed']) {
+    const names = changed.map((c) => c.file.path);
+    super(`Applied migration${names.length > 1 ? 's were' : ' was'} edited: ${names.join(', ')}`, {
+      details: changed.map((c) => `${c.file.path}: applied ${c.recorded.appliedAt?.toISOString() ?? '(in progress)'} with sha256 ${c.recorded.checksum.slice(0, 12)}…, file now ${c.file.checksum.slice(0, 12)}…`),
+      hint: 'Restore the applied file (git checkout -- <file>) and put the change in a new migration: `dreamdb migration new <name>`.',
+    });
+    this.name = 'MigrationChangedError';
+  }
+}
+
+/** Opens the single-connection client a run uses (lock_timeout as a connection option survives RESET ALL). */
+export function migrationClient(url: string, settings: MigrateSettings, onNotice?: (n: postgres.Notice) => void): Sql {
+  return connect(url, {
+    max: 1,
+    onNotice,
+    connection: { lock_timeout: `${settings.lockTimeoutMs}ms`, application_name: 'dreamdb migrate' },
+  });
+}
+
+export async function isSupabase(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ yes: boolean }[]>`select exists (select 1 from pg_roles where rolname = 'supabase_admin') as yes`;
+  return Boolean(row?.yes);
+}
+
+export async function readLedger(sql: Sql): Promise<LedgerRow[]> {
+  const [exists] = await sql<{ ok: boolean }[]>`select to_regclass('dreamdb.migrations') is not null as ok`;
+  if (!exists?.ok) return [];
+  const rows = await sql<{ version: string; name: string; checksum: string; applied_at: Date | null; statements_done: number | null }[]>`
+    select version, name, checksum, applied_at, statements_done from dreamdb.migrations order by version`;
+  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: r.applied_at, statementsDone: r.statements_done }));
+}
+
+/** Reads files and ledger and plans, without changing anything (status, migration list, dry runs). */
+export async function inspect(sql: Sql, settings: MigrateSettings, options: { to?: string; cwd?: string } = {}) {
+  const cwd = options.cwd ?? process.cwd();
+  const { files, ignored } = await loadMigrationFiles(path.resolve(cwd, settings.dir), cwd);
+  const ledger = await readLedger(sql);
+  return { plan: planMigrations(files, ledger, { to: options.to }), ledger, ignored };
+}
+
+export async function runMigrations(url: string, options: MigrateRunOptions): Promise<MigrateRunResult> {
+  const { settings } = options;
+  const emit = options.onEvent ?? (() => {});
+  const sql = migrationClient(url, settings, (notice) => {
+    if (notice.severity === 'WARNING') {
+      emit({ type: 'warning', message: `${notice.message ?? ''}${notice.hint ? ` (${notice.hint})` : ''}` });
+    }
+  });
+  try {
+    try {
+      await sql`select 1`;
+    } catch (error) {
+      throw connectionError(url, error) ?? error;
+    }
+    return await withAdvisoryLock(
+      sql,
+      LockKeys.migrate,
+      { waitMs: settings.waitMs, what: 'dreamdb migrate', onWait: (holderPid) => emit({ type: 'waiting', holderPid }) },
+      () => runLocked(sql, options, emit),
+    );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: MigrateEvent) => void): Promise<MigrateRunResult> {
+  const { settings } = options;
+  const { plan, ignored } = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  await resolvePartialEdits(sql, plan);
+  if (plan.changed.length) throw new MigrationChangedError(plan.changed);
+  for (const row of plan.unknown) {
+    emit({ type: 'warning', message: `Version ${row.version} (${row.name}) is applied in the database but has no file in ${settings.dir}.` });
+  }
+  const supabase = await isSupabase(sql);
+  const baseChecksum = checksum(await fs.readFile(BASE_FILE, 'utf8'));
+  const baseState = supabase ? 'skipped-supabase' : (await baseIsCurrent(sql, baseChecksum)) ? 'unchanged' : 'would-install';
+
+  if (options.dryRun) return { plan, applied: [], base: baseState, dryRun: true, ignoredFiles: ignored };
+  if (options.confirm && (plan.pending.length || baseState === 'would-install') && !(await options.confirm(plan))) {
+    return { plan, applied: [], base: baseState, dryRun: true, ignoredFiles: ignored };
+  }
+
+  await runFileInTransaction(sql, { path: 'sql/dreamdb/ledger.sql', text: await fs.readFile(LEDGER_FILE, 'utf8') }, settings, async () => {});
+  let base: MigrateRunResult['base'] = baseState;
+  if (baseState === 'would-install') {
+    await installBase(sql, settings, baseChecksum);
+    base = 'installed';
+  }
+  emit({ type: 'base', action: base as 'installed' | 'skipped-supabase' | 'unchanged' });
+
+  const appliedBy = `${await currentUser(sql)} (${os.userInfo().username}@${os.hostname()})`;
+  const applied: MigrateRunResult['applied'] = [];
+  for (const file of plan.pending) {
+    const partial = plan.partial.find((p) => p.file.version === file.version);
+    emit({ type: 'start', file, resumeFrom: partial?.recorded.statementsDone ?? 0 });
+    const started = performance.now();
+    if (file.noTransaction) await applyNoTransaction(sql, file, settings, appliedBy, emit);
+    else await applyInTransaction(sql, file, settings, appliedBy, emit);
+    const durationMs = Math.round(performance.now() - started);
+    applied.push({ version: file.version, name: file.name, path: file.path, durationMs });
+    emit({ type: 'applied', file, durationMs });
+  }
+  return { plan, applied, base, dryRun: false, ignoredFiles: ignored };
+}
+
+async function currentUser(sql: Sql): Promise<string> {
+  const [row] = await sql<{ u: string }[]>`select current_user as u`;
+  return row!.u;
+}
+
+async function baseIsCurrent(sql: Sql, sum: string): Promise<boolean> {
+  const [row] = await sql<{ ok: boolean }[]>`select to_regclass('dreamdb.base') is not null as ok`;
+  if (!row?.ok) return false;
+  const [rec] = await sql<{ checksum: string }[]>`select checksum from dreamdb.base where name = 'supabase'`;
+  return rec?.checksum === sum;
+}
+
+/** Role creation is cluster-wide: another database on the same server may race us; retry. */
+async function installBase(sql: Sql, settings: MigrateSettings, sum: string): Promise<void> {
+  const text = await fs.readFile(BASE_FILE, 'utf8');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await runFileInTransaction(sql, { path: 'sql/base/supabase.sql', text }, settings, async (tx) => {
+        await tx`insert into dreamdb.base (name, checksum) values ('supabase', ${sum})
+                 on conflict (name) do update set checksum = excluded.checksum, installed_at = now()`;
+      });
+      return;
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
+      const race = cause?.code === '23505' || cause?.code === '40001' || /concurrently/.test(cause?.message ?? '');
+      if (!race || attempt >= 5) throw error;
+      await sleep(50 * attempt);
+    }
+  }
+}
+
+/** Statements of a file; when the parser rejects it, the server is asked so its own error shows. */
+async function statementsOf(file: { path: string; text: string }): Promise<Statement[] | undefined> {
+  return splitStatements(file.text);
+}
+
+async function runFileInTransaction(
+  sql: Sql,
+  file: { path: string; text: string },
+  settings: MigrateSettings,
+  after: (tx: postgres.TransactionSql<Record<string, unknown>>) => Promise<void>,
+  onRetry?: (attempt: number, delayMs: number) => void,
+): Promise<void> {
+  const statements = await statementsOf(file);
+  await withLockRetries(settings, onRetry, async () => {
+    await sql.begin(async (tx) => {
+      if (!statements) {
+        // Not parseable here: let the server report the error in its own words.
+        try {
+          await tx.unsafe(file.text).simple();
+        } catch (error) {
+          throw isPgError(error) ? fileError(file, 0, error) : error;
+        }
+      } else {
+        for (const statement of statements) {
+          try {
+            await tx.unsafe(statement.text).simple();
+          } catch (error) {
+            if (isPgError(error) && error.code === '55P03') throw error; // retried below
+            throw isPgError(error) ? fileError(file, statement.offset, error) : error;
+          }
+        }
+      }
+      await after(tx);
+    });
+  });
+  // A file's SET (search_path, role, ...) must not leak into the next file.
+  await sql`reset all`;
+  await sql`reset role`;
+}
+
+async function applyInTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
+  const statements = (await splitStatements(file.text)) ?? [];
+  const started = performance.now();
+  await runFileInTransaction(
+    sql,
+    file,
+    settings,
+    async (tx) => {
+      const duration = Math.round(performance.now() - started);
+      await tx`insert into dreamdb.migrations (version, name, checksum, applied_at, duration_ms, applied_by)
+               values (${file.version}, ${file.name}, ${file.checksum}, now(), ${duration}, ${appliedBy})`;
+      await recordSupabase(tx, file, statements);
+    },
+    (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }),
+  );
+}
+
+async function recordSupabase(tx: Sql | postgres.TransactionSql<Record<string, unknown>>, file: MigrationFile, statements: Statement[]) {
+  await tx`insert into supabase_migrations.schema_migrations (version, statements, name)
+           values (${file.version}, ${statements.map((s) => s.text)}, ${file.name})
+           on conflict (version) do update set statements = excluded.statements, name = excluded.name`;
+}
+
+function prefixChecksum(statements: Statement[], count: number): string {
+  const hash = createHash('sha256');
+  for (const s of statements.slice(0, count)) hash.update(normalise(s.text));
+  return hash.digest('hex');
+}
+
+/**
+ * An unfinished no-transaction file may be edited after the statement that failed: that is the
+ * fix. It counts as changed only when a statement already done was edited.
+ */
+async function resolvePartialEdits(sql: Sql, plan: MigrationPlan): Promise<void> {
+  for (const entry of [...plan.changed]) {
+    if (entry.recorded.statementsDone === null) continue;
+    const statements = await splitStatements(entry.file.text);
+    const [row] = await sql<{ done_checksum: string | null }[]>`select done_checksum from dreamdb.migrations where version = ${entry.file.version}`;
+    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone)) {
+      plan.changed.splice(plan.changed.indexOf(entry), 1);
+      plan.partial.push(entry);
+      const at = plan.pending.findIndex((f) => f.version > entry.file.version);
+      plan.pending.splice(at === -1 ? plan.pending.length : at, 0, entry.file);
+    }
+  }
+}
+
+async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
+  const statements = await splitStatements(file.text);
+  if (!statements) {
+    // The parser rejects the file: run it once in a transaction only to show the server's error.
+    await runFileInTransaction(sql, file, settings, async () => {
+      throw new DreamdbError(`${file.path} could not be split into statements.`);
+    });
+    return;
+  }
+  const [row] = await sql<{ statements_done: number | null }[]>`
+    insert into dreamdb.migrations (version, name, checksum, applied_by, statements_done, done_checksum)
+    values (${file.version}, ${file.name}, ${file.checksum}, ${appliedBy}, 0, ${prefixChecksum(statements, 0)})
+    on conflict (version) do update set checksum = excluded.checksum
+    returning statements_done`;
+  const started = performance.now();
+  for (let i = row?.statements_done ?? 0; i < statements.length; i += 1) {
+    const statement = statements[i]!;
+    if (statement.concurrentIndex) await dropInvalidIndex(sql, statement.concurrentIndex);
+    await withLockRetries(settings, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
+      try {
+        await sql.unsafe(statement.text).simple();
+      } catch (error) {
+        if (isPgError(error) && error.code === '55P03') throw error;
+        throw isPgError(error) ? fileError(file, statement.offset, error) : error;
+      }
+    });
+    if (statement.concurrentIndex && !(await indexIsValid(sql, statement.concurrentIndex))) {
+      throw new DreamdbError(`${file.path}: index ${statement.concurrentIndex.name} was built INVALID.`, {
+        hint: 'Check for duplicate values or a failed build in the server log, then rerun `dreamdb migrate` (the invalid index is dropped and rebuilt).',
+      });
+    }
+    await sql`update dreamdb.migrations set statements_done = ${i + 1}, done_checksum = ${prefixChecksum(statements, i + 1)}
+              where version = ${file.version}`;
+  }
+  await sql.begin(async (tx) => {
+    await tx`update dreamdb.migrations set statements_done = null, done_checksum = null, applied_at = now(),
+             duration_ms = ${Math.round(performance.now() - started)} where version = ${file.version}`;
+    await recordSupabase(tx, file, statements);
+  });
+  await sql`reset all`;
+  await sql`reset role`;
+}
+
+/** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index that IF NOT EXISTS would then skip. */
+async function dropInvalidIndex(sql: Sql, index: { schema: string | null; name: string }): Promise<void> {
+  const [row] = await sql<{ qualified: string }[]>`
+    select format('%I.%I', n.nspname, c.relname) as qualified
+    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+    where c.relname = ${index.name} and not i.indisvalid
+      and (${index.schema}::text is null and n.nspname = any (current_schemas(false)) or n.nspname = ${index.schema})
+    limit 1`;
+  if (row) await sql.unsafe(`drop index concurrently if exists ${row.qualified}`).simple();
+}
+
+async function indexIsValid(sql: Sql, index: { schema: string | null; name: string }): Promise<boolean> {
+  const rows = await sql<{ valid: boolean }[]>`
+    select i.indisvalid as valid
+    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+    where c.relname = ${index.name}
+      and (${index.schema}::text is null and n.nspname = any (current_schemas(false)) or n.nspname = ${index.schema})`;
+  return rows.length === 0 || rows.every((r) => r.valid);
+}
+
+/** GitLab's "with lock retries": a short lock_timeout, and on 55P03 back off and try again. */
+async function withLockRetries(settings: MigrateSettings, onRetry: ((attempt: number, delayMs: number) => void) | undefined, fn: () => Promise<void>) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '55P03' || attempt >= settings.lockRetries) {
+        if (code === '55P03') {
+          throw new DreamdbError(`Could not take a lock within ${settings.lockTimeoutMs} ms after ${attempt} attempts: ${(error as Error).message}`, {
+            hint: 'A long transaction holds a conflicting lock (see pg_stat_activity); retry later or raise migrations.lockTimeout.',
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      const delayMs = Math.min(250 * 2 ** (attempt - 1), 8_000) + Math.floor(Math.random() * 100);
+      onRetry?.(attempt, delayMs);
+      await sleep(delayMs);
+    }
+  }
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
