@@ -299,10 +299,22 @@ async function withStartLock<T>(paths: EmbeddedPaths, fn: () => Promise<T>): Pro
   }
 }
 
+/**
+ * Loopback only. The superuser `postgres` needs no password (a local development server, like
+ * Supabase's own local stack); every other login role must authenticate, so PostgREST's
+ * `authenticator` and app roles behave as they would on a real server.
+ */
+const HBA = `# Written by dreamdb at every start of the embedded server.
+host all postgres 127.0.0.1/32 trust
+host replication postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+`;
+
 async function startServer(paths: EmbeddedPaths, mode: EmbeddedState['mode']): Promise<{ port: number }> {
   const bin = await binaries();
   const who = await runAs();
   await checkTraversable(paths.pgdata, who);
+  await fs.writeFile(path.join(paths.pgdata, 'pg_hba.conf'), HBA);
   const port = await freePort();
   await fs.writeFile(paths.log, '');
   if (who.uid !== undefined) await fs.chown(paths.log, who.uid, who.gid!);

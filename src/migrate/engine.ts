@@ -82,8 +82,16 @@ export function migrationClient(url: string, settings: MigrateSettings, onNotice
   });
 }
 
+/**
+ * A real Supabase project: its auth.users belongs to Supabase Auth's own role. Checked per
+ * database, so a stray cluster-wide role on a shared server does not fool it.
+ */
 export async function isSupabase(sql: Sql): Promise<boolean> {
-  const [row] = await sql<{ yes: boolean }[]>`select exists (select 1 from pg_roles where rolname = 'supabase_admin') as yes`;
+  const [row] = await sql<{ yes: boolean }[]>`
+    select exists (
+      select 1 from pg_class c join pg_roles r on r.oid = c.relowner
+      where c.oid = to_regclass('auth.users') and r.rolname in ('supabase_auth_admin', 'supabase_admin')
+    ) as yes`;
   return Boolean(row?.yes);
 }
 
