@@ -18,7 +18,7 @@ describe('asUser', () => {
       return row!;
     }, { readOnly: true });
     expect(inside).toEqual({ u: 'authenticated', r: 'authenticated', uid: sub, ro: 'on', t: '8s' });
-    const [after] = await db.sql<{ u: string }[]>`select current_user as u, auth.uid() as uid`;
+    const [after] = await db.sql<{ u: string; uid: string | null }[]>`select current_user as u, auth.uid() as uid`;
     expect(after!.u).not.toBe('authenticated');
     expect(after!.uid).toBeNull();
   });
