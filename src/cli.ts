@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createContext, type Context, type GlobalFlags } from './context.js';
+import { action, EXIT_CODES, TARGET_HELP } from './commands/action.js';
 import { DreamdbError, ExitCode } from './errors.js';
 import { redactText } from './db/redact.js';
 import { packageRoot } from './paths.js';
@@ -11,20 +11,6 @@ import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
 import { renderStatus, status } from './commands/status.js';
 import { newMigration } from './commands/migration.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
-
-const EXIT_CODES = `
-Exit codes:
-  0    ok
-  1    failed
-  2    usage, config or connection problem
-  3    a check found problems (status: pending or changed migrations)
-  130  cancelled at a prompt`;
-
-const TARGET_HELP = `
-Target database, first found wins: --db, DATABASE_URL, SUPABASE_DB_URL, the config file
-(db.url or db.urlEnv), else the embedded PostgreSQL 17 in .dreamdb/ (started on demand).`;
-
-type Handler = (ctx: Context, ...args: any[]) => Promise<number | void>;
 
 export function buildProgram(): Command {
   const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -39,14 +25,6 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .exitOverride();
-
-  const action = (handler: Handler) =>
-    async function (this: Command, ...args: unknown[]) {
-      const flags = this.optsWithGlobals() as GlobalFlags & Record<string, unknown>;
-      const ctx = await createContext(flags);
-      const code = await handler(ctx, ...args.slice(0, -1));
-      if (typeof code === 'number') process.exitCode = code;
-    };
 
   program
     .command('migrate')

@@ -1,5 +1,13 @@
 /** The one strict schema of dreamdb.config.json / dreamdb.config.ts. Unknown keys are errors. */
 import { z } from 'zod';
+import { auditConfigSchema } from './audit.js';
+import { seedConfigSchema } from './seed.js';
+import { storageConfigSchema } from './storage.js';
+import { partitionsConfigSchema } from './partitions.js';
+import { doctorConfigSchema } from './doctor.js';
+import { benchConfigSchema } from './bench.js';
+import { typesConfigSchema } from './types.js';
+import { backupConfigSchema } from './backup.js';
 
 /** A duration as milliseconds, or a string like "500ms", "2s", "1m". */
 export const duration = z.union([
@@ -43,6 +51,14 @@ export const configSchema = z.strictObject({
       waitTimeout: duration.default(60_000),
     })
     .optional(),
+  audit: auditConfigSchema.optional(),
+  seed: seedConfigSchema.optional(),
+  storage: storageConfigSchema.optional(),
+  partitions: partitionsConfigSchema.optional(),
+  doctor: doctorConfigSchema.optional(),
+  bench: benchConfigSchema.optional(),
+  types: typesConfigSchema.optional(),
+  backup: backupConfigSchema.optional(),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,4 @@
+/** The `storage` section of dreamdb.config.json (strict: unknown keys are errors). */
+import { z } from 'zod';
+
+export const storageConfigSchema = z.strictObject({});
