@@ -4,7 +4,7 @@
  * a TTY.
  */
 import chalk from 'chalk';
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from 'listr2';
 import { CancelledError, UsageError } from '../errors.js';
 
 export interface Progress {
@@ -85,10 +85,14 @@ export function createOutput(options: OutputOptions = {}): Output {
         {
           exitOnError: true,
           registerSignalListeners: false,
+          // Progress belongs on stderr: stdout carries only results (and may be piped to jq).
+          // listr2 picks its fallback renderer when stdout is not a TTY, so both get the logger.
           rendererOptions: {
-            timer: { condition: true, format: () => chalk.dim, field: (d: number) => `[${(d / 1000).toFixed(1)}s]` },
-            logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
+            timer: PRESET_TIMER,
+            logger: stderrLogger(),
           },
+          fallbackRenderer: 'simple',
+          fallbackRendererOptions: { logger: stderrLogger() },
         },
       );
       await list.run();
@@ -108,6 +112,10 @@ export function createOutput(options: OutputOptions = {}): Output {
       }
     },
   };
+}
+
+function stderrLogger() {
+  return new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
 }
 
 function jsonReplacer(_key: string, value: unknown) {
