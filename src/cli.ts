@@ -10,6 +10,7 @@ import { style } from './ui/output.js';
 import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
 import { renderStatus, status } from './commands/status.js';
 import { newMigration } from './commands/migration.js';
+import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
 
 export function buildProgram(): Command {
@@ -86,6 +87,8 @@ export function buildProgram(): Command {
   db.command('url')
     .description('print the embedded server\'s connection string (for psql or an app) while it runs')
     .action(action(async (ctx) => { const url = await dbUrl(ctx); ctx.out.result({ url }, () => url); }));
+
+  registerGenTypes(program);
 
   return program;
 }
