@@ -1,5 +1,6 @@
 /** The one strict schema of dreamdb.config.json / dreamdb.config.ts. Unknown keys are errors. */
 import { z } from 'zod';
+import { duration } from './schema-duration.js';
 import { auditConfigSchema } from './audit.js';
 import { seedConfigSchema } from './seed.js';
 import { storageConfigSchema } from './storage.js';
@@ -8,19 +9,6 @@ import { doctorConfigSchema } from './doctor.js';
 import { benchConfigSchema } from './bench.js';
 import { typesConfigSchema } from './types.js';
 import { backupConfigSchema } from './backup.js';
-
-/** A duration as milliseconds, or a string like "500ms", "2s", "1m". */
-export const duration = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, 'expected a duration like "500ms", "2s" or "1m"'),
-]).transform(toMs);
-
-export function toMs(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value)!;
-  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(match[1]) * factor);
-}
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -60,6 +48,8 @@ export const configSchema = z.strictObject({
   types: typesConfigSchema.optional(),
   backup: backupConfigSchema.optional(),
 });
+
+export { duration, toMs } from './schema-duration.js';
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

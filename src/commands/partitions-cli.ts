@@ -1,0 +1,169 @@
+/** Wiring of `dreamdb partitions list | rotate | check | schedule` (the logic: partitions.ts). */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { confirmProduction, withTarget, type Context, type Target } from '../context.js';
+import { connect, connectionError, type Sql } from '../db/connect.js';
+import { CancelledError, ExitCode } from '../errors.js';
+import { action, EXIT_CODES, TARGET_HELP } from './action.js';
+import {
+  checkPartitions,
+  describeStep,
+  listPartitions,
+  renderCheck,
+  renderPartitionList,
+  renderRotation,
+  renderSchedule,
+  rotatePartitions,
+  schedulePartitions,
+  type RotateEvent,
+} from './partitions.js';
+
+const int = (name: string) => (value: string) => {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+  return Number(value);
+};
+
+const date = (value: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('expected a date like 2027-01-01.');
+  return value;
+};
+
+/** A single-connection client for the command (rotation holds a session advisory lock on it). */
+async function withPartitionDb<T>(ctx: Context, fn: (sql: Sql, target: Target) => Promise<T>): Promise<T> {
+  return withTarget(ctx, async (target) => {
+    const sql = connect(target.url, { max: 1, connection: { application_name: 'dreamdb partitions' } });
+    try {
+      try {
+        await sql`select 1`;
+      } catch (error) {
+        throw connectionError(target.url, error) ?? error;
+      }
+      return await fn(sql, target);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
+}
+
+interface WindowFlags {
+  now?: string;
+  ahead?: number;
+  firstYear?: number;
+  retain?: number;
+}
+
+function windowOptions(ctx: Context, flags: WindowFlags, defaultAhead?: number) {
+  const cfg = ctx.config.partitions;
+  return {
+    ...(flags.now ? { now: flags.now } : {}),
+    ahead: flags.ahead ?? defaultAhead ?? cfg?.ahead,
+    firstYear: flags.firstYear ?? cfg?.firstYear,
+    retain: flags.retain ?? cfg?.retain,
+  };
+}
+
+const common = (cmd: Command, aheadHelp: string) =>
+  cmd
+    .option('--ahead <years>', aheadHelp, int('--ahead'))
+    .option('--first-year <year>', 'earliest year kept ready for backfills (default: last year)', int('--first-year'))
+    .option('--retain <years>', 'retire partitions older than this many years', int('--retain'))
+    .option('--now <date>', "the date to plan from (tests, what-ifs); default: env DREAMDB_NOW, else the server's date", date);
+
+export function registerPartitions(program: Command): void {
+  const partitions = program
+    .command('partitions')
+    .description('keep the yearly partitions of metrics ready ahead of the calendar, without blocking the app');
+
+  common(partitions.command('list').description('partitions of metrics with bounds, row estimates, size, the horizon, gaps and overlaps'), 'years ahead the horizon should reach (default 1)')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx, flags: WindowFlags) => {
+        const list = await withPartitionDb(ctx, (sql) => listPartitions(sql, windowOptions(ctx, flags)));
+        ctx.out.result(list, () => renderPartitionList(list));
+      }),
+    );
+
+  common(partitions.command('rotate').description('create missing partitions (current year + N ahead, back to the first year), retire old ones; a second run does nothing'), 'years ahead of the current one (default 2)')
+    .option('--archive <dir>', 'write a retired partition\'s rows to a file in <dir> first (needs --retain)')
+    .option('--drop', 'drop retired partitions after detaching (and archiving) them (needs --retain)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .addOption(new Option('--lock-timeout <ms>', 'lock_timeout of each attach/detach attempt').argParser(int('--lock-timeout')))
+    .addOption(new Option('--attempts <n>', 'attempts per step when a lock times out').argParser(int('--attempts')))
+    .addOption(new Option('--wait <ms>', 'how long to wait for another rotation before giving up').argParser(int('--wait')))
+    .addHelpText(
+      'after',
+      `
+New partitions are created as standalone tables (indexes, RLS enabled and forced, no API-role
+privileges), then attached with a short lock_timeout and retried with backoff: metrics is never
+locked ACCESS EXCLUSIVE. Old ones are detached CONCURRENTLY. A rotation killed at any point is
+finished by the next run; two at once serialise on an advisory lock.
+${TARGET_HELP}\n${EXIT_CODES}`,
+    )
+    .action(
+      action(async (ctx, flags: WindowFlags & { archive?: string; drop?: boolean; dryRun?: boolean; lockTimeout?: number; attempts?: number; wait?: number }) => {
+        const cfg = ctx.config.partitions;
+        const result = await withPartitionDb(ctx, async (sql, target) => {
+          const base = {
+            ...windowOptions(ctx, flags, flags.ahead),
+            archiveDir: flags.archive ?? (flags.retain !== undefined || cfg?.retain !== undefined ? cfg?.archiveDir : undefined),
+            drop: flags.drop,
+            lockTimeoutMs: flags.lockTimeout ?? cfg?.lockTimeout,
+            maxAttempts: flags.attempts,
+            lockWaitMs: flags.wait,
+          };
+          if (target.production && !ctx.flags.yes && !flags.dryRun) {
+            const plan = await rotatePartitions(sql, { ...base, dryRun: true });
+            if (plan.plan.length === 0) return plan;
+            ctx.out.info(renderRotation(plan).join('\n'));
+            if (!(await confirmProduction(ctx, target, 'Rotate partitions'))) throw new CancelledError('Not confirmed; nothing was changed.');
+          }
+          return ctx.out.task(flags.dryRun ? 'Planning partition rotation' : 'Rotating metrics partitions', (progress) =>
+            rotatePartitions(sql, { ...base, dryRun: flags.dryRun, onProgress: (event) => progress.update(describeEvent(event)) }),
+          );
+        });
+        ctx.out.result(result, () => renderRotation(result));
+      }),
+    );
+
+  common(partitions.command('check').description('exit 3 with a one-line reason when the horizon is short or anything is wrong (for monitoring)'), 'years ahead that must have a partition (default 1)')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx, flags: WindowFlags) => {
+        const result = await withPartitionDb(ctx, (sql) => checkPartitions(sql, windowOptions(ctx, flags)));
+        ctx.out.result(result, () => renderCheck(result));
+        return result.exitCode === 3 ? ExitCode.checkFailed : ExitCode.ok;
+      }),
+    );
+
+  common(partitions.command('schedule').description('install the rotation as a pg_cron job where the server has pg_cron; else print a crontab line and a CI snippet'), 'years ahead of the current one (default 2)')
+    .option('--archive <dir>', 'archive directory for retirement (cron/CI only: pg_cron cannot write files)')
+    .option('--drop', 'drop retired partitions (cron/CI only)')
+    .option('--cron <expr>', 'schedule, in cron syntax (default "17 3 * * *")')
+    .option('--name <name>', 'pg_cron job name (default dreamdb-partitions)')
+    .option('--print', 'only print what would be installed')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx, flags: WindowFlags & { archive?: string; drop?: boolean; cron?: string; name?: string; print?: boolean }) => {
+        const result = await withPartitionDb(ctx, (sql) =>
+          schedulePartitions(sql, { ...windowOptions(ctx, flags), archiveDir: flags.archive, drop: flags.drop, cron: flags.cron, jobName: flags.name, print: flags.print }),
+        );
+        ctx.out.result(result, () => renderSchedule(result));
+      }),
+    );
+}
+
+function describeEvent(event: RotateEvent): string {
+  switch (event.type) {
+    case 'lock-wait':
+      return `waiting for another rotation${event.holderPid ? ` (backend pid ${event.holderPid})` : ''}`;
+    case 'plan':
+      return event.steps.length ? `${event.steps.length} step(s) to do` : 'nothing to do';
+    case 'start':
+      return describeStep(event.step);
+    case 'retry':
+      return `${event.step.table}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`;
+    case 'done':
+      return `done: ${describeStep(event.step)} (${event.step.ms} ms)`;
+    case 'analyze':
+      return `analyze ${event.parent}`;
+  }
+}
