@@ -30,26 +30,8 @@ async function artist(name: string): Promise<Actor> {
   return user;
 }
 
-/** Stand-in for 20261125100100_metrics_partitions.sql until it lands; same names, same lockdown. */
-async function ensureMetricsPartitions(): Promise<void> {
-  await db.sql.unsafe(`
-    do $$
-    declare y int;
-    begin
-      for y in extract(year from current_date)::int - 1 .. extract(year from current_date)::int + 1 loop
-        if to_regclass(format('public.metrics_y%s', y)) is null then
-          execute format('create table public.metrics_y%s partition of public.metrics for values from (%L) to (%L)',
-                         y, make_date(y, 1, 1), make_date(y + 1, 1, 1));
-          execute format('alter table public.metrics_y%s enable row level security, force row level security', y);
-          execute format('revoke all on public.metrics_y%s from public, anon, authenticated, service_role', y);
-        end if;
-      end loop;
-    end $$`);
-}
-
 beforeAll(async () => {
   db = await migratedDatabase('holes');
-  await ensureMetricsPartitions();
   alice = await artist('alice');
   bob = await artist('bob');
   carol = await authUser('carol');
