@@ -11,6 +11,7 @@ import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
 import { renderStatus, status } from './commands/status.js';
 import { newMigration } from './commands/migration.js';
 import { registerPartitions } from './commands/partitions-cli.js';
+import { registerAuditRls } from './commands/audit-rls.js';
 import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
 
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
     .description('print the embedded server\'s connection string (for psql or an app) while it runs')
     .action(action(async (ctx) => { const url = await dbUrl(ctx); ctx.out.result({ url }, () => url); }));
 
+  registerAuditRls(program);
   registerPartitions(program);
   registerGenTypes(program);
 

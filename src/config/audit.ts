@@ -1,4 +1,92 @@
 /** The `audit` section of dreamdb.config.json (strict: unknown keys are errors). */
 import { z } from 'zod';
 
-export const auditConfigSchema = z.strictObject({});
+/** A duration as milliseconds (decimals allowed, for tight budgets), or "150ms", "0.2s". */
+const budget = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?\s*(ms|s)$/, 'expected a duration like "150ms" or "0.2s"'),
+]).transform((value) => {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s)$/.exec(value)!;
+  return Number(match[1]) * (match[2] === 's' ? 1_000 : 1);
+});
+
+const qualifiedName = z.string().regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/, 'expected schema.table, e.g. public.artists');
+
+export const DEFAULT_PROTECTED_COLUMNS = [
+  'subscription_*', 'stripe_*', 'trial_ends_at', 'billing_*', 'plan', 'plan_*', 'is_admin', 'role',
+  'points_*', '*_points', 'balance', 'credits',
+];
+export const DEFAULT_SECRET_COLUMNS = ['*access_token*', '*refresh_token*', '*_encrypted', '*secret*', '*password*', '*api_key*'];
+
+export const auditConfigSchema = z.strictObject({
+  /** Schemas exposed through the API whose tables, views, partitions and functions are audited. */
+  schemas: z.array(z.string().min(1)).min(1).default(['public', 'storage']),
+  /** The reviewed matrix, written by --write-expectations, relative to the working directory. */
+  expectations: z.string().min(1).default('fixtures/audit/expectations.txt'),
+  /** How many artists (A, B, C, ...) get fixture rows and are impersonated. */
+  artists: z.number().int().min(2).max(8).default(3),
+  /** Claims added to every authenticated actor's JWT (a custom access-token hook's claims). */
+  claims: z.record(z.string(), z.unknown()).default({}),
+  tenant: z
+    .strictObject({
+      /** The table whose primary key is the tenant (artists.id = auth.users.id). */
+      root: qualifiedName.default('public.artists'),
+      /** Columns that name the owning tenant. */
+      ownerColumns: z.array(z.string().min(1)).min(1).default(['artist_id']),
+    })
+    .default({ root: 'public.artists', ownerColumns: ['artist_id'] }),
+  /** Values for fixture rows where the generator cannot guess one: { "public.x": { "col": value } }. */
+  fixtures: z.record(qualifiedName, z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).default({}),
+  columns: z
+    .strictObject({
+      /** Columns (globs; `table.column` or `column`) an owner must not be able to change. */
+      protected: z.array(z.string().min(1)).default(DEFAULT_PROTECTED_COLUMNS),
+      /** Columns no client may read, not even the owner. */
+      secret: z.array(z.string().min(1)).default(DEFAULT_SECRET_COLUMNS),
+    })
+    .default({ protected: DEFAULT_PROTECTED_COLUMNS, secret: DEFAULT_SECRET_COLUMNS }),
+  oracles: z
+    .strictObject({
+      /** Unique columns that are public by design (a taken username is no secret): reported as info. */
+      publicColumns: z.array(z.string().min(1)).default(['username']),
+    })
+    .default({ publicColumns: ['username'] }),
+  /** Findings accepted on purpose, each with the reason a reviewer can read. */
+  suppress: z
+    .array(
+      z.strictObject({
+        /** The finding or lint id, e.g. "unindexed_foreign_keys" or "isolation.cross_tenant_read". */
+        id: z.string().min(1),
+        /** The object it names, e.g. "public.tasks" (a trailing * matches a prefix). */
+        object: z.string().min(1),
+        reason: z.string().min(10, 'say why, in a sentence a reviewer can check'),
+      }),
+    )
+    .default([]),
+  latency: z
+    .strictObject({
+      /** Runs of each query per artist. */
+      iterations: z.number().int().min(1).max(10_000).default(30),
+      /** How many artists each query is run as. */
+      artists: z.number().int().min(1).max(50).default(3),
+      /** The platform of the 30-day metric series. */
+      platform: z.string().min(1).default('spotify'),
+      /** p95 budgets in ms: "default" and per query name. */
+      budgets: z.record(z.string(), budget).default({}),
+      /** When the target holds fewer artists with recent metrics than this, seed inside the audit's transaction. */
+      seedArtists: z.number().int().min(1).max(10_000).default(50),
+      /** Days of metrics per seeded artist. */
+      seedDays: z.number().int().min(30).max(3_650).default(120),
+    })
+    .default({ iterations: 30, artists: 3, platform: 'spotify', budgets: {}, seedArtists: 50, seedDays: 120 }),
+});
+
+export type AuditConfig = z.output<typeof auditConfigSchema>;
+
+/** The section with every default filled in (for a config file without `audit`). */
+export function auditSettings(input: z.input<typeof auditConfigSchema> | AuditConfig | undefined): AuditConfig {
+  return auditConfigSchema.parse(input ?? {});
+}
+
+export const DEFAULT_BUDGET_MS = 200;

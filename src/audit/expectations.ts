@@ -1,0 +1,110 @@
+/**
+ * The reviewed matrix: one line per relation (or function), actor and operation with the outcome
+ * observed when it was written (`dreamdb audit-rls --write-expectations`). Every run diffs against
+ * it, so a change in access shows up in code review and an access that silently changes fails CI.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DreamdbError, ExitCode } from '../errors.js';
+import { formatOutcome, isAllowed, type Cell, type Finding } from './model.js';
+
+const HEADER = `# dreamdb audit-rls expectations: relation, actor, operation, outcome (tab-separated, sorted).
+# Written by \`dreamdb audit-rls --write-expectations\`; review changes to this file like code.
+# own/other: the audit's fixture rows of the actor / of other artists it can see; rows=N: rows
+# affected; denied: SQLSTATE 42501; error:XXXXX: another error; granted/not-granted: a privilege.
+# Partitions share one line (<parent>[partition]); "other" for anon and service_role is artist A.
+`;
+
+/** key (relation \t actor \t op) -> outcome text. Partitions that disagree keep every outcome, joined by |. */
+export function matrixLines(cells: Cell[]): Map<string, string> {
+  const lines = new Map<string, Set<string>>();
+  for (const cell of cells) {
+    const key = `${cell.relation}\t${cell.actor}\t${cell.op}`;
+    const set = lines.get(key) ?? new Set<string>();
+    set.add(formatOutcome(cell.outcome));
+    lines.set(key, set);
+  }
+  return new Map([...lines].map(([k, v]) => [k, [...v].sort().join('|')]));
+}
+
+export function formatExpectations(lines: Map<string, string>): string {
+  const body = [...lines].map(([k, v]) => `${k}\t${v}`).sort();
+  return `${HEADER}${body.join('\n')}\n`;
+}
+
+export function parseExpectations(text: string, file: string): Map<string, string> {
+  const lines = new Map<string, string>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim() || line.startsWith('#')) return;
+    const parts = line.split('\t');
+    if (parts.length !== 4) {
+      throw new DreamdbError(`${file}:${i + 1}: expected 4 tab-separated fields (relation, actor, operation, outcome), found ${parts.length}.`, {
+        exitCode: ExitCode.usage,
+        hint: 'Regenerate it with dreamdb audit-rls --write-expectations and review the diff.',
+      });
+    }
+    lines.set(parts.slice(0, 3).join('\t'), parts[3]!);
+  });
+  return lines;
+}
+
+export async function readExpectations(file: string): Promise<Map<string, string> | undefined> {
+  try {
+    return parseExpectations(await fs.readFile(file, 'utf8'), file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Written whole, through a temporary file: never half a file. */
+export async function writeExpectations(file: string, lines: Map<string, string>): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, formatExpectations(lines));
+  await fs.rename(tmp, file);
+}
+
+export function diffExpectations(expected: Map<string, string>, actual: Map<string, string>, file: string): Finding[] {
+  const findings: Finding[] = [];
+  const unreviewed = new Map<string, string[]>();
+  const stale = new Map<string, string[]>();
+  const note = (map: Map<string, string[]>, relation: string, line: string) => map.set(relation, [...(map.get(relation) ?? []), line]);
+  const rerun = `If the change is intended, run dreamdb audit-rls --write-expectations and commit ${file} with the change.`;
+  for (const [key, now] of actual) {
+    const [relation, actor, op] = key.split('\t') as [string, string, string];
+    const was = expected.get(key);
+    if (was === now) continue;
+    const base = { area: 'isolation' as const, object: relation, actor, operation: op, actual: now };
+    if (was === undefined) {
+      note(unreviewed, relation, `${actor} ${op}: ${now}`);
+    } else if (isAllowed(was) && !isAllowed(now)) {
+      findings.push({ ...base, id: 'isolation.unexpected_deny', level: 'error', expected: was, message: `${actor} can no longer ${op} on ${relation} (expected ${was}, got ${now})`, hint: `A grant or policy the app needs is gone. ${rerun}` });
+    } else if (!isAllowed(was) && isAllowed(now)) {
+      findings.push({ ...base, id: 'isolation.unexpected_allow', level: 'error', expected: was, message: `${actor} can now ${op} on ${relation} (expected ${was}, got ${now})`, hint: `Revoke the privilege or tighten the policy. ${rerun}` });
+    } else {
+      findings.push({ ...base, id: 'isolation.changed', level: 'warn', expected: was, message: `${actor} ${op} on ${relation} changed from ${was} to ${now}`, hint: rerun });
+    }
+  }
+  for (const [key, was] of expected) {
+    if (actual.has(key)) continue;
+    const [relation, actor, op] = key.split('\t') as [string, string, string];
+    note(stale, relation, `${actor} ${op}: ${was}`);
+  }
+  // New or vanished relations show as one finding each, not one per line.
+  for (const [relation, lines] of unreviewed) {
+    findings.push({
+      area: 'isolation', id: 'expectations.unreviewed', level: 'warn', object: relation, expected: '(no lines)', actual: `${lines.length} new line(s)`,
+      message: `${relation}: ${lines.length} outcome(s) not in the expectations file, e.g. ${lines.slice(0, 3).join('; ')}`, hint: rerun,
+      details: lines.slice(0, 20),
+    });
+  }
+  for (const [relation, lines] of stale) {
+    findings.push({
+      area: 'isolation', id: 'expectations.stale', level: 'warn', object: relation, expected: `${lines.length} line(s)`, actual: '(not observed)',
+      message: `${relation}: ${lines.length} expected outcome(s) no longer probed, e.g. ${lines.slice(0, 3).join('; ')}`, hint: rerun,
+      details: lines.slice(0, 20),
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,214 @@
+/**
+ * Every function anon or authenticated may execute, called as each artist with its own ids, with
+ * another artist's ids, with nulls and with garbage (and as anon with artist A's ids). A call must
+ * return none of the other artists' fixture values and change none of their rows; calling with
+ * another artist's id and with an id that exists nowhere must look the same.
+ */
+import { randomUUID } from 'node:crypto';
+import { allowedValues, type FunctionInfo, type Relation } from './catalog.js';
+import type { FixtureArtist } from './fixtures.js';
+import { pairings, type MatrixContext } from './matrix.js';
+import type { Cell, Finding, Outcome } from './model.js';
+import type { AuditActor, TxSql } from './session.js';
+import { qualified } from './sqlfiles.js';
+import type { Target } from './targets.js';
+
+type ArgSet = 'own' | 'other' | 'absent' | 'null' | 'garbage';
+
+interface Call {
+  outcome: Outcome;
+  result?: string;
+  /** Digest of the other artists' rows changed. */
+  wrote?: boolean;
+  args: (string | null)[];
+}
+
+export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo[], onProgress: (text: string) => void): Promise<{ cells: Cell[]; findings: Finding[] }> {
+  const cells: Cell[] = [];
+  const findings: Finding[] = [];
+  if (!functions.length) return { cells, findings };
+  const digestSql = buildDigest(ctx.targets);
+  const baselines = new Map<string, string>();
+  const digestOf = async (tx: TxSql, ids: string[]) => (await tx.unsafe<{ d: string }[]>(digestSql, [ids]))[0]!.d;
+
+  for (const fn of functions) {
+    onProgress(`calling ${fn.signature}`);
+    for (const pair of pairings(ctx).filter((p) => p.actor.role !== 'service_role')) {
+      const self = pair.self;
+      const victims = ctx.fixtures.artists.filter((a) => a.id !== self?.id);
+      const victimIds = victims.map((a) => a.id);
+      const baseKey = victimIds.join(',');
+      if (!baselines.has(baseKey)) baselines.set(baseKey, await digestOf(ctx.session.tx, victimIds));
+      const calls = new Map<ArgSet, Call>();
+      // `absent`: the same arguments as `other`, every id of the other artist swapped for one that exists nowhere.
+      const swap = new Map(idsOf(ctx, pair.other).map((id) => [id, randomUUID()]));
+      for (const set of (self ? ['own', 'other', 'absent', 'null', 'garbage'] : ['other', 'absent', 'null', 'garbage']) as ArgSet[]) {
+        const owner = set === 'own' ? self! : pair.other;
+        const args = fn.argTypes.map((type, i) => {
+          const value = argumentFor(ctx, fn.argNames[i] ?? '', type, set === 'absent' ? 'other' : set, owner);
+          return set === 'absent' && value !== null ? replaceAll(value, swap) : value;
+        });
+        const call = await callAs(ctx, fn, pair.actor, args, async (tx) => (await digestOf(tx, victimIds)) !== baselines.get(baseKey));
+        calls.set(set, call);
+        cells.push({ relation: `fn ${fn.signature}`, actor: pair.actor.key, op: `execute ${set}`, outcome: call.outcome });
+        const leaked = call.result ? leakedValues(call.result, victims, ctx, args) : [];
+        if (leaked.length) {
+          findings.push({
+            area: 'isolation', id: 'function.cross_tenant_read', level: 'error', object: fn.signature, actor: pair.actor.key, operation: `execute ${set}`,
+            expected: 'no other artist\'s data', actual: `returned ${leaked.slice(0, 3).join(', ')}`,
+            message: `${fn.signature} called as ${pair.actor.key} (${describeArgs(args)}) returns another artist's data`,
+            hint: fn.securityDefiner
+              ? 'Make it SECURITY INVOKER so RLS applies, or check the argument against (select auth.uid()) before reading.'
+              : 'Check the argument against (select auth.uid()) in the function, or read through RLS-protected tables only.',
+          });
+        }
+        if (call.wrote) {
+          findings.push({
+            area: 'isolation', id: 'function.cross_tenant_write', level: 'error', object: fn.signature, actor: pair.actor.key, operation: `execute ${set}`,
+            expected: 'no change to other artists\' rows', actual: 'changed rows of another artist',
+            message: `${fn.signature} called as ${pair.actor.key} (${describeArgs(args)}) writes on another artist's behalf`,
+            hint: 'Refuse unless the target is the caller: IF p_artist_id IS DISTINCT FROM (select auth.uid()) THEN RAISE ... (or make it SECURITY INVOKER and let RLS refuse).',
+          });
+        }
+      }
+      const other = calls.get('other');
+      const absent = calls.get('absent');
+      // Ids echoed back from the arguments say nothing; compare with them blanked out.
+      const blank = (call: Call, ids: string[]) => ids.reduce((text, id) => text.split(id).join('<id>'), signature(call));
+      if (other && absent && blank(other, [...swap.keys()]) !== blank(absent, [...swap.values()])) {
+        findings.push({
+          area: 'isolation', id: 'function.existence_oracle', level: 'warn', object: fn.signature, actor: pair.actor.key, operation: 'execute other vs garbage',
+          expected: 'the same answer for another artist\'s id as for an id that exists nowhere', actual: `${short(signature(other))} vs ${short(signature(absent))}`,
+          message: `${fn.signature} answers differently for another artist's id than for a random one: it tells a caller what exists`,
+          hint: 'Return the same result (or raise the same error) whether the row exists but is not yours or does not exist at all.',
+        });
+      }
+    }
+  }
+  return { cells, findings };
+}
+
+function short(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function replaceAll(text: string, swap: Map<string, string>): string {
+  let out = text;
+  for (const [from, to] of swap) out = out.split(from).join(to);
+  return out;
+}
+
+/** The artist's id and the primary keys of its fixture rows. */
+function idsOf(ctx: MatrixContext, artist: FixtureArtist): string[] {
+  const ids = new Set([artist.id]);
+  for (const t of ctx.targets) for (const row of t.fixtures.get(artist.key) ?? []) for (const k of row.key) if (/^[0-9a-f-]{36}$/.test(k)) ids.add(k);
+  return [...ids];
+}
+
+function signature(call: Call): string {
+  return call.outcome.kind === 'error' ? `error:${call.outcome.code}` : `ok:${call.result ?? ''}`;
+}
+
+function describeArgs(args: (string | null)[]): string {
+  return args.map((a) => (a === null ? 'null' : a.length > 40 ? `${a.slice(0, 37)}...` : a)).join(', ');
+}
+
+async function callAs(ctx: MatrixContext, fn: FunctionInfo, actor: AuditActor, args: (string | null)[], wrote: (tx: TxSql) => Promise<boolean>): Promise<Call> {
+  const params = fn.argTypes.map((type, i) => `$${i + 1}::${type}`).join(', ');
+  const callee = `${qualified(fn.schema, fn.name)}(${params})`;
+  const query = fn.returnsSet
+    ? `select coalesce(json_agg(x), '[]')::text as r from ${callee} x`
+    : `select (${callee})::text as r`;
+  const result = await ctx.session.as(actor, (tx) => tx.unsafe<{ r: string | null }[]>(query, args), { after: (tx) => wrote(tx) });
+  if (!result.ok) return { outcome: { kind: 'error', code: result.code, message: result.message }, args };
+  return { outcome: { kind: 'ok' }, result: result.value[0]?.r ?? '', wrote: result.after, args };
+}
+
+/** Values only the other artists' fixture rows hold (keys, markers, emails) that show up in a result and were not passed in. */
+function leakedValues(result: string, victims: FixtureArtist[], ctx: MatrixContext, args: (string | null)[]): string[] {
+  const passed = args.filter((a): a is string => a !== null);
+  const victimKeys = new Set(victims.map((v) => v.key));
+  const shared = new Set<string>();
+  const theirs = new Set<string>(victims.map((v) => v.email));
+  for (const target of ctx.targets) {
+    for (const [artistKey, rows] of target.fixtures) {
+      for (const row of rows) {
+        for (const value of [...row.key, ...Object.values(row.values)]) {
+          if (value) (victimKeys.has(artistKey) ? theirs : shared).add(value);
+        }
+      }
+    }
+  }
+  const found: string[] = [];
+  for (const value of theirs) {
+    if (value.length < 8 || shared.has(value) || passed.some((p) => p.includes(value) || value.includes(p))) continue;
+    if (result.includes(value)) found.push(value);
+  }
+  return found;
+}
+
+/** An argument for the parameter: the owner's id (or row id, or object name), a CHECK value, or garbage. */
+function argumentFor(ctx: MatrixContext, name: string, type: string, set: ArgSet, owner: FixtureArtist): string | null {
+  if (set === 'null') return null;
+  const bare = name.replace(/^(p|in|arg)_/, '').toLowerCase();
+  const isUuid = type === 'uuid';
+  const isText = /^(text|character varying|varchar|name)/.test(type);
+  if (set === 'garbage') {
+    if (isUuid) return randomUUID();
+    if (isText) return `' or 1=1 -- ${'x'.repeat(300)}`;
+    if (/int|numeric|real|double/.test(type)) return '-1';
+    if (type === 'boolean') return 'false';
+    if (type === 'date' || type.startsWith('timestamp')) return '1900-01-01';
+    if (type === 'json' || type === 'jsonb') return '{"garbage": true}';
+    return null;
+  }
+  const rowId = rowIdFor(ctx, bare, owner);
+  if (isUuid) return rowId ?? owner.id;
+  if (isText) {
+    if (/(^|_)id$/.test(bare)) return rowId ?? owner.id;
+    if (/path|name|object|file|key/.test(bare)) return objectName(ctx, owner) ?? owner.id;
+    return valueFromColumns(ctx.byName, bare) ?? owner.id;
+  }
+  if (/int|numeric|real|double/.test(type)) return '1';
+  if (type === 'boolean') return 'true';
+  if (type === 'date') return new Date().toISOString().slice(0, 10);
+  if (type.startsWith('timestamp')) return new Date().toISOString();
+  if (type === 'json' || type === 'jsonb') return '{}';
+  return null;
+}
+
+/** p_task_id -> the owner's fixture row id in a table named task(s). */
+function rowIdFor(ctx: MatrixContext, bare: string, owner: FixtureArtist): string | undefined {
+  const match = /^(.*)_id$/.exec(bare);
+  if (!match || ctx.config.tenant.ownerColumns.includes(bare)) return undefined;
+  const stem = match[1]!;
+  const target = ctx.targets.find((t) => !t.rel.isPartition && !t.bucket && (t.rel.name === stem || t.rel.name === `${stem}s` || t.rel.name === `${stem}es`));
+  const row = target?.fixtures.get(ctx.fixtures.artists.find((a) => a.id === owner.id)!.key)?.[0];
+  return target?.rel.name === ctx.config.tenant.root.split('.')[1] ? owner.id : row?.key[0];
+}
+
+function objectName(ctx: MatrixContext, owner: FixtureArtist): string | undefined {
+  const target = ctx.targets.find((t) => t.bucket);
+  return target?.fixtures.get(ctx.fixtures.artists.find((a) => a.id === owner.id)!.key)?.[0]?.values.name ?? undefined;
+}
+
+function valueFromColumns(byName: Map<string, Relation>, column: string): string | undefined {
+  for (const rel of byName.values()) {
+    const values = rel.columns.some((c) => c.name === column) ? allowedValues(rel, column) : undefined;
+    if (values?.length) return values[0];
+  }
+  return undefined;
+}
+
+/** One query: a digest of every tenant-owned row of the given owners ($1), to see what a call changed. */
+function buildDigest(targets: Target[]): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const t of targets) {
+    if (!t.tenancy || t.rel.isPartition || !t.writable || seen.has(t.rel.oid)) continue;
+    seen.add(t.rel.oid);
+    parts.push(`select md5(t::text) as h from ${qualified(t.rel.schema, t.rel.name)} t where ${t.tenancy.match('$1')}`);
+  }
+  if (!parts.length) return `select ''::text as d where $1::text[] is not null`;
+  return `select md5(coalesce(string_agg(h, ',' order by h), '')) as d from (${parts.join('\nunion all\n')}) s`;
+}

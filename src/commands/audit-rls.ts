@@ -1,0 +1,134 @@
+/**
+ * dreamdb audit-rls: proves tenant isolation by impersonating real users (artists A, B, C, anon,
+ * service_role) inside one transaction that is always rolled back, lints the security surface,
+ * and holds the mobile app's queries to latency budgets.
+ */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { auditSettings, type AuditConfig } from '../config/audit.js';
+import { connectionError, withDb, type Sql } from '../db/connect.js';
+import { isPgError } from '../db/sqlfile.js';
+import { UsageError } from '../errors.js';
+import { withTarget, type Context } from '../context.js';
+import { AREAS, type Area } from '../audit/model.js';
+import { renderReport, writeJunit, type AuditReport } from '../audit/report.js';
+import { runAudit, type AuditOptions } from '../audit/run.js';
+import { action, EXIT_CODES, TARGET_HELP } from './action.js';
+
+export { runAudit, BUILTIN_SUPPRESSIONS, type AuditOptions } from '../audit/run.js';
+
+export async function auditRls(ctx: Context, options: AuditOptions = {}): Promise<AuditReport> {
+  const config = auditSettings({ ...ctx.config.audit, ...options.config } as AuditConfig);
+  return withTarget(ctx, async (target) => {
+    if (target.production && !options.allowProduction) {
+      throw new UsageError(`Refusing to audit ${target.display}: it is labelled production.`, {
+        hint: 'The audit writes fixture rows inside a transaction it rolls back, and uses subtransactions; run it on a staging copy, or pass --allow-production.',
+      });
+    }
+    const expectationsFile = path.resolve(ctx.cwd, options.expectationsFile ?? config.expectations);
+    const report = await withDb(target.url, async (sql) => {
+      await checkPrerequisites(sql, config);
+      return runAudit(sql, config, { ...options, expectationsFile, target: target.display });
+    }).catch((error) => {
+      throw connectionError(target.url, error) ?? error;
+    });
+    if (options.junit) await writeJunit(path.resolve(ctx.cwd, options.junit), report);
+    return report;
+  });
+}
+
+/** The audit needs Supabase's auth helpers, the tenant table, and a role that bypasses RLS and can switch into each API role. */
+async function checkPrerequisites(sql: Sql, config: AuditConfig): Promise<void> {
+  const [found] = await sql<{ auth: boolean; root: boolean }[]>`
+    select to_regprocedure('auth.uid()') is not null as auth, to_regclass(${config.tenant.root}) is not null as root`;
+  if (!found?.auth) {
+    throw new UsageError('This database has no auth.uid(): it is neither a Supabase project nor migrated by dreamdb.', {
+      hint: 'Run dreamdb migrate first: it installs the Supabase-compatible base on plain PostgreSQL.',
+    });
+  }
+  if (!found.root) {
+    throw new UsageError(`The tenant table ${config.tenant.root} does not exist, so the audit cannot tell whose a row is.`, {
+      hint: 'Run dreamdb migrate, or set audit.tenant.root to the table whose id is the user id.',
+    });
+  }
+  try {
+    const [me] = await sql<{ user: string; super: boolean; bypass: boolean; anon: boolean; authenticated: boolean; service: boolean }[]>`
+      select current_user as user, r.rolsuper as super, r.rolbypassrls as bypass,
+             pg_has_role(current_user, 'anon', 'MEMBER') as anon,
+             pg_has_role(current_user, 'authenticated', 'MEMBER') as authenticated,
+             pg_has_role(current_user, 'service_role', 'MEMBER') as service
+      from pg_roles r where r.rolname = current_user`;
+    if (!me || !(me.super || me.bypass) || !me.anon || !me.authenticated || !me.service) {
+      throw new UsageError(`The audit must connect as a role that bypasses RLS and can switch to anon, authenticated and service_role; ${me?.user ?? 'this role'} cannot.`, {
+        hint: 'Connect as postgres (on Supabase: the direct connection or the session pooler, user postgres).',
+      });
+    }
+  } catch (error) {
+    if (isPgError(error) && error.code === '42704') {
+      throw new UsageError('This database has no Supabase API roles (anon, authenticated, service_role).', {
+        hint: 'Run dreamdb migrate first: it installs the Supabase-compatible base on plain PostgreSQL.',
+      });
+    }
+    throw error;
+  }
+}
+
+export function auditJson(r: AuditReport) {
+  return { ok: r.ok, exitCode: r.exitCode, target: r.target, areas: r.areas, durationMs: Math.round(r.durationMs), isolation: r.isolation, lints: r.lints, latency: r.latency, findings: r.findings, suppressed: r.suppressed };
+}
+
+export function registerAuditRls(program: Command): void {
+  program
+    .command('audit-rls')
+    .description('prove tenant isolation as real users, lint the security surface, and check the mobile queries\' latency budgets')
+    .addOption(new Option('--only <area>', 'run one area').choices([...AREAS]))
+    .option('--write-expectations', 'write the observed isolation matrix to the expectations file (review and commit it)')
+    .option('--expectations <file>', 'expectations file (default: audit.expectations, fixtures/audit/expectations.txt)')
+    .option('--junit <file>', 'also write the findings as JUnit XML for CI')
+    .option('--allow-production', 'audit a target labelled production')
+    .option('--artists <n>', 'artists to impersonate (default: audit.artists, 3)', (v) => positiveInt(v, '--artists', 8))
+    .option('--iterations <n>', 'runs of each latency query per artist (default: audit.latency.iterations, 30)', (v) => positiveInt(v, '--iterations', 10_000))
+    .addHelpText('after', `${TARGET_HELP}
+
+Areas:
+  isolation  artists A, B, C (+ anon, service_role) probe every table, view, partition and bucket of
+             audit.schemas: SELECT, INSERT, UPDATE of each column, DELETE; functions are called with
+             another artist's ids, nulls and garbage; unique constraints are tried as oracles.
+             Everything runs in one transaction that is rolled back: the data is left as it was.
+  lints      catalog lints (splinter's security and performance lints, partitions included) and
+             auth.uid() evaluated per row, read from the query plan.
+  latency    the mobile app's queries as several artists, p50/p95/p99 against audit.latency.budgets
+             (default p95 200 ms); a breach prints EXPLAIN (ANALYZE, BUFFERS) and the likely cause.
+
+Findings can be suppressed per object in the config: "audit": { "suppress": [{ "id", "object", "reason" }] }.
+${EXIT_CODES.replace('3    a check found problems', '3    findings (anything but info)').replace('2    usage, config or connection problem', '2    could not run (usage, config, connection, fixtures)')}`)
+    .action(
+      action(async (ctx, opts: { only?: Area; writeExpectations?: boolean; expectations?: string; junit?: string; allowProduction?: boolean; artists?: number; iterations?: number }) => {
+        if (opts.writeExpectations && opts.only && opts.only !== 'isolation') {
+          throw new UsageError('--write-expectations writes the isolation matrix; it cannot be combined with --only lints or latency.', { hint: 'Drop --only.' });
+        }
+        const overrides: Partial<AuditConfig> = {};
+        if (opts.artists) overrides.artists = opts.artists;
+        if (opts.iterations) overrides.latency = { ...auditSettings(ctx.config.audit).latency, iterations: opts.iterations };
+        const report = await ctx.out.task('audit-rls', (progress) =>
+          auditRls(ctx, {
+            ...(opts.only ? { only: opts.only } : {}),
+            writeExpectations: Boolean(opts.writeExpectations),
+            ...(opts.expectations ? { expectationsFile: opts.expectations } : {}),
+            ...(opts.junit ? { junit: opts.junit } : {}),
+            allowProduction: Boolean(opts.allowProduction),
+            config: overrides,
+            onProgress: (text) => progress.update(text),
+          }),
+        );
+        ctx.out.result(auditJson(report), () => renderReport(report));
+        return report.exitCode;
+      }),
+    );
+}
+
+function positiveInt(value: string, flag: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} expects a whole number from 1 to ${max}, got "${value}".`);
+  return n;
+}
