@@ -12,6 +12,8 @@ import { renderStatus, status } from './commands/status.js';
 import { newMigration } from './commands/migration.js';
 import { registerPartitions } from './commands/partitions-cli.js';
 import { registerAuditRls } from './commands/audit-rls.js';
+import { registerSeed } from './commands/seed.js';
+import { registerStorage } from './commands/storage.js';
 import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
 
@@ -90,6 +92,8 @@ export function buildProgram(): Command {
     .description('print the embedded server\'s connection string (for psql or an app) while it runs')
     .action(action(async (ctx) => { const url = await dbUrl(ctx); ctx.out.result({ url }, () => url); }));
 
+  registerSeed(program);
+  registerStorage(program);
   registerAuditRls(program);
   registerPartitions(program);
   registerGenTypes(program);
