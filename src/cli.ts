@@ -14,6 +14,7 @@ import { registerPartitions } from './commands/partitions-cli.js';
 import { registerAuditRls } from './commands/audit-rls.js';
 import { registerSeed } from './commands/seed.js';
 import { registerStorage } from './commands/storage.js';
+import { registerBench } from './commands/bench.js';
 import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
 
@@ -97,6 +98,7 @@ export function buildProgram(): Command {
   registerAuditRls(program);
   registerPartitions(program);
   registerGenTypes(program);
+  registerBench(program);
 
   return program;
 }

@@ -79,13 +79,13 @@ describe('dreamdb binary', () => {
     expect(missing.stderr).not.toContain('hunter22');
   });
 
-  it('reports a wrong password as exit 2 without echoing it', async () => {
+  it('reports a wrong password as exit 2 without echoing it', async (ctx) => {
     // Needs a server that checks passwords for non-superusers (the embedded one does; trust-only servers cannot).
     const admin = connect(serverUrl());
     const [rule] = await admin`select count(*)::int as n from pg_hba_file_rules where auth_method in ('scram-sha-256', 'md5', 'password') and 'all' = any(user_name)`.catch(() => [{ n: 0 }]);
     if (!rule || rule.n === 0) {
       await admin.end();
-      console.warn('skipped: this server trusts every login, so a wrong password cannot fail');
+      ctx.skip(); // this server trusts every login (the machine's PG 15): a wrong password cannot fail
       return;
     }
     await admin`do $$ begin create role dreamdb_pw_test login password 'right-password'; exception when duplicate_object then null; end $$`;
