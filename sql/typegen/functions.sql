@@ -1,7 +1,8 @@
 -- Functions of the schemas $1 that PostgREST can call as /rpc/<name>: plain functions (not
 -- procedures, aggregates or window functions), not owned by an extension, returning neither a
 -- trigger nor a pseudo-type PostgREST cannot send. EXECUTE per audience ($2 client, $3 server).
--- SQL-language bodies come along so the JSON a function builds can be typed.
+-- SQL-language bodies (and PL/pgSQL bodies, read when they are one RETURN (SELECT ...)) come along
+-- so the JSON a function builds can be typed.
 SELECT p.oid::int8 AS oid,
        n.nspname AS schema,
        p.proname AS name,
@@ -15,7 +16,7 @@ SELECT p.oid::int8 AS oid,
        p.proretset AS returns_set,
        p.provariadic <> 0 AS variadic,
        l.lanname AS language,
-       CASE WHEN l.lanname = 'sql' THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
+       CASE WHEN l.lanname IN ('sql', 'plpgsql') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
        pg_catalog.obj_description(p.oid, 'pg_proc') AS comment,
        pg_catalog.has_function_privilege($2::text, p.oid, 'EXECUTE') AS client_execute,
        pg_catalog.has_function_privilege($3::text, p.oid, 'EXECUTE') AS server_execute

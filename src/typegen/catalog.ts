@@ -88,7 +88,7 @@ export interface FunctionRow {
   returns_set: boolean;
   variadic: boolean;
   language: string;
-  /** pg_get_functiondef, for SQL-language functions only. */
+  /** pg_get_functiondef, for SQL and PL/pgSQL functions only. */
   definition: string | null;
   comment: string | null;
   client_execute: boolean;

@@ -1,5 +1,6 @@
 /**
- * The shape of the JSON a SQL-language function builds, read from its definition: for
+ * The shape of the JSON a SQL-language function (or a PL/pgSQL one that is a single
+ * `RETURN (<query>)`) builds, read from its definition: for
  * `json_build_object('metrics', coalesce((SELECT json_agg(json_build_object('platform',
  * m.platform, ...)) FROM (SELECT ... FROM public.metrics AS mt) AS m), '[]'::json), ...)` it yields
  * `{ metrics: { platform: "instagram" | ...; ... }[]; ... }`, each leaf typed from the column it
@@ -61,7 +62,9 @@ export function functionResultShape(definition: string, ctx: ShapeContext): Type
   const asOption = (create.options as unknown[] | undefined)?.map((o) => as(o, 'DefElem')).find((d) => d?.defname === 'as');
   const body = strings(as(asOption?.arg, 'List')?.items)[0];
   if (body !== undefined) {
-    statements = ((parseSql(body)?.stmts as PgNode[] | undefined) ?? []).map((s) => s.stmt);
+    // PL/pgSQL written as one `BEGIN RETURN (<query>); END` (cached plans): read the query.
+    const plpgsqlReturn = /^\s*BEGIN\s+RETURN\s*\(([\s\S]*)\)\s*;\s*END\s*;?\s*$/i.exec(body);
+    statements = ((parseSql(plpgsqlReturn ? plpgsqlReturn[1]! : body)?.stmts as PgNode[] | undefined) ?? []).map((s) => s.stmt);
   } else if (create.sql_body) {
     // BEGIN ATOMIC ... END or RETURN expr
     const inner = as(create.sql_body, 'List')?.items as unknown[] | undefined;
