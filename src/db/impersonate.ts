@@ -88,12 +88,14 @@ export async function asUser<T>(
   const rollback = new Error('dreamdb:rollback');
   try {
     await sql.begin(options.readOnly ? 'read only' : 'read write', async (tx) => {
-      await tx`select set_config('role', ${actor.role}, true),
+      // Pipelined with fn's first query (one connection runs them in order). Safe: if the switch
+      // failed, the transaction is aborted and nothing after it runs, as the superuser or at all.
+      const impersonate = tx`select set_config('role', ${actor.role}, true),
                       set_config('request.jwt.claims', ${claims}, true),
                       set_config('request.method', ${options.method ?? (options.readOnly ? 'GET' : 'POST')}, true),
                       set_config('request.path', ${options.path ?? '/'}, true),
-                      set_config('statement_timeout', ${timeout}, true)`;
-      result = await fn(tx);
+                      set_config('statement_timeout', ${timeout}, true)`.execute();
+      [, result] = await Promise.all([impersonate, fn(tx)]);
       if (options.rollback) throw rollback;
     });
   } catch (error) {

@@ -27,4 +27,12 @@ describe('asUser', () => {
     const row = await asUser(db.sql, { role: 'anon' }, async (tx) => (await tx`select auth.uid() as uid, current_setting('statement_timeout') as t`)[0]);
     expect(row).toEqual({ uid: null, t: '3s' });
   });
+
+  it('never runs the request when the role switch fails, though both are sent together', async () => {
+    await db.sql`create table public.probe_side_effect (n int)`;
+    const attempt = asUser(db.sql, { role: 'no_such_role' as 'anon' }, (tx) => tx`insert into public.probe_side_effect values (1)`);
+    await expect(attempt).rejects.toMatchObject({ code: '22023' });
+    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from public.probe_side_effect`;
+    expect(row!.n).toBe(0);
+  });
 });
