@@ -269,18 +269,7 @@ async function confirmVolume(ctx: Context, sql: Sql, fixtureIds: string[], toAdd
   const others = row?.n ?? 0;
   if (others === 0 || ctx.flags.yes) return;
   const message = `The database already has ${others.toLocaleString('en-US')} artist(s); add ${toAdd.toLocaleString('en-US')} generated artists with ${days} days of metrics?`;
-  if (!ctx.out.interactive) {
-    throw new UsageError(`${message} Refusing without a terminal to confirm.`, { hint: 'Pass --yes to add the volume non-interactively.' });
-  }
-  const { confirm } = await import('@inquirer/prompts');
-  let yes: boolean;
-  try {
-    yes = await confirm({ message, default: false }, { output: process.stderr });
-  } catch (error) {
-    if ((error as Error).name === 'ExitPromptError') throw new CancelledError();
-    throw error;
-  }
-  if (!yes) throw new CancelledError('Not confirmed; no generated data was written.');
+  await ctx.out.confirmOrCancel(message, { hint: 'Pass --yes to add the volume non-interactively.', declined: 'Not confirmed; no generated data was written.' });
 }
 
 function asSeedError(error: unknown, what: string, hint: string): unknown {

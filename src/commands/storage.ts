@@ -261,17 +261,8 @@ async function confirmSync(ctx: Context, backend: StorageBackend, plan: BucketPl
   }
   if (!prunes.length) return;
   const message = `Delete the undeclared bucket${prunes.length > 1 ? 's' : ''} ${prunes.join(', ')} (${backend.where})?`;
-  if (!ctx.out.interactive) throw new UsageError(`${message} Refusing without a terminal to confirm.`, { hint: 'Pass --yes to prune non-interactively.' });
   ctx.out.info(renderChanges(plan.changes).join('\n'));
-  const { confirm } = await import('@inquirer/prompts');
-  let yes: boolean;
-  try {
-    yes = await confirm({ message, default: false }, { output: process.stderr });
-  } catch (error) {
-    if ((error as Error).name === 'ExitPromptError') throw new CancelledError();
-    throw error;
-  }
-  if (!yes) throw new CancelledError('Not confirmed; nothing was changed.');
+  await ctx.out.confirmOrCancel(message, { hint: 'Pass --yes to prune non-interactively.', declined: 'Not confirmed; nothing was changed.' });
 }
 
 // list ------------------------------------------------------------------------------------------

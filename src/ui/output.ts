@@ -24,6 +24,11 @@ export interface Output {
   task<T>(title: string, fn: (progress: Progress) => Promise<T>): Promise<T>;
   /** Asks the user to type `expected` to go on. Throws when there is no TTY. */
   confirmTyped(message: string, expected: string): Promise<boolean>;
+  /**
+   * A yes/no question (default no). Resolves on yes; throws CancelledError(declined) on no, and a
+   * UsageError naming `hint` when there is no terminal to ask.
+   */
+  confirmOrCancel(message: string, options: { hint: string; declined: string }): Promise<void>;
 }
 
 export interface OutputOptions {
@@ -97,6 +102,18 @@ export function createOutput(options: OutputOptions = {}): Output {
       );
       await list.run();
       return value as R;
+    },
+    async confirmOrCancel(message, { hint, declined }) {
+      if (!interactive) throw new UsageError(`${message} Refusing without a terminal to confirm.`, { hint });
+      const { confirm } = await import('@inquirer/prompts');
+      let yes: boolean;
+      try {
+        yes = await confirm({ message, default: false }, { output: process.stderr });
+      } catch (error) {
+        if ((error as Error).name === 'ExitPromptError') throw new CancelledError();
+        throw error;
+      }
+      if (!yes) throw new CancelledError(declined);
     },
     async confirmTyped(message, expected) {
       if (!interactive) {
