@@ -15,6 +15,8 @@ import { registerAuditRls } from './commands/audit-rls.js';
 import { registerSeed } from './commands/seed.js';
 import { registerStorage } from './commands/storage.js';
 import { registerBench } from './commands/bench.js';
+import { registerBackup } from './commands/backup.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
 
@@ -99,6 +101,8 @@ export function buildProgram(): Command {
   registerPartitions(program);
   registerGenTypes(program);
   registerBench(program);
+  registerBackup(program);
+  registerDoctor(program);
 
   return program;
 }

@@ -12,7 +12,7 @@ export interface CliResult {
 
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const env: NodeJS.ProcessEnv = { ...process.env, DREAMDB_FROM_SOURCE: '1', NO_COLOR: '1', CI: 'true', ...options.env };
-  for (const key of ['DATABASE_URL', 'SUPABASE_DB_URL']) if (!options.env || !(key in options.env)) delete env[key];
+  for (const key of ['DATABASE_URL', 'SUPABASE_DB_URL', 'DREAMDB_BACKUP_KEY']) if (!options.env || !(key in options.env)) delete env[key];
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
