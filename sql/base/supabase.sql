@@ -79,6 +79,8 @@ CREATE SCHEMA IF NOT EXISTS extensions;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
+-- As on Supabase; its view answers only where the library is preloaded (the embedded server is).
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;
 
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 -- Supabase's defaults: everything created in public is fully granted to every API role,
