@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { auditSettings, type AuditConfig } from '../config/audit.js';
-import { connectionError, withDb, type Sql } from '../db/connect.js';
+import { withDb, type Sql } from '../db/connect.js';
 import { isPgError } from '../db/sqlfile.js';
 import { UsageError } from '../errors.js';
 import { withTarget, type Context } from '../context.js';
@@ -29,8 +29,6 @@ export async function auditRls(ctx: Context, options: AuditOptions = {}): Promis
     const report = await withDb(target.url, async (sql) => {
       await checkPrerequisites(sql, config);
       return runAudit(sql, config, { ...options, expectationsFile, target: target.display });
-    }).catch((error) => {
-      throw connectionError(target.url, error) ?? error;
     });
     if (options.junit) await writeJunit(path.resolve(ctx.cwd, options.junit), report);
     return report;

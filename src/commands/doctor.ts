@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { doctorSettings } from '../config/doctor.js';
 import { migrateSettings, withTarget, type Context } from '../context.js';
-import { connectionError, withDb } from '../db/connect.js';
+import { withDb } from '../db/connect.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { prometheusText, runDoctor, type DoctorReport } from '../doctor/run.js';
 import { style } from '../ui/output.js';
@@ -21,8 +21,6 @@ export async function doctor(ctx: Context): Promise<DoctorReport> {
       // Doctor reads the catalog and statistics views, which take no table locks; the timeouts are
       // a guard so that a check can never hang behind a lock or a stuck server.
       connection: { application_name: 'dreamdb doctor', statement_timeout: 30_000, lock_timeout: 5_000 },
-    }).catch((error) => {
-      throw connectionError(target.url, error) ?? error;
     }),
   );
 }

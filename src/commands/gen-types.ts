@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { withTarget, type Context } from '../context.js';
-import { connectionError, withDb } from '../db/connect.js';
+import { withDb } from '../db/connect.js';
 import { DreamdbError, ExitCode, UsageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { diffLines, type DiffSummary } from '../typegen/diff.js';
@@ -79,9 +79,7 @@ function dreamdbVersion(): string {
 
 async function generateFor(ctx: Context, settings: TypesSettings) {
   return withTarget(ctx, (target) =>
-    withDb(target.url, async (sql) => ({ target: target.display, ...(await generateTypes(sql, settings)) })).catch((error: unknown) => {
-      throw connectionError(target.url, error) ?? error;
-    }),
+    withDb(target.url, async (sql) => ({ target: target.display, ...(await generateTypes(sql, settings)) })),
   );
 }
 

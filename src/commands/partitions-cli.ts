@@ -1,7 +1,7 @@
 /** Wiring of `dreamdb partitions list | rotate | check | schedule` (the logic: partitions.ts). */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { confirmProduction, withTarget, type Context, type Target } from '../context.js';
-import { connect, connectionError, type Sql } from '../db/connect.js';
+import { withDb, type Sql } from '../db/connect.js';
 import { CancelledError, ExitCode } from '../errors.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 import {
@@ -29,19 +29,9 @@ const date = (value: string) => {
 
 /** A single-connection client for the command (rotation holds a session advisory lock on it). */
 async function withPartitionDb<T>(ctx: Context, fn: (sql: Sql, target: Target) => Promise<T>): Promise<T> {
-  return withTarget(ctx, async (target) => {
-    const sql = connect(target.url, { max: 1, connection: { application_name: 'dreamdb partitions' } });
-    try {
-      try {
-        await sql`select 1`;
-      } catch (error) {
-        throw connectionError(target.url, error) ?? error;
-      }
-      return await fn(sql, target);
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-  });
+  return withTarget(ctx, (target) =>
+    withDb(target.url, (sql) => fn(sql, target), { max: 1, connection: { application_name: 'dreamdb partitions' } }),
+  );
 }
 
 interface WindowFlags {

@@ -1,6 +1,6 @@
 /** `dreamdb status` and `dreamdb migration list`: files beside what the target has applied. */
 import { migrateSettings, withTarget, type Context } from '../context.js';
-import { connectionError, withDb } from '../db/connect.js';
+import { withDb } from '../db/connect.js';
 import { inspect } from '../migrate/engine.js';
 import type { MigrationPlan } from '../plan/migrations.js';
 import { style } from '../ui/output.js';
@@ -28,8 +28,6 @@ export async function status(ctx: Context): Promise<StatusResult> {
       const { plan, ledger } = await inspect(sql, settings, { cwd: ctx.cwd });
       const appliedAt = new Map(ledger.map((r) => [r.version, r.appliedAt?.toISOString() ?? null]));
       return { target: target.display, ...summarise(plan, appliedAt) };
-    }).catch((error) => {
-      throw connectionError(target.url, error) ?? error;
     }),
   );
 }

@@ -74,16 +74,17 @@ export function connectionError(url: string, error: unknown): UsageError | undef
   return new UsageError(`Cannot connect to ${redactUrl(url)}: ${reason}.`, { hint, cause: error });
 }
 
-/** Opens a client, checks it answers, runs fn, and always closes it. */
+/**
+ * Opens a client, checks it answers, runs fn, and always closes it. A failure to reach the server,
+ * at the start or when the connection is lost during fn, becomes the one-line UsageError (exit 2).
+ */
 export async function withDb<T>(url: string, fn: (sql: Sql) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
   const sql = connect(url, options);
   try {
-    try {
-      await sql`select 1`;
-    } catch (error) {
-      throw connectionError(url, error) ?? error;
-    }
+    await sql`select 1`;
     return await fn(sql);
+  } catch (error) {
+    throw connectionError(url, error) ?? error;
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type postgres from 'postgres';
-import { connect, connectionError, type Sql } from '../db/connect.js';
+import { withDb, type ConnectOptions, type Sql } from '../db/connect.js';
 import { LockKeys, withAdvisoryLock } from '../db/lock.js';
 import { fileError, isPgError, splitStatements, type Statement } from '../db/sqlfile.js';
 import { DreamdbError } from '../errors.js';
@@ -73,13 +73,9 @@ export class MigrationChangedError extends DreamdbError {
   }
 }
 
-/** Opens the single-connection client a run uses (lock_timeout as a connection option survives RESET ALL). */
-export function migrationClient(url: string, settings: MigrateSettings, onNotice?: (n: postgres.Notice) => void): Sql {
-  return connect(url, {
-    max: 1,
-    onNotice,
-    connection: { lock_timeout: `${settings.lockTimeoutMs}ms`, application_name: 'dreamdb migrate' },
-  });
+/** The single-connection client a run uses (lock_timeout as a connection option survives RESET ALL). */
+function migrationClientOptions(settings: MigrateSettings, onNotice: (n: postgres.Notice) => void): ConnectOptions {
+  return { max: 1, onNotice, connection: { lock_timeout: `${settings.lockTimeoutMs}ms`, application_name: 'dreamdb migrate' } };
 }
 
 /**
@@ -114,26 +110,22 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
 export async function runMigrations(url: string, options: MigrateRunOptions): Promise<MigrateRunResult> {
   const { settings } = options;
   const emit = options.onEvent ?? (() => {});
-  const sql = migrationClient(url, settings, (notice) => {
+  const onNotice = (notice: postgres.Notice) => {
     if (notice.severity === 'WARNING') {
       emit({ type: 'warning', message: `${notice.message ?? ''}${notice.hint ? ` (${notice.hint})` : ''}` });
     }
-  });
-  try {
-    try {
-      await sql`select 1`;
-    } catch (error) {
-      throw connectionError(url, error) ?? error;
-    }
-    return await withAdvisoryLock(
-      sql,
-      LockKeys.migrate,
-      { waitMs: settings.waitMs, what: 'dreamdb migrate', onWait: (holderPid) => emit({ type: 'waiting', holderPid }) },
-      () => runLocked(sql, options, emit),
-    );
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  };
+  return withDb(
+    url,
+    (sql) =>
+      withAdvisoryLock(
+        sql,
+        LockKeys.migrate,
+        { waitMs: settings.waitMs, what: 'dreamdb migrate', onWait: (holderPid) => emit({ type: 'waiting', holderPid }) },
+        () => runLocked(sql, options, emit),
+      ),
+    migrationClientOptions(settings, onNotice),
+  );
 }
 
 async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: MigrateEvent) => void): Promise<MigrateRunResult> {
