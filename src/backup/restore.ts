@@ -14,7 +14,7 @@
  * row, in an order that loads referenced tables first.
  */
 import fs from 'node:fs/promises';
-import { connect, connectionError, type Sql } from '../db/connect.js';
+import { connect, withDb, type Sql } from '../db/connect.js';
 import { CancelledError, DreamdbError, UsageError } from '../errors.js';
 import { runMigrations, type MigrateSettings } from '../migrate/engine.js';
 import { compareVersions } from '../plan/migrations.js';
@@ -72,13 +72,7 @@ export async function restoreBackup(dir: string, url: string, options: RestoreOp
   if (problems.length) throw badBackup(dir, problems.map((p) => `${p.file} (${p.table}): ${p.problem}`));
   timings.verifyMs = performance.now() - t;
 
-  const sql = connect(url, { max: 1, connection: { ...COPY_SESSION, application_name: 'dreamdb restore' } });
-  try {
-    try {
-      await sql`select 1`;
-    } catch (error) {
-      throw connectionError(url, error) ?? error;
-    }
+  return withDb(url, async (sql) => {
     const data = manifest.tables.filter((e) => e.role === 'data');
     const occupied = await occupiedTables(sql, data);
     const targetLedger = await readAppliedMigrations(sql);
@@ -130,11 +124,9 @@ export async function restoreBackup(dir: string, url: string, options: RestoreOp
       warnings,
       timings: roundAll(timings),
     };
-  } catch (error) {
+  }, { max: 1, connection: { ...COPY_SESSION, application_name: 'dreamdb restore' } }).catch((error: unknown) => {
     throw privilegeError(error);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
 }
 
 /** Postgres refusing the restoring role something: say which role a restore needs. */
