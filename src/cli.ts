@@ -9,7 +9,7 @@ import { packageRoot } from './paths.js';
 import { style } from './ui/output.js';
 import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
 import { renderStatus, status } from './commands/status.js';
-import { newMigration } from './commands/migration.js';
+import { newMigration, renderRepair, repairMigrations } from './commands/migration.js';
 import { registerPartitions } from './commands/partitions-cli.js';
 import { registerAuditRls } from './commands/audit-rls.js';
 import { registerSeed } from './commands/seed.js';
@@ -39,11 +39,12 @@ export function buildProgram(): Command {
     .description('apply pending migrations, each exactly once (installs the Supabase-compatible base on plain Postgres)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--to <version>', 'stop after this version')
+    .option('--include-all', 'also apply pending files older than the newest applied version (as supabase db push --include-all)')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another migrate on the same database, e.g. 30s (default: 60s)').argParser(parseDuration))
     .addHelpText('after', `${TARGET_HELP}\nEach file runs in one transaction with its ledger rows; a first line "-- dreamdb:no-transaction"\nruns it statement by statement and resumes where it stopped. Production targets (db.label\n"production") ask for typed confirmation or need --yes.\n${EXIT_CODES}`)
     .action(
-      action(async (ctx, opts: { dryRun?: boolean; to?: string; lockTimeout?: number }) => {
-        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, waitMs: opts.lockTimeout });
+      action(async (ctx, opts: { dryRun?: boolean; to?: string; includeAll?: boolean; lockTimeout?: number }) => {
+        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, includeAll: opts.includeAll, waitMs: opts.lockTimeout });
         ctx.out.result(migrateJson(result), () => renderMigrate(result));
       }),
     );
@@ -78,6 +79,18 @@ export function buildProgram(): Command {
       action(async (ctx) => {
         const result = await status(ctx);
         ctx.out.result(result, () => renderStatus(result));
+      }),
+    );
+
+  migration
+    .command('repair <version...>')
+    .description('mark versions applied or reverted in both ledgers (dreamdb\'s and the Supabase CLI\'s), as `supabase migration repair`; runs no SQL of the files')
+    .requiredOption('--status <status>', 'applied (the file must exist; its checksum is recorded) or reverted (the rows are deleted)')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx, versions: string[], opts: { status: string }) => {
+        const result = await repairMigrations(ctx, versions, opts.status);
+        ctx.out.result(result, () => renderRepair(result));
       }),
     );
 

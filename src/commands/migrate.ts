@@ -8,6 +8,8 @@ import { style } from '../ui/output.js';
 export interface MigrateOptions {
   dryRun?: boolean;
   to?: string;
+  /** Apply pending files older than the newest applied version. */
+  includeAll?: boolean;
   /** Overrides migrations.lockTimeout / waitTimeout (ms). */
   lockTimeoutMs?: number;
   waitMs?: number;
@@ -25,6 +27,7 @@ export async function migrate(ctx: Context, options: MigrateOptions = {}): Promi
         settings,
         dryRun: options.dryRun,
         to: options.to,
+        includeAll: options.includeAll,
         cwd: ctx.cwd,
         onEvent: (event) => report(ctx, progress.update, event),
         confirm: async (plan) => {
@@ -64,8 +67,10 @@ function report(ctx: Context, update: (text: string) => void, event: MigrateEven
 }
 
 export function describePlan(plan: MigrationPlan): string[] {
-  const lines = plan.pending.map((f) => `  ${style.cyan('pending')}  ${f.version}_${f.name}${f.noTransaction ? ' (no-transaction)' : ''}`);
-  for (const f of plan.deferred) lines.push(`  ${style.dim('later')}    ${f.version}_${f.name} (after --to)`);
+  const late = new Set(plan.outOfOrder.map((f) => f.version));
+  const lines = plan.adopted.map((f) => `  ${style.green('adopt')}    ${f.version}_${f.name} (applied by the Supabase CLI; recorded, not run)`);
+  lines.push(...plan.pending.map((f) => `  ${style.cyan('pending')}  ${f.version}_${f.name}${f.noTransaction ? ' (no-transaction)' : ''}${late.has(f.version) ? style.yellow(' (out of order: needs --include-all)') : ''}`));
+  for (const f of plan.deferred) lines.push(`  ${style.dim('later')}    ${f.version}_${f.name} (after --to)${late.has(f.version) ? style.yellow(' (out of order)') : ''}`);
   return lines.length ? lines : ['  nothing to apply'];
 }
 
@@ -91,6 +96,8 @@ export function migrateJson(result: MigrateResult) {
     applied: result.applied,
     pending: result.dryRun ? result.plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path })) : [],
     deferred: result.plan.deferred.map((f) => ({ version: f.version, name: f.name })),
+    adopted: result.plan.adopted.map((f) => ({ version: f.version, name: f.name })),
+    outOfOrder: result.plan.outOfOrder.map((f) => ({ version: f.version, name: f.name })),
     unknown: result.plan.unknown.map((r) => ({ version: r.version, name: r.name })),
   };
 }

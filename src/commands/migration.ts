@@ -1,8 +1,9 @@
 /** `dreamdb migration new <name>`: the next file, with a UTC timestamp version and a header. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { migrateSettings, type Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { repairLedgers, type RepairResult } from '../migrate/ledgers.js';
 import { loadMigrationFiles } from '../migrate/files.js';
 import { compareVersions } from '../plan/migrations.js';
 
@@ -33,4 +34,23 @@ export async function newMigration(ctx: Context, rawName: string, options: { noT
     : `-- ${name}\n-- Runs in one transaction together with its ledger row. Applied files must not be edited:\n-- put later changes in a new migration (dreamdb migration new <name>).\n\n`;
   await fs.writeFile(file, header, { flag: 'wx' });
   return { path: path.relative(ctx.cwd, file), version, name };
+}
+
+/** `dreamdb migration repair <version...> --status applied|reverted`: both ledgers, no SQL of the files. */
+export async function repairMigrations(ctx: Context, versions: string[], status: string | undefined): Promise<RepairResult & { target: string }> {
+  if (status !== 'applied' && status !== 'reverted') {
+    throw new UsageError(`--status must be applied or reverted${status ? `, not "${status}"` : ''}.`, { hint: 'dreamdb migration repair <version...> --status applied|reverted' });
+  }
+  const settings = migrateSettings(ctx);
+  return withTarget(ctx, async (target) => {
+    if (!(await confirmProduction(ctx, target, `Mark ${versions.join(', ')} ${status} in both migration ledgers`))) throw new CancelledError('Not confirmed; nothing was changed.');
+    const result = await repairLedgers(target.url, { versions, status, dir: settings.dir, cwd: ctx.cwd, waitMs: settings.waitMs });
+    return { ...result, target: target.display };
+  });
+}
+
+export function renderRepair(result: RepairResult & { target: string }): string[] {
+  const lines = result.versions.map((v) => `  ${v.action.padEnd(8)} ${v.version}${v.name ? `_${v.name}` : ''}`);
+  lines.push(`Repaired migration history on ${result.target}: ${result.versions.map((v) => v.version).join(', ')} => ${result.status}. Run \`dreamdb status\` to see it.`);
+  return lines;
 }

@@ -15,6 +15,7 @@ import { DreamdbError } from '../errors.js';
 import { planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
 import { checksum, loadMigrationFiles, normalise } from './files.js';
+import { ledgerWarnings, outOfOrderError, readSupabaseLedger, recordAdopted, recordSupabaseRow } from './ledgers.js';
 
 export interface MigrateSettings {
   dir: string;
@@ -45,6 +46,8 @@ export interface MigrateRunOptions {
   settings: MigrateSettings;
   dryRun?: boolean;
   to?: string;
+  /** Apply pending files older than the newest applied version (as `supabase db push --include-all`). */
+  includeAll?: boolean;
   /** Called with the plan before anything is applied; return false to stop (cancelled). */
   confirm?: (plan: MigrationPlan) => Promise<boolean>;
   onEvent?: (event: MigrateEvent) => void;
@@ -104,7 +107,8 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
   const cwd = options.cwd ?? process.cwd();
   const { files, ignored } = await loadMigrationFiles(path.resolve(cwd, settings.dir), cwd);
   const ledger = await readLedger(sql);
-  return { plan: planMigrations(files, ledger, { to: options.to }), ledger, ignored };
+  const supabase = await readSupabaseLedger(sql);
+  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored };
 }
 
 export async function runMigrations(url: string, options: MigrateRunOptions): Promise<MigrateRunResult> {
@@ -133,9 +137,8 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
   const { plan, ignored } = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
   await resolvePartialEdits(sql, plan);
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
-  for (const row of plan.unknown) {
-    emit({ type: 'warning', message: `Version ${row.version} (${row.name}) is applied in the database but has no file in ${settings.dir}.` });
-  }
+  for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
+  if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
   const supabase = await isSupabase(sql);
   const baseChecksum = checksum(await fs.readFile(BASE_FILE, 'utf8'));
   const baseState = supabase ? 'skipped-supabase' : (await baseIsCurrent(sql, baseChecksum)) ? 'unchanged' : 'would-install';
@@ -145,7 +148,9 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
     return { plan, applied: [], base: baseState, dryRun: true, ignoredFiles: ignored };
   }
 
-  await runFileInTransaction(sql, { path: 'sql/dreamdb/ledger.sql', text: await fs.readFile(LEDGER_FILE, 'utf8') }, settings, async () => {});
+  await runFileInTransaction(sql, { path: 'sql/dreamdb/ledger.sql', text: await fs.readFile(LEDGER_FILE, 'utf8') }, settings, async (tx) => {
+    await recordAdopted(tx, plan.adopted);
+  });
   let base: MigrateRunResult['base'] = baseState;
   if (baseState === 'would-install') {
     await installBase(sql, settings, baseChecksum);
@@ -257,9 +262,7 @@ async function applyInTransaction(sql: Sql, file: MigrationFile, settings: Migra
 }
 
 async function recordSupabase(tx: Sql | postgres.TransactionSql<Record<string, unknown>>, file: MigrationFile, statements: Statement[]) {
-  await tx`insert into supabase_migrations.schema_migrations (version, statements, name)
-           values (${file.version}, ${statements.map((s) => s.text)}, ${file.name})
-           on conflict (version) do update set statements = excluded.statements, name = excluded.name`;
+  await recordSupabaseRow(tx, file, statements.map((s) => s.text));
 }
 
 function prefixChecksum(statements: Statement[], count: number): string {

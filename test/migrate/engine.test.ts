@@ -184,6 +184,7 @@ describe('migrate', () => {
     // Start over with a failing unique index: duplicate ids make the concurrent build fail.
     await db.sql`drop index public.big_id`;
     await db.sql`delete from dreamdb.migrations where version = '20260102000000'`;
+    await db.sql`delete from supabase_migrations.schema_migrations where version = '20260102000000'`; // else it is adopted
     await db.sql`delete from public.big where id = 1000`;
     await db.sql`insert into public.big values (1, 1)`;
     const e = (await runMigrations(db.url, { settings: settings(dir) }).catch((x: unknown) => x)) as DreamdbError;

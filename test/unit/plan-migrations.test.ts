@@ -58,3 +58,30 @@ describe('planMigrations', () => {
     expect(checksum('select 1;')).not.toBe(checksum('select 2;'));
   });
 });
+
+describe('planMigrations with the Supabase CLI ledger', () => {
+  const a = file('20260101000000');
+  const b = file('20260102000000');
+  const c = file('20260103000000');
+  const supa = (...fs: MigrationFile[]) => fs.map((f) => ({ version: f.version, name: f.name }));
+
+  it('adopts versions only the Supabase CLI recorded: applied, not pending', () => {
+    const plan = planMigrations([a, b, c], [], { supabase: supa(a, b) });
+    expect(plan.adopted.map((f) => f.version)).toEqual([a.version, b.version]);
+    expect(plan.applied.map((f) => f.version)).toEqual([a.version, b.version]);
+    expect(plan.pending.map((f) => f.version)).toEqual([c.version]);
+    expect(plan.outOfOrder).toEqual([]);
+  });
+
+  it('reports a dreamdb row missing from the Supabase ledger, and a Supabase version without a file', () => {
+    const plan = planMigrations([a, b], [row(a), row(b)], { supabase: [...supa(a), { version: '20250101000000', name: 'old' }] });
+    expect(plan.missingFromSupabase.map((m) => m.file.version)).toEqual([b.version]);
+    expect(plan.unknownSupabase.map((r) => r.version)).toEqual(['20250101000000']);
+    expect(planMigrations([a], [row(a)]).missingFromSupabase).toEqual([]); // not compared when not read
+  });
+
+  it('counts the Supabase ledger when finding out-of-order files', () => {
+    const plan = planMigrations([a, b, c], [], { supabase: supa(a, c) });
+    expect(plan.outOfOrder.map((f) => f.version)).toEqual([b.version]);
+  });
+});
