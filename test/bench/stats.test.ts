@@ -1,7 +1,8 @@
 /** The bench's arithmetic: percentiles, summaries, histograms, sparklines, the weighted picker, the mix format. */
 import { describe, expect, it } from 'vitest';
 import { parseMix, weightedPicker, wrapBody } from '../../src/bench/mix.js';
-import { BUCKETS_MS, histogram, percentile, perSecond, sparkline, summarize } from '../../src/bench/stats.js';
+import { BUCKETS_MS, concat, histogram, median, percentile, perSecond, sparkline, summarize } from '../../src/bench/stats.js';
+import { statementShape } from '../../src/bench/statements.js';
 import { rng } from '../../src/bench/workload.js';
 
 describe('percentile (nearest rank)', () => {
@@ -23,9 +24,21 @@ describe('percentile (nearest rank)', () => {
   });
   it('summarize sorts numerically (not as strings) and reports count, mean and max', () => {
     const s = summarize([10, 9, 100, 2, 1, 20, 3, 4, 5, 6]);
-    expect(s).toEqual({ count: 10, mean: 16, p50: 5, p95: 100, p99: 100, max: 100 });
+    expect(s).toEqual({ count: 10, mean: 16, p50: 5, p95: 100, p99: 100, p999: 100, max: 100 });
     const spread = summarize(Array.from({ length: 1000 }, (_, i) => 1000 - i));
-    expect([spread.p50, spread.p95, spread.p99, spread.max]).toEqual([500, 950, 990, 1000]);
+    expect([spread.p50, spread.p95, spread.p99, spread.p999, spread.max]).toEqual([500, 950, 990, 999, 1000]);
+  });
+  it('p99.9 of 10,000 is rank 9,990 (no floating-point overshoot), and typed arrays summarize like arrays', () => {
+    const xs = Float64Array.from({ length: 10_000 }, (_, i) => i + 1);
+    expect(summarize(xs).p999).toBe(9990);
+    expect(percentile(xs, 99.9)).toBe(9990);
+    expect(summarize(xs)).toEqual(summarize(Array.from(xs)));
+  });
+  it('concat joins samples from several threads and median is the middle', () => {
+    expect(Array.from(concat([Float64Array.of(1, 2), Float64Array.of(), Float64Array.of(3)]))).toEqual([1, 2, 3]);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([])).toBeNaN();
   });
 });
 
@@ -79,5 +92,15 @@ describe('the mix', () => {
     expect(() => parseMix({ usage: { opensPerDay: 0, requestsPerOpen: 1 }, requests: [{ name: 'Bad Name', title: 'x', weight: -1, readOnly: true, response: 'rows', sql: 'select 1', extra: 1 }] }, 'm.json'))
       .toThrowError(/m\.json: usage\.opensPerDay[\s\S]*m\.json: requests\.0\.name[\s\S]*requests\.0\.weight/);
     expect(() => parseMix({ usage: { opensPerDay: 1, requestsPerOpen: 1 }, requests: [mix.requests[0], mix.requests[0]] })).toThrowError(/appears twice/);
+  });
+});
+
+describe('matching pg_stat_statements entries', () => {
+  it('compares statements with literals and parameters alike, as pg_stat_statements normalizes them', () => {
+    const ours = "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), set_config('request.path', '/dashboard', true)";
+    const stored = 'select set_config($2, $3, $4), set_config($5, $1, $6), set_config($7, $8, $9)';
+    expect(statementShape(ours)).toBe(statementShape(stored));
+    expect(statementShape("where status = 'unread' and d >= current_date - 30 limit 20")).toBe(statementShape('where status = $2 and d >= current_date - $3 limit $4'));
+    expect(statementShape('select x::int2 from t1')).toBe('select x::int2 from t1');
   });
 });
