@@ -1,0 +1,242 @@
+/**
+ * One load-generating thread: its own connections (wire.ts: one socket each), its share of the
+ * virtual users or of the schedule, and as little work per request as the job allows: pick a
+ * transaction and a subject, write the transaction's pre-encoded bytes (BEGIN, the
+ * impersonation, the query, COMMIT, one Sync: one round trip), record four numbers. Started by
+ * engine.ts; talks to it by messages only.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { rateSchedule, usersSchedule, type Schedule } from './schedule.js';
+import { paramValue, type BenchTransaction, type Subject } from './transactions.js';
+import { rng } from './rng.js';
+import { encode, WireConnection } from './wire.js';
+
+export type LoadSpec =
+  | { kind: 'closed'; clients: number }
+  | { kind: 'rate'; rate: number }
+  | { kind: 'users'; users: number; thinkMs: number };
+
+export interface WorkerSpec {
+  url: string;
+  appName: string;
+  connections: number;
+  transactions: BenchTransaction[];
+  weights: number[];
+  subjects: Subject[];
+  seed: number;
+  load: LoadSpec;
+  part: number;
+  parts: number;
+  durationMs: number;
+  /** How long in-flight and queued requests may finish after the end of an open-loop run. */
+  drainMs: number;
+}
+
+export interface WorkerResult {
+  /** Per transaction: latency (ms) from the scheduled (open loop) or actual (closed loop) start. */
+  latency: Float64Array[];
+  errors: number[];
+  errorMessages: string[][];
+  bytes: number[];
+  /** Per request, in completion order: waiting for a connection (ms), and on it (ms). */
+  poolWait: Float64Array;
+  service: Float64Array;
+  /** Open loop: how late the harness started requests against their schedule (ms). */
+  lag: Float64Array;
+  /** Requests due in the window that never started (the run ended with them queued). */
+  notStarted: number;
+  /** Busy time of this thread's event loop during the run (ms). */
+  activeMs: number;
+  elapsedMs: number;
+}
+
+type Conn = WireConnection;
+
+const now = () => performance.timeOrigin + performance.now();
+
+class Growable {
+  data = new Float64Array(4096);
+  length = 0;
+  push(v: number) {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  take(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** Statement names on every connection: t<i>b/i/q for transaction i (COMMIT is `c`). */
+function statementsOf(t: BenchTransaction, i: number): { name: string; text: string }[] {
+  return [...(t.begin ? [{ name: `t${i}b`, text: t.begin }, { name: `t${i}i`, text: t.impersonate! }] : []), { name: `t${i}q`, text: t.query }];
+}
+
+/** The bytes of transaction i as subject s: encoded once, written as one buffer each time. */
+function encoder(transactions: readonly BenchTransaction[], subjects: readonly Subject[]) {
+  const cache = new Map<number, Buffer>();
+  const commit = encode.bindExecute('c', []);
+  const sync = encode.sync();
+  return (i: number, s: number): Buffer => {
+    const key = i * subjects.length + s;
+    let bytes = cache.get(key);
+    if (!bytes) {
+      const t = transactions[i]!;
+      const subject = subjects[s]!;
+      const query = encode.bindExecute(`t${i}q`, t.params.map((p) => paramValue(p, subject)));
+      bytes = t.begin
+        ? Buffer.concat([encode.bindExecute(`t${i}b`, []), encode.bindExecute(`t${i}i`, [subject.claims]), query, commit, sync])
+        : Buffer.concat([query, sync]);
+      cache.set(key, bytes);
+    }
+    return bytes;
+  };
+}
+
+async function main(spec: WorkerSpec): Promise<void> {
+  const port = parentPort!;
+  const conns: Conn[] = [];
+  try {
+    for (let i = 0; i < spec.connections; i += 1) conns.push(await WireConnection.connect(spec.url, spec.appName));
+    const pids = conns.map((c) => c.pid);
+    const encodeTx = encoder(spec.transactions, spec.subjects);
+    // Prepare every statement on every connection, and run each transaction once, before the clock starts (as a warm pool has).
+    // A statement that does not prepare (a broken request in the mix) fails every request of its type, counted, not thrown.
+    const unprepared = new Map<number, string>();
+    for (const c of conns) {
+      await c.prepare([{ name: 'c', text: 'commit' }]);
+      for (const [i, t] of spec.transactions.entries()) {
+        for (const st of statementsOf(t, i)) {
+          try {
+            await c.prepare([st]);
+          } catch (error) {
+            unprepared.set(i, (error as Error).message);
+          }
+        }
+        if (!unprepared.has(i)) await c.send(encodeTx(i, 0), t.begin ? 2 : 0);
+      }
+    }
+    const start = await new Promise<number>((resolve) => {
+      port.once('message', (m: { type: string; at: number }) => resolve(m.at));
+      port.postMessage({ type: 'ready', pids });
+    });
+    const result = await drive(spec, conns, start, encodeTx, unprepared);
+    // The connections stay open until told: the server's CPU is read while its backends live.
+    const closing = new Promise<void>((resolve) => port.once('message', () => resolve()));
+    port.postMessage({ type: 'done', result }, [
+      ...result.latency.map((a) => a.buffer), result.poolWait.buffer, result.service.buffer, result.lag.buffer,
+    ] as ArrayBuffer[]);
+    await Promise.race([closing, sleep(30_000)]);
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    port.postMessage({ type: 'failed', message: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}` });
+  } finally {
+    await Promise.all(conns.map((c) => c.close()));
+    // End the thread now (pending timers would keep it alive).
+    process.exit(0);
+  }
+}
+
+async function drive(spec: WorkerSpec, conns: Conn[], start: number, encodeTx: (i: number, s: number) => Buffer, unprepared: ReadonlyMap<number, string>): Promise<WorkerResult> {
+  const n = spec.transactions.length;
+  const latency = Array.from({ length: n }, () => new Growable());
+  const errors = new Array<number>(n).fill(0);
+  const errorMessages: string[][] = Array.from({ length: n }, () => []);
+  const bytes = new Array<number>(n).fill(0);
+  const poolWait = new Growable();
+  const service = new Growable();
+  const lag = new Growable();
+  const random = rng(spec.seed * 7919 + spec.part);
+  const total = spec.weights.reduce((a, b) => a + b, 0);
+  const cumulative: number[] = [];
+  spec.weights.reduce((acc, w) => (cumulative.push(acc + w), acc + w), 0);
+  const pick = () => {
+    const x = random() * total;
+    let i = 0;
+    while (i < n - 1 && x >= cumulative[i]!) i += 1;
+    return i;
+  };
+  const subjects = spec.subjects;
+  const bodyOf = spec.transactions.map((t) => (t.begin ? 2 : 0));
+
+  const free: Conn[] = [...conns];
+  const waiting: ((c: Conn | null) => void)[] = [];
+  const release = (c: Conn) => {
+    const w = waiting.shift();
+    if (w) w(c);
+    else free.push(c);
+  };
+
+  /** One request due at `due` (epoch ms); latency counts from `due`. */
+  const request = async (due: number) => {
+    const i = pick();
+    const s = Math.floor(random() * subjects.length);
+    const asked = now();
+    const c = free.pop() ?? (await new Promise<Conn | null>((resolve) => waiting.push(resolve)));
+    if (!c) return;
+    const got = now();
+    const failed = unprepared.get(i);
+    const reply = failed === undefined ? await c.send(encodeTx(i, s), bodyOf[i]!) : { bodyBytes: 0, error: failed };
+    release(c);
+    if (reply.error === null) bytes[i]! += reply.bodyBytes;
+    else {
+      errors[i]! += 1;
+      if (errorMessages[i]!.length < 3 && !errorMessages[i]!.includes(reply.error)) errorMessages[i]!.push(reply.error);
+    }
+    const done = now();
+    latency[i]!.push(done - due);
+    poolWait.push(got - asked);
+    service.push(done - got);
+    lag.push(asked - due);
+  };
+
+  const elu0 = performance.eventLoopUtilization();
+  const end = start + spec.durationMs;
+  while (now() < start) await sleep(start - now());
+  let notStarted = 0;
+  if (spec.load.kind === 'closed') {
+    const client = async () => {
+      while (now() < end) await request(now());
+    };
+    await Promise.all(Array.from({ length: spec.load.clients }, client));
+  } else {
+    const schedule: Schedule = spec.load.kind === 'rate'
+      ? rateSchedule(spec.load.rate, start, spec.part, spec.parts)
+      : usersSchedule(spec.load.users, spec.load.thinkMs, start, rng(spec.seed * 31 + 7), spec.part, spec.parts);
+    const inflight = new Set<Promise<void>>();
+    let due = schedule.next();
+    while (due < end) {
+      const t = now();
+      while (due <= t && due < end) {
+        const p = request(due);
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p));
+        due = schedule.next();
+      }
+      if (due < end) await sleep(due - now());
+    }
+    const drained = await Promise.race([Promise.all(inflight).then(() => true), sleep(spec.drainMs).then(() => false)]);
+    if (!drained) {
+      // Still queued for a connection: never started. Count them, and let the started ones finish.
+      notStarted = waiting.length;
+      for (const w of waiting.splice(0)) w(null);
+      await Promise.race([Promise.all(inflight), sleep(10_000)]);
+    }
+  }
+  const elu = performance.eventLoopUtilization(elu0);
+  return {
+    latency: latency.map((g) => g.take()), errors, errorMessages, bytes,
+    poolWait: poolWait.take(), service: service.take(), lag: lag.take(), notStarted,
+    activeMs: elu.active, elapsedMs: now() - start,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+if (parentPort && workerData) void main(workerData as WorkerSpec);
