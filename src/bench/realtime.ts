@@ -1,29 +1,39 @@
 /**
- * Realtime, the database's part. For each change (a committed insert of a metric, insight or
- * achievement by the server): the time from the commit until logical decoding of the
- * supabase_realtime publication returns it (a temporary pgoutput slot, polled the way a realtime
- * server reads it), plus the per-subscriber RLS check Supabase Realtime runs for each change
- * (realtime.apply_rls: for each subscriber, set the role and that subscriber's claims, then run one
- * prepared statement that selects the changed row through RLS). The check runs in a pg_temp
- * function on the slot's connection; function, slot and the inserted rows are removed at the end,
- * also on error.
+ * Realtime, the database's part, as Supabase Realtime's Postgres Changes does it. For each change
+ * (a committed insert of a metric, insight or achievement by the server): the time from the
+ * commit until logical decoding of the supabase_realtime publication returns it (a temporary
+ * pgoutput slot, polled back to back); then the per-change work Realtime runs in the database
+ * (sql/bench/realtime_changes.sql): the table's subscriptions loaded, the record cast, every
+ * subscription's filters tested (`artist_id=eq.<id>`: one dynamic comparison each), and the RLS
+ * check only for the subscriptions whose filters match. Each subscriber subscribes to the three
+ * published tables with its own artist_id filter, as the app does. Slot, temporary table and
+ * function, and the inserted rows are removed at the end, also on error.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { connect, type Sql } from '../db/connect.js';
+import { packageRoot } from '../paths.js';
 import { asUser, claimsFor } from '../db/impersonate.js';
 import { summarize, type Summary } from './stats.js';
 import type { BenchArtist } from './workload.js';
 
 export interface RealtimeLevel {
   subscribers: number;
+  /** Subscription rows: one per subscriber and published table. */
+  subscriptions: number;
   /** Subscribers that are seeded artists (the rest are signed-in users with no rows). */
   realArtists: number;
   changes: number;
   /** Commit → change returned by logical decoding. */
   decode: Summary;
-  /** The per-subscriber RLS checks for one change. */
+  /** Subscriptions loaded, the record cast, every subscription's filters tested (inside the server). */
+  filter: Summary;
+  /** The RLS checks of the subscriptions whose filters matched (inside the server). */
   rlsCheck: Summary;
-  /** decode + rlsCheck. */
+  /** Mean subscriptions RLS-checked per change. */
+  checked: number;
+  /** decode + filter + rlsCheck. */
   total: Summary;
   /** Every change was visible to exactly its owner among the subscribers. */
   visibilityCorrect: boolean;
@@ -35,26 +45,6 @@ export interface RealtimeResult {
   published: string[];
   levels: RealtimeLevel[];
 }
-
-const CHECK_FUNCTION = `
-create function pg_temp.dreamdb_bench_visible(p_query text, p_claims text[]) returns integer
-language plpgsql as $fn$
-declare
-  c text;
-  visible boolean;
-  n integer := 0;
-begin
-  execute 'prepare dreamdb_bench_rls as ' || p_query;
-  perform set_config('role', 'authenticated', true);
-  foreach c in array p_claims loop
-    perform set_config('request.jwt.claims', c, true);
-    execute 'execute dreamdb_bench_rls' into visible;
-    if visible then n := n + 1; end if;
-  end loop;
-  deallocate dreamdb_bench_rls;
-  return n;
-end
-$fn$`;
 
 type Kind = 'metrics' | 'insights' | 'achievements';
 const KINDS: Kind[] = ['metrics', 'insights', 'achievements'];
@@ -82,18 +72,26 @@ export async function measureRealtime(
   try {
     await conn`select pg_create_logical_replication_slot(${slot}, 'pgoutput', true)`;
     created = true;
-    await conn.unsafe(CHECK_FUNCTION);
+    await conn.unsafe(await fs.readFile(path.join(packageRoot, 'sql', 'bench', 'realtime_changes.sql'), 'utf8'));
     let change = 0;
+    // Each owner's metric rows go on days ahead of the seeded window, one new day per change.
+    const daysAhead = new Map<string, number>();
     for (const subscribers of options.levels) {
-      options.onProgress?.(`realtime: ${subscribers} subscriber(s)`);
+      options.onProgress?.(`realtime: ${subscribers.toLocaleString('en-US')} subscriber(s)`);
+      const subs = await subscribe(conn, artists, subscribers);
+      const owners = Math.min(subscribers, artists.length);
       const decode: number[] = [];
+      const filter: number[] = [];
       const rls: number[] = [];
       const total: number[] = [];
+      let checked = 0;
       let correct = true;
       for (let i = 0; i < options.changesPerLevel; i += 1, change += 1) {
-        const owner = artists[change % artists.length]!;
+        const owner = artists[change % owners]!;
         const kind = KINDS[change % KINDS.length]!;
-        const row = await insertChange(writer, kind, owner, 1 + Math.floor(change / artists.length));
+        const day = (daysAhead.get(owner.id) ?? 0) + 1;
+        daysAhead.set(owner.id, day);
+        const row = await insertChange(writer, kind, owner, day);
         inserted[kind].push(row);
         const committed = performance.now();
         let seen = 0;
@@ -105,36 +103,67 @@ export async function measureRealtime(
           if (performance.now() - committed > 10_000) throw new Error(`logical decoding did not return the ${kind} insert within 10 s`);
         }
         const decoded = performance.now() - committed;
-        const claims = subscriberClaims(owner, artists, subscribers, change);
-        const query = kind === 'metrics'
-          ? `select exists (select 1 from public.metrics where id = '${row.id}' and metric_date = '${row.date}')`
-          : `select exists (select 1 from public.${kind} where id = '${row.id}')`;
-        let visible = 0;
-        let checked = 0;
+        // The record as the WAL carries it (read as the superuser, outside the timing).
+        const [rec] = await conn.unsafe<{ r: unknown }[]>(
+          `select to_jsonb(t) as r from public.${kind} t where id = $1${kind === 'metrics' ? ' and metric_date = $2' : ''}`,
+          kind === 'metrics' ? [row.id, row.date!] : [row.id]);
+        const pk = kind === 'metrics' ? ['id', 'metric_date'] : ['id'];
+        let result!: { subscriptions: number; matched: number; visible: string[]; filter_ms: number; rls_ms: number };
         await conn.begin(async (tx) => {
-          const t = performance.now();
-          const [v] = await tx<{ n: number }[]>`select pg_temp.dreamdb_bench_visible(${query}, ${claims}::text[]) as n`;
-          checked = performance.now() - t;
-          visible = v!.n;
+          const [v] = await tx<typeof result[]>`
+            select * from pg_temp.dreamdb_bench_change(${`public.${kind}`}::regclass, ${rec!.r as never}::jsonb, ${pk}::text[])`;
+          result = v!;
         });
-        if (visible !== 1) correct = false;
+        const ownerSub = subs.get(owner.id);
+        if (result.visible.length !== 1 || result.visible[0] !== ownerSub) correct = false;
+        checked += result.matched;
         decode.push(decoded);
-        rls.push(checked);
-        total.push(decoded + checked);
+        filter.push(result.filter_ms);
+        rls.push(result.rls_ms);
+        total.push(decoded + result.filter_ms + result.rls_ms);
       }
-      const realArtists = Math.min(subscribers, artists.length);
-      base.levels.push({ subscribers, realArtists, changes: options.changesPerLevel, decode: summarize(decode), rlsCheck: summarize(rls), total: summarize(total), visibilityCorrect: correct });
+      base.levels.push({
+        subscribers, subscriptions: subscribers * KINDS.length, realArtists: owners, changes: options.changesPerLevel,
+        decode: summarize(decode), filter: summarize(filter), rlsCheck: summarize(rls), checked: checked / options.changesPerLevel,
+        total: summarize(total), visibilityCorrect: correct,
+      });
     }
     return base;
   } finally {
     try {
-      await conn`drop function if exists pg_temp.dreamdb_bench_visible(text, text[])`;
+      await conn.unsafe('drop function if exists pg_temp.dreamdb_bench_change(regclass, jsonb, text[]); drop table if exists pg_temp.dreamdb_bench_subscription');
       if (created) await conn`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${slot}`;
     } finally {
       await conn.end({ timeout: 5 });
       await removeInserted(writer, inserted);
     }
   }
+}
+
+/**
+ * N subscribers, each subscribed to the three published tables with `artist_id=eq.<own id>`:
+ * seeded artists first, then signed-in users with no rows. Returns artist id → subscription id.
+ */
+async function subscribe(conn: Sql, artists: BenchArtist[], count: number): Promise<Map<string, string>> {
+  await conn`truncate pg_temp.dreamdb_bench_subscription`;
+  const ids: string[] = [];
+  const claims: string[] = [];
+  const subIds: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const a = artists[i];
+    const id = a?.id ?? randomUUID();
+    ids.push(id);
+    subIds.push(randomUUID());
+    claims.push(JSON.stringify(claimsFor({ role: 'authenticated', sub: id, email: a?.email ?? '' })));
+  }
+  for (const kind of KINDS) {
+    await conn`
+      insert into pg_temp.dreamdb_bench_subscription (subscription_id, entity, filters, claims, claims_role)
+      select s, ${`public.${kind}`}::regclass, jsonb_build_array(jsonb_build_object('column', 'artist_id', 'op', 'eq', 'value', a)), c::jsonb, 'authenticated'
+      from unnest(${subIds}::uuid[], ${ids}::text[], ${claims}::text[]) as u(s, a, c)`;
+  }
+  await conn`analyze pg_temp.dreamdb_bench_subscription`;
+  return new Map(ids.map((id, i) => [id, subIds[i]!]));
 }
 
 async function insertChange(writer: Sql, kind: Kind, owner: BenchArtist, dayAhead: number): Promise<{ id: string; date?: string }> {
@@ -156,17 +185,6 @@ async function insertChange(writer: Sql, kind: Kind, owner: BenchArtist, dayAhea
       insert into public.achievements (artist_id, type, name) values (${owner.id}::uuid, 'badge', 'dreamdb bench') returning id::text`;
     return r!;
   });
-}
-
-/** The owner first, then other seeded artists, then signed-in users with no rows, as claims JSON. */
-function subscriberClaims(owner: BenchArtist, artists: BenchArtist[], count: number, offset: number): string[] {
-  const out = [JSON.stringify(claimsFor({ role: 'authenticated', sub: owner.id, email: owner.email }))];
-  for (let i = 1; out.length < count && i < artists.length; i += 1) {
-    const a = artists[(offset + i) % artists.length]!;
-    if (a.id !== owner.id) out.push(JSON.stringify(claimsFor({ role: 'authenticated', sub: a.id, email: a.email })));
-  }
-  while (out.length < count) out.push(JSON.stringify(claimsFor({ role: 'authenticated', sub: randomUUID(), email: '' })));
-  return out;
 }
 
 async function removeInserted(writer: Sql, inserted: Record<Kind, { id: string; date?: string }[]>): Promise<void> {
