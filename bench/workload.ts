@@ -1,9 +1,11 @@
 /**
- * npm run bench:workload — `dreamdb bench --compare baseline` on this checkout's embedded
- * PostgreSQL 17 (or $DREAMDB_BENCH_DATABASE_URL's server), in a database kept between runs so the
- * seeded volume is reused: dreamdb_bench_workload_<scale>.
+ * npm run bench:workload — `dreamdb bench --sweep` on this checkout's embedded PostgreSQL 17 (or
+ * $DREAMDB_BENCH_DATABASE_URL's server), in a database kept between runs so the seeded volume is
+ * reused: dreamdb_bench_workload_<scale>. Prints the full report, then the harness beside pgbench
+ * (median of BENCH_ROUNDS rounds, alternating which engine goes first) with the ratios.
  * BENCH_SCALE (small|medium|large, default medium), BENCH_CLIENTS (16), BENCH_DURATION (20 s),
- * BENCH_JSON=<file> writes the JSON result too.
+ * BENCH_ROUNDS (3), BENCH_CEILING (5 s per engine and case), BENCH_SWEEP (1; 0 skips it),
+ * BENCH_BASELINE (0; 1 also runs the draft schema), BENCH_REALTIME (1), BENCH_JSON=<file>.
  */
 import fs from 'node:fs/promises';
 import { bench } from '../src/commands/bench.js';
@@ -14,6 +16,7 @@ import { renderBench } from '../src/bench/report.js';
 import type { ScaleName } from '../src/seed/scale.js';
 import { benchServer } from './lib.js';
 
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const scale = (process.env.BENCH_SCALE ?? 'medium') as ScaleName;
 const server = await benchServer();
 const name = `dreamdb_bench_workload_${scale}`;
@@ -27,11 +30,20 @@ try {
   console.error(`server: ${server.kind}`);
   const result = await bench(ctx, {
     scale,
-    clients: Number(process.env.BENCH_CLIENTS ?? 16),
-    duration: Number(process.env.BENCH_DURATION ?? 20),
-    compare: 'baseline',
+    clients: env('BENCH_CLIENTS', 16),
+    duration: env('BENCH_DURATION', 20),
+    pairedRounds: env('BENCH_ROUNDS', 3),
+    ceilingDuration: env('BENCH_CEILING', 5),
+    sweep: env('BENCH_SWEEP', 1) === 1,
+    realtime: env('BENCH_REALTIME', 1) === 1,
+    ...(env('BENCH_BASELINE', 0) === 1 ? { compare: 'baseline' as const } : {}),
   });
   console.log(renderBench(result).join('\n'));
+  console.log('');
+  console.log(`harness vs pgbench (${server.kind}, scale ${scale}, median of ${result.harness.cases[0]?.rounds.length} rounds):`);
+  for (const c of result.harness.cases) {
+    console.log(`  ${c.name.padEnd(14)} dreamdb ${Math.round(c.dreamdb.throughput).toString().padStart(6)} req/s   pgbench ${c.pgbench ? Math.round(c.pgbench.throughput).toString().padStart(6) : '     –'} tps   ratio ${c.ratio === null ? '–' : c.ratio.toFixed(2)}   rounds: ${c.rounds.map((r) => (r.pgbench ? (r.dreamdb.throughput / r.pgbench.throughput).toFixed(2) : '–')).join(' ')}`);
+  }
   if (process.env.BENCH_JSON) await fs.writeFile(process.env.BENCH_JSON, `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await server.close();

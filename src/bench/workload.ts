@@ -1,8 +1,7 @@
 /**
- * Replaying the mix: virtual users, each signed in as one artist for a session of requests, each
- * request one transaction exactly as PostgREST runs it (asUser: role and claims in one statement,
- * the role's statement_timeout, READ ONLY for reads; the body built in the database as PostgREST
- * does), through one postgres.js pool the size of a PostgREST deployment.
+ * The mix as planned requests, the bench's artists, restoring what the writes touched, and each
+ * request alone through asUser (one client, warm: the latency of one request, body sizes). The
+ * load itself runs in engine.ts (or pgbench.ts).
  *
  * Writes commit (a commit's WAL flush is part of the cost); the ids they touched are restored
  * afterwards (`restoreWrites`), so a run leaves the seeded data as it found it.
@@ -10,10 +9,12 @@
 import { gzipSync } from 'node:zlib';
 import type { Sql } from '../db/connect.js';
 import { asUser } from '../db/impersonate.js';
-import { weightedPicker, wrapBody, type Mix, type MixRequest, type Param } from './mix.js';
-import { histogram, perSecond, summarize, type Summary } from './stats.js';
+import { wrapBody, type Mix, type MixRequest, type Param } from './mix.js';
+import { rng } from './rng.js';
+import { summarize, type Summary } from './stats.js';
+import { PLATFORMS, type Subject } from './transactions.js';
 
-export const PLATFORMS = ['instagram', 'spotify', 'youtube', 'tiktok', 'apple_music'] as const;
+export { rng } from './rng.js';
 
 export interface BenchArtist {
   id: string;
@@ -68,6 +69,14 @@ export interface Touched {
 
 export const newTouched = (): Touched => ({ notifications: new Set(), tasks: new Set() });
 
+/** The rows the load engines' writes may touch: each subject's notification and task. */
+export function touchSubjects(touched: Touched, subjects: readonly Subject[]): void {
+  for (const s of subjects) {
+    touched.notifications.add(s.notificationId);
+    touched.tasks.add(s.taskId);
+  }
+}
+
 /** Puts touched rows back as they were seeded (unread, pending: the only rows the writes pick). */
 export async function restoreWrites(sql: Sql, touched: Touched): Promise<void> {
   const n = [...touched.notifications];
@@ -76,18 +85,6 @@ export async function restoreWrites(sql: Sql, touched: Touched): Promise<void> {
   if (t.length) await sql`update public.tasks set completed = false, completed_at = null where id = any(${t}::uuid[])`;
   touched.notifications.clear();
   touched.tasks.clear();
-}
-
-/** mulberry32: a small deterministic generator per virtual user. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Outcome {
@@ -142,70 +139,12 @@ async function execute(sql: Sql, request: PlannedRequest, artist: BenchArtist, v
   }
 }
 
-export interface TypeResult {
-  name: string;
-  title: string;
-  requests: number;
-  errors: number;
-  /** Up to three distinct error messages. */
-  errorMessages: string[];
-  throughput: number;
-  latency: Summary;
-  histogram: number[];
-  bytes: { mean: number; max: number; gzipMean: number | null };
-}
-
-export interface RunResult {
-  clients: number;
-  pool: number;
-  durationMs: number;
-  requests: number;
-  errors: number;
-  throughput: number;
-  latency: Summary;
-  histogram: number[];
-  perSecond: number[];
-  types: TypeResult[];
-}
-
 class Recorder {
   latencies: number[] = [];
   errors = 0;
   errorMessages = new Set<string>();
   bytes: number[] = [];
   gzip: number[] = [];
-}
-
-function collect(requests: PlannedRequest[], recorders: Recorder[], ends: number[], started: number, elapsed: number, clients: number, pool: number): RunResult {
-  const all = recorders.flatMap((r) => r.latencies);
-  const errors = recorders.reduce((a, r) => a + r.errors, 0);
-  const seconds = elapsed / 1000;
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-  return {
-    clients,
-    pool,
-    durationMs: Math.round(elapsed),
-    requests: all.length,
-    errors,
-    throughput: all.length / seconds,
-    latency: summarize(all),
-    histogram: histogram(all),
-    perSecond: perSecond(ends, started, seconds),
-    types: requests.map((q, i) => {
-      const r = recorders[i]!;
-      return {
-        name: q.name,
-        title: q.title,
-        requests: r.latencies.length,
-        errors: r.errors,
-        errorMessages: [...r.errorMessages].slice(0, 3),
-        throughput: r.latencies.length / seconds,
-        latency: summarize(r.latencies),
-        histogram: histogram(r.latencies),
-        bytes: { mean: mean(r.bytes), max: Math.max(0, ...r.bytes), gzipMean: r.gzip.length ? mean(r.gzip) : null },
-      };
-    }),
-  };
 }
 
 function record(rec: Recorder, outcome: Outcome): void {
@@ -219,49 +158,6 @@ function record(rec: Recorder, outcome: Outcome): void {
   if (outcome.body !== undefined && rec.gzip.length < 50) rec.gzip.push(gzipSync(outcome.body).length);
 }
 
-export interface MixedOptions {
-  clients: number;
-  pool: number;
-  durationMs: number;
-  /** Requests a virtual user makes as one artist before signing in as another. */
-  sessionRequests: number;
-  seed: number;
-  touched: Touched;
-  /** Called about once a second. */
-  onTick?: (done: number, elapsedMs: number) => void;
-}
-
-/** N virtual users in a closed loop (no think time) for the duration. Errors are counted, never thrown. */
-export async function runMixed(sql: Sql, requests: PlannedRequest[], artists: BenchArtist[], options: MixedOptions): Promise<RunResult> {
-  const pick = weightedPicker({ requests: requests.map((r) => ({ weight: r.weight })) } as unknown as Mix);
-  const recorders = requests.map(() => new Recorder());
-  const ends: number[] = [];
-  const cursor = new Map<string, number>();
-  const started = performance.now();
-  const deadline = started + options.durationMs;
-  let lastTick = started;
-  const user = async (v: number) => {
-    const random = rng(options.seed * 7919 + v);
-    let artist = artists[Math.floor(random() * artists.length)]!;
-    for (let n = 0; performance.now() < deadline; n += 1) {
-      if (n > 0 && n % options.sessionRequests === 0) artist = artists[Math.floor(random() * artists.length)]!;
-      const i = pick(random());
-      const request = requests[i]!;
-      const { who, values } = resolveParams(request, artist, artists, random, cursor, options.touched);
-      const outcome = await execute(sql, request, who, values);
-      record(recorders[i]!, outcome);
-      const now = performance.now();
-      ends.push(now);
-      if (options.onTick && now - lastTick > 1000) {
-        lastTick = now;
-        options.onTick(ends.length, now - started);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.clients }, (_, v) => user(v)));
-  return collect(requests, recorders, ends, started, performance.now() - started, options.clients, options.pool);
-}
-
 export interface IsolatedResult {
   name: string;
   title: string;
@@ -269,7 +165,10 @@ export interface IsolatedResult {
   errors: number;
   errorMessages: string[];
   latency: Summary;
+  /** Response body bytes: mean, max, and the gzipped mean of a sample. */
   bytes: number;
+  bytesMax: number;
+  gzipMean: number | null;
 }
 
 /** Each request type alone, one client, warm (after `warmup` unmeasured runs): latency at the database. */
@@ -285,39 +184,11 @@ export async function runIsolated(sql: Sql, requests: PlannedRequest[], artists:
       const outcome = await execute(sql, request, who, values);
       if (i >= 0) record(rec, outcome);
     }
-    const bytes = rec.bytes.length ? rec.bytes.reduce((a, b) => a + b, 0) / rec.bytes.length : 0;
-    out.push({ name: request.name, title: request.title, requests: rec.latencies.length, errors: rec.errors, errorMessages: [...rec.errorMessages], latency: summarize(rec.latencies), bytes });
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    out.push({
+      name: request.name, title: request.title, requests: rec.latencies.length, errors: rec.errors, errorMessages: [...rec.errorMessages],
+      latency: summarize(rec.latencies), bytes: mean(rec.bytes), bytesMax: Math.max(0, ...rec.bytes), gzipMean: rec.gzip.length ? mean(rec.gzip) : null,
+    });
   }
   return out;
-}
-
-export interface CeilingResult {
-  /** `select 1` through the same pool and client. */
-  trivial: { throughput: number; latency: Summary };
-  /** An impersonated read-only transaction running `select 1`: the floor of any request. */
-  emptyRequest: { throughput: number; latency: Summary };
-}
-
-async function closedLoop(clients: number, durationMs: number, fn: () => Promise<unknown>): Promise<{ throughput: number; latency: Summary }> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const deadline = started + durationMs;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        await fn();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { throughput: latencies.length / ((performance.now() - started) / 1000), latency: summarize(latencies) };
-}
-
-export async function measureCeiling(sql: Sql, artist: BenchArtist, clients: number, durationMs: number): Promise<CeilingResult> {
-  const trivial = await closedLoop(clients, durationMs, () => sql`select 1`);
-  const emptyRequest = await closedLoop(clients, durationMs, () =>
-    asUser(sql, { role: 'authenticated', sub: artist.id, email: artist.email }, (tx) => tx`select 1`, { readOnly: true, method: 'GET' }),
-  );
-  return { trivial, emptyRequest };
 }

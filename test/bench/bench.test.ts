@@ -13,8 +13,8 @@ import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { checksums, counts, testContext } from '../seed/helpers.js';
 
 const SMALL: BenchOptions = {
-  artists: 12, days: 30, clients: 4, pool: 3, duration: 1, isolatedIterations: 10, ceilingDuration: 0.3,
-  realtimeChanges: 3, realtimeSubscribers: [1, 20],
+  artists: 12, days: 30, clients: 4, pool: 3, duration: 1, isolatedIterations: 10, ceilingDuration: 1,
+  realtimeChanges: 3, realtimeSubscribers: [1, 20], atDatabaseIterations: 20, pairedRounds: 1,
 };
 
 let db: TestDatabase;
@@ -50,8 +50,32 @@ describe('dreamdb bench (small)', () => {
     expect(r.shipped.mixed.errors).toBe(0);
     expect(r.shipped.mixed.requests).toBeGreaterThan(0);
     for (const t of r.shipped.isolated) expect(t.errors, t.name).toBe(0);
-    expect(r.ceiling.trivial.throughput).toBeGreaterThan(0);
+    expect(r.harness.cases.map((c) => c.name)).toEqual(['select_1', 'empty_request', 'read_mix']);
+    for (const c of r.harness.cases) {
+      expect(c.dreamdb.throughput, c.name).toBeGreaterThan(0);
+      expect(c.dreamdb.errors, c.name).toBe(0);
+      if (r.harness.pgbench) {
+        expect(c.pgbench!.throughput, c.name).toBeGreaterThan(0);
+        expect(c.aborted, c.name).toEqual([]);
+        expect(c.ratio, c.name).toBeGreaterThan(0);
+      } else expect(c.ratio).toBeNull();
+    }
     expect(r.shipped.fractionOfCeiling).toBeGreaterThan(0);
+    // Each request type timed inside the server, and (where pg_stat_statements is loaded) its own cost.
+    for (const d of r.shipped.atDatabase) {
+      expect(d.errors, `${d.name}: ${d.error}`).toBe(0);
+      expect(d.calls).toBe(20);
+    }
+    if (Array.isArray(r.shipped.cost)) {
+      for (const c of r.shipped.cost) {
+        expect(c.query, c.name).not.toBeNull();
+        expect(c.query!.calls).toBeGreaterThan(0);
+        expect(c.totalMeanMs).toBeGreaterThan(0);
+      }
+    } else expect(r.shipped.cost.unavailable).toMatch(/pg_stat_statements/);
+    // Every target line is there; a missed one names what holds it back.
+    expect(r.targets.some((t) => t.name.startsWith('mixed workload'))).toBe(true);
+    for (const t of r.targets) if (t.met === false && !/payload|monthly|draft/.test(t.name)) expect(t.heldBackBy, t.name).toBeTruthy();
     expect(r.payload.perType.find((p) => p.name === 'dashboard')!.meanBytes).toBeGreaterThan(50);
 
     // The baseline holds identical data: same counts, same md5 of every row.
@@ -77,6 +101,9 @@ describe('dreamdb bench (small)', () => {
       for (const l of r.realtime!.levels) {
         expect(l.visibilityCorrect).toBe(true);
         expect(l.decode.count).toBe(3);
+        expect(l.subscriptions).toBe(l.subscribers * 3);
+        // Filters first: only the owner's subscription is RLS-checked.
+        expect(l.checked).toBe(1);
       }
     } else {
       expect(r.realtime!.skipped).toMatch(/wal_level/);
@@ -115,6 +142,7 @@ describe('dreamdb bench (small)', () => {
     expect(forbidden!.errorMessages[0]).toMatch(/42501/);
     expect(r.shipped.mixed.errors).toBe(broken!.errors + forbidden!.errors);
     expect(r.shipped.isolated.find((i) => i.name === 'broken')!.errors).toBe(10);
+    expect(r.shipped.atDatabase.find((i) => i.name === 'broken')!.error).toMatch(/42P01/);
     await fs.rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
