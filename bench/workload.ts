@@ -5,7 +5,8 @@
  * (median of BENCH_ROUNDS rounds, alternating which engine goes first) with the ratios.
  * BENCH_SCALE (small|medium|large, default medium), BENCH_CLIENTS (16), BENCH_DURATION (20 s),
  * BENCH_ROUNDS (3), BENCH_CEILING (5 s per engine and case), BENCH_SWEEP (1; 0 skips it),
- * BENCH_BASELINE (0; 1 also runs the draft schema), BENCH_REALTIME (1), BENCH_JSON=<file>.
+ * BENCH_BASELINE (0; 1 also runs the draft schema), BENCH_REALTIME (1), BENCH_JSON=<file>,
+ * BENCH_ARTISTS (the scale's artists; fewer keeps the scale's days of history per artist).
  */
 import fs from 'node:fs/promises';
 import { bench } from '../src/commands/bench.js';
@@ -30,6 +31,7 @@ try {
   console.error(`server: ${server.kind}`);
   const result = await bench(ctx, {
     scale,
+    ...(process.env.BENCH_ARTISTS ? { artists: env('BENCH_ARTISTS', 0) } : {}),
     clients: env('BENCH_CLIENTS', 16),
     duration: env('BENCH_DURATION', 20),
     pairedRounds: env('BENCH_ROUNDS', 3),

@@ -84,7 +84,7 @@ export async function compareWithPgbench(o: PairedOptions): Promise<PairedCase[]
       const pgbench = o.pgbench;
       const theirs = async () => pgbench === null ? null : runPgbench({
         pgbench, url: o.url, transactions: c.transactions, subjects: o.subjects, clients: c.connections,
-        threads: o.threads, durationS: o.durationS, warmupS: 1, postmasterPid: o.postmasterPid,
+        threads: o.threads, durationS: o.durationS, warmupS: 2, postmasterPid: o.postmasterPid,
       });
       let a: LoadResult;
       let b: PgbenchResult | null;

@@ -26,7 +26,7 @@ export const benchConfigSchema = z.strictObject({
   /** Signed-in artists the load engines spread requests over. */
   subjects: z.number().int().min(1).max(100_000).default(256),
   /** Artists in the paired runs with pgbench (its scripts hold one branch per artist). */
-  pgbenchSubjects: z.number().int().min(1).max(512).default(32),
+  pgbenchSubjects: z.number().int().min(1).max(512).default(4),
   /** Rounds of the paired runs with pgbench (medians are reported); each round ceilingDuration seconds per engine and case. */
   pairedRounds: z.number().int().min(1).max(20).default(1),
   /** Calls per request type timed inside the server. */

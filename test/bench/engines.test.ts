@@ -53,10 +53,12 @@ describe('pgbench scripts and logs (pure)', () => {
     expect(scripts.map((s) => [s.name, s.weight])).toEqual([['series', 3], ['read_notification', 1]]);
     const series = scripts[0]!.text;
     expect(series).toContain(`\\set s random(1, ${subjects.length})`);
-    expect(series).toMatch(/\\startpipeline\nbegin isolation level read committed read only;\n\\if :s = 1\n/);
+    expect(series).toMatch(/\\if :s = 1\n\\startpipeline\nbegin isolation level read committed read only;\n/);
     expect(series).toContain("set_config('request.jwt.claims', :c1, true)");
     expect(series).toContain('where artist_id = :a2::uuid and platform = :p2 order by');
-    expect(series).toMatch(/\\endif\ncommit;\n\\endpipeline\n$/);
+    expect(series).toMatch(/commit;\n\\endpipeline\n\\endif\n$/);
+    // One pipeline per artist's branch (pgbench prepares a whole pipeline when it starts).
+    expect(series.match(/\\startpipeline/g)!.length).toBe(subjects.length);
     expect(scripts[1]!.text).toMatch(/^begin isolation level read committed;$/m);
     expect(scripts[1]!.text).toContain('where id = :n1::uuid;');
     expect(variables.a1).toBe(subjects[0]!.artistId);
