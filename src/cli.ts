@@ -9,7 +9,7 @@ import { packageRoot } from './paths.js';
 import { style } from './ui/output.js';
 import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
 import { renderStatus, status } from './commands/status.js';
-import { newMigration, renderRepair, repairMigrations } from './commands/migration.js';
+import { collectList, newMigration, parseCount, registerMigrationLint, renderRepair, repairMigrations } from './commands/migration.js';
 import { registerPartitions } from './commands/partitions-cli.js';
 import { registerAuditRls } from './commands/audit-rls.js';
 import { registerSeed } from './commands/seed.js';
@@ -41,11 +41,15 @@ export function buildProgram(): Command {
     .option('--to <version>', 'stop after this version')
     .option('--include-all', 'also apply pending files older than the newest applied version (as supabase db push --include-all)')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another migrate on the same database, e.g. 30s (default: 60s)').argParser(parseDuration))
-    .addHelpText('after', `${TARGET_HELP}\nEach file runs in one transaction with its ledger rows; a first line "-- dreamdb:no-transaction"\nruns it statement by statement and resumes where it stopped. Production targets (db.label\n"production") ask for typed confirmation or need --yes.\n${EXIT_CODES}`)
+    .option('--allow <rule>', 'accept a lint rule\'s error-level findings for this run (repeatable, or comma-separated)', collectList)
+    .option('--trace', 'with --dry-run: apply the pending files to a scratch copy and report the locks each statement holds, for how long, rewrites and scans')
+    .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', parseCount)
+    .addHelpText('after', `${TARGET_HELP}\nEach file runs in one transaction with its ledger rows; a first line "-- dreamdb:no-transaction"\nruns it statement by statement and resumes where it stopped. Production targets (db.label\n"production") ask for typed confirmation or need --yes. Pending files are linted first\n(dreamdb migration lint): error-level findings refuse the run (exit 3) unless --allow <rule>.\n${EXIT_CODES}`)
     .action(
-      action(async (ctx, opts: { dryRun?: boolean; to?: string; includeAll?: boolean; lockTimeout?: number }) => {
-        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, includeAll: opts.includeAll, waitMs: opts.lockTimeout });
+      action(async (ctx, opts: { dryRun?: boolean; to?: string; includeAll?: boolean; lockTimeout?: number; allow?: string[]; trace?: boolean; traceRows?: number }) => {
+        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, includeAll: opts.includeAll, waitMs: opts.lockTimeout, allow: opts.allow, trace: opts.trace, traceRows: opts.traceRows });
         ctx.out.result(migrateJson(result), () => renderMigrate(result));
+        return result.dryRun && result.lint?.counts.error ? ExitCode.checkFailed : ExitCode.ok;
       }),
     );
 
@@ -81,6 +85,7 @@ export function buildProgram(): Command {
         ctx.out.result(result, () => renderStatus(result));
       }),
     );
+  registerMigrationLint(migration);
 
   migration
     .command('repair <version...>')

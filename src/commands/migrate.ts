@@ -1,9 +1,13 @@
 /** `dreamdb migrate`: bring the target to the current schema, each file exactly once. */
 import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
 import { runMigrations, type MigrateEvent, type MigrateRunResult } from '../migrate/engine.js';
-import { CancelledError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import type { MigrationPlan } from '../plan/migrations.js';
 import { style } from '../ui/output.js';
+import type { LintReport } from '../lint/model.js';
+import { lintJson, renderLint } from '../lint/report.js';
+import { checkAllow, LintRefusedError, lintPending } from '../lint/run.js';
+import { describeScratch, renderTrace, traceOnScratch, type TraceResult } from '../lint/trace/index.js';
 
 export interface MigrateOptions {
   dryRun?: boolean;
@@ -13,14 +17,25 @@ export interface MigrateOptions {
   /** Overrides migrations.lockTimeout / waitTimeout (ms). */
   lockTimeoutMs?: number;
   waitMs?: number;
+  /** Lint rules accepted for this run (error-level findings otherwise refuse). */
+  allow?: string[];
+  /** With dryRun: apply the pending files to a scratch copy and measure their locks. */
+  trace?: boolean;
+  traceRows?: number;
 }
 
 export interface MigrateResult extends MigrateRunResult {
   target: string;
+  /** The lint of the pending files, when there were any. */
+  lint?: LintReport;
+  trace?: TraceResult;
 }
 
 export async function migrate(ctx: Context, options: MigrateOptions = {}): Promise<MigrateResult> {
   const settings = { ...migrateSettings(ctx), ...(options.lockTimeoutMs ? { lockTimeoutMs: options.lockTimeoutMs } : {}), ...(options.waitMs ? { waitMs: options.waitMs } : {}) };
+  checkAllow(options.allow);
+  if (options.trace && !options.dryRun) throw new UsageError('--trace measures on a scratch copy and needs --dry-run: `dreamdb migrate --dry-run --trace`.');
+  let lint: LintReport | undefined;
   return withTarget(ctx, async (target) => {
     const result = await ctx.out.task(`Migrating ${target.display}`, (progress) =>
       runMigrations(target.url, {
@@ -30,6 +45,11 @@ export async function migrate(ctx: Context, options: MigrateOptions = {}): Promi
         includeAll: options.includeAll,
         cwd: ctx.cwd,
         onEvent: (event) => report(ctx, progress.update, event),
+        beforeApply: async (sql, plan) => {
+          if (!plan.pending.length) return;
+          lint = await lintPending(sql, plan.pending, { allow: options.allow });
+          if (lint.counts.error && !options.dryRun) throw new LintRefusedError(lint);
+        },
         confirm: async (plan) => {
           if (!target.production || ctx.flags.yes) return true;
           ctx.out.info(describePlan(plan).join('\n'));
@@ -38,9 +58,12 @@ export async function migrate(ctx: Context, options: MigrateOptions = {}): Promi
         },
       }),
     );
-    return { ...result, target: target.display };
+    const trace = options.trace && result.plan.pending.length ? await traceOnScratch(ctx, target.url, result.plan.pending, result.plan.applied.at(-1)?.version, options.traceRows) : undefined;
+    if (lint && !options.dryRun) for (const f of lint.findings) ctx.out.warn(`${f.file}:${f.line}:${f.column}: ${f.rule}: ${f.message}`);
+    return { ...result, target: target.display, ...(lint ? { lint } : {}), ...(trace ? { trace } : {}) };
   });
 }
+
 
 function report(ctx: Context, update: (text: string) => void, event: MigrateEvent): void {
   switch (event.type) {
@@ -79,6 +102,8 @@ export function renderMigrate(result: MigrateResult): string[] {
   if (result.dryRun) {
     lines.push(`Plan for ${result.target}${result.base === 'would-install' ? ' (the Supabase-compatible base would be installed first)' : ''}:`);
     lines.push(...describePlan(result.plan));
+    if (result.lint) lines.push('', ...renderLint(result.lint, { explain: false }));
+    if (result.trace) lines.push('', `Measured on a scratch copy (${describeScratch(result.trace)}):`, ...renderTrace(result.trace).map((l) => `  ${l}`));
     return lines;
   }
   for (const a of result.applied) lines.push(`${style.green('applied')}  ${a.version}_${a.name}  ${style.dim(`${a.durationMs} ms`)}`);
@@ -99,5 +124,7 @@ export function migrateJson(result: MigrateResult) {
     adopted: result.plan.adopted.map((f) => ({ version: f.version, name: f.name })),
     outOfOrder: result.plan.outOfOrder.map((f) => ({ version: f.version, name: f.name })),
     unknown: result.plan.unknown.map((r) => ({ version: r.version, name: r.name })),
+    lint: result.lint ? lintJson(result.lint) : null,
+    trace: result.trace ?? null,
   };
 }

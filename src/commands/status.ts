@@ -5,6 +5,9 @@ import { inspect } from '../migrate/engine.js';
 import { ledgerWarnings } from '../migrate/ledgers.js';
 import type { MigrationPlan } from '../plan/migrations.js';
 import { style } from '../ui/output.js';
+import type { LintReport } from '../lint/model.js';
+import { renderLint } from '../lint/report.js';
+import { lintPending } from '../lint/run.js';
 
 export interface StatusEntry {
   version: string;
@@ -24,6 +27,8 @@ export interface StatusResult {
   needsAttention: boolean;
   /** Disagreements between dreamdb's ledger and the Supabase CLI's, each with what to do. */
   warnings: string[];
+  /** The lint of the pending files (null when nothing is pending). */
+  lint: LintReport | null;
 }
 
 export async function status(ctx: Context): Promise<StatusResult> {
@@ -32,12 +37,13 @@ export async function status(ctx: Context): Promise<StatusResult> {
     withDb(target.url, async (sql) => {
       const { plan, ledger } = await inspect(sql, settings, { cwd: ctx.cwd });
       const appliedAt = new Map(ledger.map((r) => [r.version, r.appliedAt?.toISOString() ?? null]));
-      return { target: target.display, ...summarise(plan, appliedAt), warnings: ledgerWarnings(plan, settings.dir) };
+      const lint = plan.pending.length ? await lintPending(sql, plan.pending) : null;
+      return { target: target.display, ...summarise(plan, appliedAt), warnings: ledgerWarnings(plan, settings.dir), lint };
     }),
   );
 }
 
-function summarise(plan: MigrationPlan, appliedAt: Map<string, string | null>): Omit<StatusResult, 'target' | 'warnings'> {
+function summarise(plan: MigrationPlan, appliedAt: Map<string, string | null>): Omit<StatusResult, 'target' | 'warnings' | 'lint'> {
   const partial = new Set(plan.partial.map((p) => p.file.version));
   const adopted = new Set(plan.adopted.map((f) => f.version));
   const dreamdbOnly = new Set(plan.missingFromSupabase.map((m) => m.file.version));
@@ -78,6 +84,7 @@ export function renderStatus(result: StatusResult): string[] {
   if (!result.entries.length) lines.push('  no migrations');
   const c = result.counts;
   lines.push(`${c.applied} applied, ${c.pending} pending, ${c.partial} partial, ${c.changed} changed, ${c.unknown} unknown.`);
+  if (result.lint) lines.push(...renderLint(result.lint, { explain: false }));
   if (c.changed) lines.push(style.red('Applied files were edited: restore them and put the change in a new migration.'));
   else if (c.pending || c.partial) lines.push(result.entries.some((e) => e.note === 'out-of-order') ? 'Run `dreamdb migrate` to apply what is pending (`--include-all` for the files marked out of order).' : 'Run `dreamdb migrate` to apply what is pending.');
   for (const w of result.warnings) lines.push(style.yellow(`warning: ${w}`));

@@ -52,6 +52,8 @@ export interface MigrateRunOptions {
   confirm?: (plan: MigrationPlan) => Promise<boolean>;
   onEvent?: (event: MigrateEvent) => void;
   cwd?: string;
+  /** Runs on the locked connection once the plan is known, before anything (even a dry run) returns: the lint gate. */
+  beforeApply?: (sql: Sql, plan: MigrationPlan) => Promise<void>;
 }
 
 export interface MigrateRunResult {
@@ -139,6 +141,7 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
   for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
   if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
+  await options.beforeApply?.(sql, plan);
   const supabase = await isSupabase(sql);
   const baseChecksum = checksum(await fs.readFile(BASE_FILE, 'utf8'));
   const baseState = supabase ? 'skipped-supabase' : (await baseIsCurrent(sql, baseChecksum)) ? 'unchanged' : 'would-install';

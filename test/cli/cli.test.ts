@@ -12,7 +12,7 @@ beforeAll(async () => {
   db = await createTestDatabase('cli');
   project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-cli-'));
   await fs.mkdir(path.join(project, 'sql/migrations'), { recursive: true });
-  await fs.writeFile(path.join(project, 'sql/migrations/20260101000000_one.sql'), 'create table public.one (id int);\n');
+  await fs.writeFile(path.join(project, 'sql/migrations/20260101000000_one.sql'), 'create table public.one (id int);\nalter table public.one enable row level security;\n');
 });
 afterAll(async () => {
   await db?.drop();
@@ -126,7 +126,7 @@ describe('dreamdb binary', () => {
   it('asks for typed confirmation on a production target, and refuses without a TTY or --yes', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-prod-'));
     await fs.mkdir(path.join(dir, 'sql/migrations'), { recursive: true });
-    await fs.writeFile(path.join(dir, 'sql/migrations/20260201000000_p.sql'), 'create table public.prod_only (id int);\n');
+    await fs.writeFile(path.join(dir, 'sql/migrations/20260201000000_p.sql'), 'create table public.prod_only (id int);\nalter table public.prod_only enable row level security;\n');
     await fs.writeFile(path.join(dir, 'dreamdb.config.json'), JSON.stringify({ db: { label: 'production' } }));
     const refused = await runCli(['--db', db.url, 'migrate'], { cwd: dir });
     expect(refused.code).toBe(2);
@@ -155,7 +155,7 @@ describe('dreamdb binary', () => {
     try {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-kill-'));
       await fs.mkdir(path.join(dir, 'sql/migrations'), { recursive: true });
-      await fs.writeFile(path.join(dir, 'sql/migrations/20260101000000_slow.sql'), 'create table public.slow (id int);\ninsert into public.slow values (1);\nselect pg_sleep(1.5);\n');
+      await fs.writeFile(path.join(dir, 'sql/migrations/20260101000000_slow.sql'), 'create table public.slow (id int);\nalter table public.slow enable row level security;\ninsert into public.slow values (1);\nselect pg_sleep(1.5);\n');
       const run = startCli(['--db', target.url, 'migrate'], { cwd: dir });
       // Wait until the file is being applied, then kill the client outright.
       for (let i = 0; i < 100; i += 1) {

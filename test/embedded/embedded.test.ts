@@ -12,7 +12,7 @@ beforeAll(async () => {
   project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-emb-'));
   await fs.chmod(project, 0o755);
   await fs.mkdir(path.join(project, 'sql/migrations'), { recursive: true });
-  await fs.writeFile(path.join(project, 'sql/migrations/20260101000000_one.sql'), 'create table public.one (id int);\n');
+  await fs.writeFile(path.join(project, 'sql/migrations/20260101000000_one.sql'), 'create table public.one (id int);\nalter table public.one enable row level security;\n');
 });
 afterAll(async () => {
   await runCli(['db', 'stop'], { cwd: project });
