@@ -103,6 +103,7 @@ export function renderMigrate(result: MigrateResult): string[] {
     lines.push(`Plan for ${result.target}${result.base === 'would-install' ? ' (the Supabase-compatible base would be installed first)' : ''}:`);
     lines.push(...describePlan(result.plan));
     if (result.lint) lines.push('', ...renderLint(result.lint, { explain: false }));
+    if (result.lint?.counts.error) lines.push(`A real run would refuse (exit 3): fix the files, suppress with a reason, or accept with ${[...new Set(result.lint.findings.filter((f) => f.level === 'error').map((f) => `--allow ${f.rule}`))].join(' ')}.`);
     if (result.trace) lines.push('', `Measured on a scratch copy (${describeScratch(result.trace)}):`, ...renderTrace(result.trace).map((l) => `  ${l}`));
     return lines;
   }
