@@ -29,6 +29,8 @@ interface Case {
   expect: 'finding' | 'quiet';
   after?: string[];
   concern?: string;
+  /** The line of the offending statement (held-out corpus). */
+  line?: number | null;
 }
 
 interface Corpus {
@@ -57,7 +59,7 @@ async function lintCase(c: Corpus, k: Case) {
   const file = await read(c.dir, k.file);
   const t = performance.now();
   const report = await lintFiles([file], { schema });
-  return { ms: performance.now() - t, rules: [...new Set(report.findings.map((f) => f.rule))] };
+  return { ms: performance.now() - t, rules: [...new Set(report.findings.map((f) => f.rule))], lines: report.findings.map((f) => f.line) };
 }
 
 const SQUAWK = path.resolve('node_modules/.bin/squawk');
@@ -81,17 +83,19 @@ async function squawkCase(c: Corpus, k: Case): Promise<string[]> {
 const SQUAWK_STYLE = new Set(['require-lock-timeout', 'require-statement-timeout', 'require-timeout-settings', 'prefer-robust-stmts', 'prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-identity', 'prefer-text-field', 'prefer-timestamptz', 'ban-char-field']);
 
 async function compare(c: Corpus) {
-  const rows: { file: string; expect: Case['expect']; dreamdb: string[]; squawk: string[]; squawkSafety: string[]; ms: number }[] = [];
+  const rows: { file: string; expect: Case['expect']; dreamdb: string[]; squawk: string[]; squawkSafety: string[]; ms: number; onLine: boolean | undefined }[] = [];
   for (const k of c.cases) {
     const times: number[] = [];
     let rules: string[] = [];
+    let onLine: boolean | undefined;
     for (let i = 0; i < runs; i += 1) {
       const r = await lintCase(c, k);
       times.push(r.ms);
       rules = r.rules;
+      onLine = typeof k.line === 'number' && k.expect === 'finding' ? r.lines.includes(k.line) : undefined;
     }
     const sq = existsSync(SQUAWK) ? await squawkCase(c, k) : [];
-    rows.push({ file: k.file, expect: k.expect, dreamdb: rules, squawk: sq, squawkSafety: sq.filter((r) => !SQUAWK_STYLE.has(r)), ms: median(times) });
+    rows.push({ file: k.file, expect: k.expect, dreamdb: rules, squawk: sq, squawkSafety: sq.filter((r) => !SQUAWK_STYLE.has(r)), ms: median(times), onLine });
   }
   const score = (pick: (r: (typeof rows)[number]) => string[]) => {
     const danger = rows.filter((r) => r.expect === 'finding');
@@ -104,6 +108,8 @@ async function compare(c: Corpus) {
   console.log(`\n## ${c.name}: ${c.cases.length} files (${d.of} dangerous, ${d.quiet} safe)`);
   console.log(`lint time per file: median ${ms(median(rows.map((r) => r.ms)))} (max ${ms(Math.max(...rows.map((r) => r.ms)))}), ${runs} runs each`);
   console.log(`dreamdb: caught ${d.caught}/${d.of} dangerous, ${d.falseAlarms}/${d.quiet} false alarms on safe files`);
+  const located = rows.filter((r) => r.onLine !== undefined);
+  if (located.length) console.log(`dreamdb: a finding on the manifest's line in ${located.filter((r) => r.onLine).length}/${located.length} dangerous files`);
   if (existsSync(SQUAWK)) {
     console.log(`squawk:  caught ${s.caught}/${s.of} dangerous, ${s.falseAlarms}/${s.quiet} false alarms (all rules)`);
     console.log(`squawk:  caught ${ss.caught}/${ss.of} dangerous, ${ss.falseAlarms}/${ss.quiet} false alarms (without its style/timeout rules: ${[...SQUAWK_STYLE].join(', ')})`);
@@ -123,7 +129,7 @@ async function compare(c: Corpus) {
 // 1 + 3: the corpora.
 const corpora = [
   await corpus('fixtures/lint (written with the rules)', 'fixtures/lint/manifest.json', 'fixtures/lint/corpus'),
-  await corpus('test/lint/heldout (held out: written from the issue alone)', 'test/lint/heldout/manifest.json', 'test/lint/heldout/cases'),
+  await corpus('test/lint/heldout (held out: written from the issue alone)', 'test/lint/heldout/manifest.json', 'test/lint/heldout'),
 ].filter((c): c is Corpus => Boolean(c));
 for (const c of corpora) await compare(c);
 

@@ -47,7 +47,7 @@ describe.skipIf(!existsSync(`${HELDOUT}/manifest.json`))('held-out corpus', () =
     const misses: string[] = [];
     const alarms: string[] = [];
     for (const c of cases) {
-      const rules = await verdict(`${HELDOUT}/cases`, c);
+      const rules = await verdict(HELDOUT, c);
       if (c.expect === 'finding' && !rules.length) misses.push(c.file);
       if (c.expect === 'quiet' && rules.length) alarms.push(`${c.file} [${rules.join(', ')}]`);
     }

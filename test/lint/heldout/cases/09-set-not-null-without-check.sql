@@ -1,0 +1,2 @@
+-- Every artist has been active at least once.
+ALTER TABLE public.artists ALTER COLUMN last_active SET NOT NULL;

@@ -1,0 +1,2 @@
+-- Naming: insights are AI insights.
+ALTER TABLE public.insights RENAME TO ai_insights;

@@ -1,0 +1,3 @@
+-- dreamdb:no-transaction
+-- Reclaim space after the backfill.
+VACUUM FULL public.notifications;

@@ -1,0 +1,6 @@
+-- Task screen in one query.
+CREATE VIEW public.task_overview AS
+  SELECT t.id, t.artist_id, t.title, t.due_date, i.title AS insight_title
+    FROM public.tasks AS t
+    LEFT JOIN public.insights AS i ON i.id = t.parent_insight_id;
+GRANT SELECT ON public.task_overview TO authenticated;
