@@ -86,6 +86,8 @@ export interface BenchResult {
   settings: {
     clients: number; pool: number; durationS: number; isolatedIterations: number; mix: string; engine: 'dreamdb' | 'pgbench';
     threads: number; subjects: number; pgbenchSubjects: number; statementTimeout: string; cores: number;
+    /** The machine's 1-minute load average at the start and end of the run (other work shares the cores). */
+    loadAverage: { start: number; end: number };
   };
   /** The harness beside pgbench on the same transactions (pgbench null when it is not installed). */
   harness: { pgbench: string | null; skipped?: string; cases: PairedCase[] };
@@ -235,7 +237,9 @@ async function run(
   touchSubjects(touched, pairedSubjects);
   const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
   const postmaster = postmasterOf(backend!.pid);
-  const cores = (await import('node:os')).availableParallelism();
+  const os = await import('node:os');
+  const cores = os.availableParallelism();
+  const loadStart = os.loadavg()[0]!;
 
   const isolated = await out.task(`Each request alone, warm, one client (${s.isolatedIterations} runs each)`, () =>
     runIsolated(sql, shippedRequests, artists, { iterations: s.isolatedIterations, warmup: 30, seed: s.seed, touched }));
@@ -293,6 +297,7 @@ async function run(
     settings: {
       clients: s.clients, pool: s.pool, durationS: s.duration, isolatedIterations: s.isolatedIterations, mix: mixPath, engine: s.engine,
       threads: s.threads, subjects: subjects.length, pgbenchSubjects: pairedSubjects.length, statementTimeout: timeout, cores,
+      loadAverage: { start: loadStart, end: loadStart },
     },
     harness: { pgbench, ...(pgbench ? {} : { skipped: 'pgbench is not on PATH: the Node engine is reported alone' }), cases: harnessCases },
     shipped: {
@@ -312,6 +317,7 @@ async function run(
     result.realtime = await out.task('Realtime: commit → logical decoding → filters and RLS per subscriber, as Realtime does it', (progress) =>
       measureRealtime(target.url, sql, artists, { levels: s.realtimeSubscribers, changesPerLevel: s.realtimeChanges, onProgress: (t) => progress.update(t) }));
   }
+  result.settings.loadAverage.end = os.loadavg()[0]!;
   result.targets = benchTargets(result);
   return result;
 }
