@@ -98,7 +98,7 @@ export function benchTargets(r: BenchResult): Target_[] {
       const parts: [string, number][] = [
         [`the pool: at ${miss.rate} req/s requests wait ${ms(miss.poolWaitMean)} on average for one of ${r.settings.pool} connections`, miss.poolWaitMean],
         [`the database and the machine: ${ms(miss.serviceMean)} on a connection per request at ${miss.rate} req/s`, miss.serviceMean],
-        [`the harness: ${ms(miss.lagMean)} behind schedule at ${miss.rate} req/s`, miss.lagMean],
+        [`the harness's threads starting requests ${ms(miss.lagMean)} behind schedule at ${miss.rate} req/s (their timers wait for a core: load average ${loadText(r)} on ${r.settings.cores} cores)`, miss.lagMean],
       ];
       parts.sort((a, b) => b[1] - a[1]);
       held = parts[0]![0];
