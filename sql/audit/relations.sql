@@ -22,10 +22,13 @@ SELECT json_build_object(
   'uniques', (SELECT json_agg(json_build_object('name', ic.relname, 'columns',
                      (SELECT json_agg(a.attname ORDER BY k.ord)
                         FROM unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
-                        JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum)))
+                        JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum),
+                     'predicate', pg_get_expr(x.indpred, x.indrelid)))
                 FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
-               WHERE x.indrelid = c.oid AND x.indisunique AND NOT x.indisprimary AND x.indpred IS NULL
+               WHERE x.indrelid = c.oid AND x.indisunique AND NOT x.indisprimary
                  AND x.indexprs IS NULL),
+  'policyText', (SELECT string_agg(coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), ' ')
+                   FROM pg_policy p WHERE p.polrelid = c.oid),
   'foreignKeys', (SELECT json_agg(json_build_object(
                      'columns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY AS k(attnum, ord)
                                    JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum),
@@ -40,11 +43,18 @@ SELECT json_build_object(
   'columns', (SELECT json_agg(json_build_object(
                  'name', a.attname,
                  'type', format_type(a.atttypid, a.atttypmod),
-                 'baseType', t.typname,
+                 'baseType', CASE WHEN t.typtype = 'd' THEN (SELECT bt.typname FROM pg_type bt WHERE bt.oid = t.typbasetype) ELSE t.typname END,
                  'category', t.typcategory,
                  'notNull', a.attnotnull,
                  'hasDefault', a.atthasdef OR a.attidentity <> '',
-                 'generated', a.attgenerated <> '' OR a.attidentity = 'a'
+                 'generated', a.attgenerated <> '' OR a.attidentity = 'a',
+                 'enumValues', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+                                 WHERE e.enumtypid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END),
+                 'grants', (SELECT json_object_agg(r.rolname, json_build_object(
+                               'select', has_column_privilege(r.oid, c.oid, a.attnum, 'SELECT'),
+                               'insert', has_column_privilege(r.oid, c.oid, a.attnum, 'INSERT'),
+                               'update', has_column_privilege(r.oid, c.oid, a.attnum, 'UPDATE')))
+                              FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated'))
                ) ORDER BY a.attnum)
                 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),

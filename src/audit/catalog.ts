@@ -13,6 +13,9 @@ export interface Column {
   notNull: boolean;
   hasDefault: boolean;
   generated: boolean;
+  enumValues: string[] | null;
+  /** Column privileges of anon and authenticated (table-wide grants included). */
+  grants: Partial<Record<'anon' | 'authenticated', { select: boolean; insert: boolean; update: boolean }>> | null;
 }
 
 export interface RoleGrants {
@@ -41,7 +44,9 @@ export interface Relation {
   forceRls: boolean;
   securityInvoker: boolean;
   primaryKey: string[] | null;
-  uniques: { name: string; columns: string[] }[] | null;
+  uniques: { name: string; columns: string[]; predicate: string | null }[] | null;
+  /** Every policy's USING and WITH CHECK text (client-controlled inputs are looked for in it). */
+  policyText: string | null;
   foreignKeys: { columns: string[]; references: string; referencedColumns: string[] }[] | null;
   checks: string[] | null;
   columns: Column[];
@@ -79,6 +84,8 @@ export async function loadFunctions(tx: Tx, schemas: string[]): Promise<Function
 
 /** The values a CHECK constraint allows for a column (`col IN (...)` / `col = ANY (ARRAY[...])`). */
 export function allowedValues(rel: Relation, column: string): string[] | undefined {
+  const enumValues = rel.columns.find((c) => c.name === column)?.enumValues;
+  if (enumValues?.length) return enumValues;
   for (const check of rel.checks ?? []) {
     const pattern = new RegExp(`\\(\\(?${escapeRegExp(column)}\\)? = ANY \\(\\(?ARRAY\\[(.*?)\\]`);
     const match = pattern.exec(check);
@@ -103,4 +110,27 @@ export function matchesColumn(patterns: string[], rel: Relation, column: string)
     const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
     return pattern.includes('.') ? re.test(`${rel.name}.${column}`) || re.test(`${fullName(rel)}.${column}`) : re.test(column);
   });
+}
+
+/**
+ * Server-owned: in the reviewed list (`schema.table.column`, `schema.table.*`); for a table the
+ * list does not mention, a column matching the `protected` globs. Partitions answer for their parent.
+ */
+export function isServerOwned(config: { columns: { serverOwned: string[]; protected: string[] } }, rel: Relation, column: string): boolean {
+  const name = rel.isPartition && rel.parent ? rel.parent : fullName(rel);
+  const list = config.columns.serverOwned;
+  if (list.includes(`${name}.${column}`) || list.includes(`${name}.*`)) return true;
+  if (list.some((entry) => entry.startsWith(`${name}.`))) return false;
+  return matchesColumn(config.columns.protected, rel, column);
+}
+
+export function isDerived(config: { columns: { derived: string[] } }, rel: Relation, column: string): boolean {
+  const name = rel.isPartition && rel.parent ? rel.parent : fullName(rel);
+  return config.columns.derived.includes(`${name}.${column}`);
+}
+
+/** Columns the role may select (all of them when the catalog has no column grants). */
+export function selectableColumns(rel: Relation, role: 'anon' | 'authenticated' | 'service_role'): string[] {
+  if (role === 'service_role') return rel.columns.map((c) => c.name);
+  return rel.columns.filter((c) => c.grants?.[role]?.select).map((c) => c.name);
 }

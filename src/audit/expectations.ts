@@ -6,20 +6,29 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DreamdbError, ExitCode } from '../errors.js';
-import { formatOutcome, isAllowed, type Cell, type Finding } from './model.js';
+import { actorClass, formatOutcome, isAllowed, type Cell, type Finding } from './model.js';
+
+export const FORMAT_LINE = '# format: categories-v2';
 
 const HEADER = `# dreamdb audit-rls expectations: relation, actor, operation, outcome (tab-separated, sorted).
-# Written by \`dreamdb audit-rls --write-expectations\`; review changes to this file like code.
-# own/other: the audit's fixture rows of the actor / of other artists it can see; rows=N: rows
-# affected; denied: SQLSTATE 42501; error:XXXXX: another error; granted/not-granted: a privilege.
-# Partitions share one line (<parent>[partition]); "other" for anon and service_role is artist A.
+${FORMAT_LINE}
+# Written by \`dreamdb audit-rls --write-expectations\`; review changes to this file like code
+# (docs/audit.md, "Expectations", explains every word). Outcomes are categories, never counts:
+#   own / own+others / others / none / some   what a read shows (fixture rows of the actor, of other tenants)
+#   allowed / none                             a write changed rows / changed nothing (RLS filtered it)
+#   denied:privilege / denied:rls              refused by a grant / by a policy (42501)
+#   blocked:fk|check|not-null|unique|trigger   refused by the schema's own rules
+#   error:<class>                              any other SQLSTATE (its class), error:timeout
+#   granted / not-granted                      a privilege no row probe shows (TRUNCATE, REFERENCES, TRIGGER)
+# Actors: artist (every impersonated artist alike), anon, service_role ("other" for them is artist A).
+# Partitions share one line (<parent>[partition]); each bucket has its own (storage.objects[bucket=x]).
 `;
 
-/** key (relation \t actor \t op) -> outcome text. Partitions that disagree keep every outcome, joined by |. */
+/** key (relation \t actor \t op) -> outcome text. Actors that disagree (two artists, two partitions) keep every outcome, joined by |. */
 export function matrixLines(cells: Cell[]): Map<string, string> {
   const lines = new Map<string, Set<string>>();
   for (const cell of cells) {
-    const key = `${cell.relation}\t${cell.actor}\t${cell.op}`;
+    const key = `${cell.relation}\t${actorClass(cell.actor)}\t${cell.op}`;
     const set = lines.get(key) ?? new Set<string>();
     set.add(formatOutcome(cell.outcome));
     lines.set(key, set);
@@ -34,6 +43,12 @@ export function formatExpectations(lines: Map<string, string>): string {
 
 export function parseExpectations(text: string, file: string): Map<string, string> {
   const lines = new Map<string, string>();
+  if (text.trim() && !text.includes(FORMAT_LINE)) {
+    throw new DreamdbError(`${file} is in the old format (row counts, one line per artist), which changes with every partition and every year.`, {
+      exitCode: ExitCode.usage,
+      hint: 'Rewrite it in the category format: dreamdb audit-rls --write-expectations, review the diff, commit.',
+    });
+  }
   text.split('\n').forEach((line, i) => {
     if (!line.trim() || line.startsWith('#')) return;
     const parts = line.split('\t');
@@ -92,11 +107,18 @@ export function diffExpectations(expected: Map<string, string>, actual: Map<stri
     note(stale, relation, `${actor} ${op}: ${was}`);
   }
   // New or vanished relations show as one finding each, not one per line.
+  const known = new Set([...expected.keys()].map((k) => k.split('\t')[0]!));
   for (const [relation, lines] of unreviewed) {
+    const isNew = !known.has(relation);
+    const what = relation.startsWith('fn ') ? `function ${relation.slice(3)}` : relation;
+    const columns = [...new Set(lines.map((l) => /(?:update|insert) own \+?(\S+):/.exec(l)?.[1]).filter(Boolean))];
     findings.push({
-      area: 'isolation', id: 'expectations.unreviewed', level: 'warn', object: relation, expected: '(no lines)', actual: `${lines.length} new line(s)`,
-      message: `${relation}: ${lines.length} outcome(s) not in the expectations file, e.g. ${lines.slice(0, 3).join('; ')}`, hint: rerun,
-      details: lines.slice(0, 20),
+      area: 'isolation', id: 'expectations.unreviewed', level: 'warn', object: relation, expected: isNew ? '(not in the file)' : '(no such lines)', actual: `${lines.length} new line(s)`,
+      message: isNew
+        ? `${what} is new and not reviewed: ${lines.length} outcome(s) no one has signed off, e.g. ${lines.slice(0, 3).join('; ')}`
+        : `${what} has ${lines.length} new outcome(s) not reviewed${columns.length ? ` (new columns or operations: ${columns.slice(0, 6).join(', ')})` : ''}, e.g. ${lines.slice(0, 3).join('; ')}`,
+      hint: `Review the lines below (who may read and write ${what}). If they are what you intend, run dreamdb audit-rls --write-expectations, check that the diff of ${file} adds only these lines, and commit it with the migration. If not, fix the grants or policies and run the audit again.`,
+      details: lines.slice(0, 40),
     });
   }
   for (const [relation, lines] of stale) {

@@ -7,67 +7,56 @@
 import { randomUUID } from 'node:crypto';
 import { allowedValues, type FunctionInfo, type Relation } from './catalog.js';
 import type { FixtureArtist } from './fixtures.js';
-import { pairings, type MatrixContext } from './matrix.js';
+import { effectsCheck, pairings, type MatrixContext } from './matrix.js';
 import type { Cell, Finding, Outcome } from './model.js';
-import type { AuditActor, TxSql } from './session.js';
+import type { AuditActor } from './session.js';
 import { qualified } from './sqlfiles.js';
-import type { Target } from './targets.js';
 
-type ArgSet = 'own' | 'other' | 'absent' | 'null' | 'garbage';
+type ArgSet = 'own' | 'other' | 'absent' | 'null' | 'garbage' | 'hostile';
 
 interface Call {
   outcome: Outcome;
   result?: string;
-  /** Digest of the other artists' rows changed. */
-  wrote?: boolean;
+  /** The error's message and detail. */
+  error?: string;
   args: (string | null)[];
 }
 
-export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo[], onProgress: (text: string) => void): Promise<{ cells: Cell[]; findings: Finding[] }> {
+export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo[], onProgress: (text: string) => void, guard?: (object: string, fn: () => Promise<void>) => Promise<void>): Promise<{ cells: Cell[]; findings: Finding[] }> {
   const cells: Cell[] = [];
   const findings: Finding[] = [];
   if (!functions.length) return { cells, findings };
-  const digestSql = buildDigest(ctx.targets);
-  const baselines = new Map<string, string>();
-  const digestOf = async (tx: TxSql, ids: string[]) => (await tx.unsafe<{ d: string }[]>(digestSql, [ids]))[0]!.d;
-
+  const flag = (f: Finding) => {
+    if (!findings.some((x) => x.id === f.id && x.object === f.object)) findings.push(f);
+  };
   for (const fn of functions) {
     onProgress(`calling ${fn.signature}`);
+    const run = guard ?? (async (_o: string, f: () => Promise<void>) => f());
+    await run(`fn ${fn.signature}`, async () => {
     for (const pair of pairings(ctx).filter((p) => p.actor.role !== 'service_role')) {
       const self = pair.self;
-      const victims = ctx.fixtures.artists.filter((a) => a.id !== self?.id);
-      const victimIds = victims.map((a) => a.id);
-      const baseKey = victimIds.join(',');
-      if (!baselines.has(baseKey)) baselines.set(baseKey, await digestOf(ctx.session.tx, victimIds));
       const calls = new Map<ArgSet, Call>();
       // `absent`: the same arguments as `other`, every id of the other artist swapped for one that exists nowhere.
       const swap = new Map(idsOf(ctx, pair.other).map((id) => [id, randomUUID()]));
-      for (const set of (self ? ['own', 'other', 'absent', 'null', 'garbage'] : ['other', 'absent', 'null', 'garbage']) as ArgSet[]) {
-        const owner = set === 'own' ? self! : pair.other;
+      for (const set of (self ? ['own', 'other', 'absent', 'null', 'garbage', 'hostile'] : ['other', 'absent', 'null', 'garbage', 'hostile']) as ArgSet[]) {
+        const owner = set === 'own' || (set === 'hostile' && self) ? self! : pair.other;
         const args = fn.argTypes.map((type, i) => {
           const value = argumentFor(ctx, fn.argNames[i] ?? '', type, set === 'absent' ? 'other' : set, owner);
           return set === 'absent' && value !== null ? replaceAll(value, swap) : value;
         });
-        const call = await callAs(ctx, fn, pair.actor, args, async (tx) => (await digestOf(tx, victimIds)) !== baselines.get(baseKey));
+        const effects = effectsCheck(ctx, fn.signature, pair, `execute ${set}`, undefined);
+        const call = await callAs(ctx, fn, pair.actor, args, effects);
         calls.set(set, call);
         cells.push({ relation: `fn ${fn.signature}`, actor: pair.actor.key, op: `execute ${set}`, outcome: call.outcome });
-        const leaked = call.result ? leakedValues(call.result, victims, ctx, args) : [];
+        const leaked = ctx.canaries.foreign(`${call.result ?? ''}\n${call.error ?? ''}`, self?.key, args);
         if (leaked.length) {
-          findings.push({
+          flag({
             area: 'isolation', id: 'function.cross_tenant_read', level: 'error', object: fn.signature, actor: pair.actor.key, operation: `execute ${set}`,
-            expected: 'no other artist\'s data', actual: `returned ${leaked.slice(0, 3).join(', ')}`,
-            message: `${fn.signature} called as ${pair.actor.key} (${describeArgs(args)}) returns another artist's data`,
+            expected: 'no other artist\'s data', actual: `${call.result ? 'returned' : 'its error names'} ${leaked.slice(0, 3).join(', ')}`,
+            message: `${fn.signature} called as ${pair.actor.key} (${describeArgs(args)}) ${call.result ? 'returns' : 'names in its error'} another artist's data`,
             hint: fn.securityDefiner
-              ? 'Make it SECURITY INVOKER so RLS applies, or check the argument against (select auth.uid()) before reading.'
-              : 'Check the argument against (select auth.uid()) in the function, or read through RLS-protected tables only.',
-          });
-        }
-        if (call.wrote) {
-          findings.push({
-            area: 'isolation', id: 'function.cross_tenant_write', level: 'error', object: fn.signature, actor: pair.actor.key, operation: `execute ${set}`,
-            expected: 'no change to other artists\' rows', actual: 'changed rows of another artist',
-            message: `${fn.signature} called as ${pair.actor.key} (${describeArgs(args)}) writes on another artist's behalf`,
-            hint: 'Refuse unless the target is the caller: IF p_artist_id IS DISTINCT FROM (select auth.uid()) THEN RAISE ... (or make it SECURITY INVOKER and let RLS refuse).',
+              ? 'Make it SECURITY INVOKER so RLS applies, or check the argument against (select auth.uid()) before reading; never build SQL from a text argument (format %L / parameters).'
+              : 'It runs as the caller, so look at what it calls: a SECURITY DEFINER helper, a view without security_invoker, or dynamic SQL built from an argument bypasses the caller\'s RLS.',
           });
         }
       }
@@ -76,14 +65,19 @@ export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo
       // Ids echoed back from the arguments say nothing; compare with them blanked out.
       const blank = (call: Call, ids: string[]) => ids.reduce((text, id) => text.split(id).join('<id>'), signature(call));
       if (other && absent && blank(other, [...swap.keys()]) !== blank(absent, [...swap.values()])) {
-        findings.push({
+        flag({
           area: 'isolation', id: 'function.existence_oracle', level: 'warn', object: fn.signature, actor: pair.actor.key, operation: 'execute other vs garbage',
           expected: 'the same answer for another artist\'s id as for an id that exists nowhere', actual: `${short(signature(other))} vs ${short(signature(absent))}`,
           message: `${fn.signature} answers differently for another artist's id than for a random one: it tells a caller what exists`,
-          hint: 'Return the same result (or raise the same error) whether the row exists but is not yours or does not exist at all.',
+          hint: 'Return the same result (or raise the same error, with the same message) whether the row exists but is not yours or does not exist at all.',
         });
       }
     }
+    });
+  }
+  // Side effects of calls are findings named after the function.
+  for (const f of ctx.findings.filter((x) => x.object.includes('(') && (x.id === 'isolation.cross_tenant_side_effect' || x.id === 'isolation.server_owned_changed'))) {
+    f.id = f.id === 'isolation.cross_tenant_side_effect' ? 'function.cross_tenant_write' : 'function.server_owned_changed';
   }
   return { cells, findings };
 }
@@ -106,45 +100,24 @@ function idsOf(ctx: MatrixContext, artist: FixtureArtist): string[] {
 }
 
 function signature(call: Call): string {
-  return call.outcome.kind === 'error' ? `error:${call.outcome.code}` : `ok:${call.result ?? ''}`;
+  return call.outcome.kind === 'error' ? `error:${call.outcome.code} ${call.outcome.message}` : `ok:${call.result ?? ''}`;
 }
 
 function describeArgs(args: (string | null)[]): string {
   return args.map((a) => (a === null ? 'null' : a.length > 40 ? `${a.slice(0, 37)}...` : a)).join(', ');
 }
 
-async function callAs(ctx: MatrixContext, fn: FunctionInfo, actor: AuditActor, args: (string | null)[], wrote: (tx: TxSql) => Promise<boolean>): Promise<Call> {
+async function callAs(ctx: MatrixContext, fn: FunctionInfo, actor: AuditActor, args: (string | null)[], effects: ReturnType<typeof effectsCheck>): Promise<Call> {
   const params = fn.argTypes.map((type, i) => `$${i + 1}::${type}`).join(', ');
   const callee = `${qualified(fn.schema, fn.name)}(${params})`;
   const query = fn.returnsSet
     ? `select coalesce(json_agg(x), '[]')::text as r from ${callee} x`
     : `select (${callee})::text as r`;
-  const result = await ctx.session.as(actor, (tx) => tx.unsafe<{ r: string | null }[]>(query, args), { after: (tx) => wrote(tx) });
-  if (!result.ok) return { outcome: { kind: 'error', code: result.code, message: result.message }, args };
-  return { outcome: { kind: 'ok' }, result: result.value[0]?.r ?? '', wrote: result.after, args };
-}
-
-/** Values only the other artists' fixture rows hold (keys, markers, emails) that show up in a result and were not passed in. */
-function leakedValues(result: string, victims: FixtureArtist[], ctx: MatrixContext, args: (string | null)[]): string[] {
-  const passed = args.filter((a): a is string => a !== null);
-  const victimKeys = new Set(victims.map((v) => v.key));
-  const shared = new Set<string>();
-  const theirs = new Set<string>(victims.map((v) => v.email));
-  for (const target of ctx.targets) {
-    for (const [artistKey, rows] of target.fixtures) {
-      for (const row of rows) {
-        for (const value of [...row.key, ...Object.values(row.values)]) {
-          if (value) (victimKeys.has(artistKey) ? theirs : shared).add(value);
-        }
-      }
-    }
+  const result = await ctx.session.as(actor, (tx) => tx.unsafe<{ r: string | null }[]>(query, args), effects ? { prepare: (tx) => effects.before(tx), after: (tx) => effects.after(tx) } : {});
+  if (!result.ok) {
+    return { outcome: { kind: 'error', code: result.code, message: result.message, ...(result.where ? { where: result.where } : {}) }, args, error: `${result.message}\n${result.detail ?? ''}` };
   }
-  const found: string[] = [];
-  for (const value of theirs) {
-    if (value.length < 8 || shared.has(value) || passed.some((p) => p.includes(value) || value.includes(p))) continue;
-    if (result.includes(value)) found.push(value);
-  }
-  return found;
+  return { outcome: { kind: 'ok' }, result: result.value[0]?.r ?? '', args };
 }
 
 /** An argument for the parameter: the owner's id (or row id, or object name), a CHECK value, or garbage. */
@@ -153,6 +126,7 @@ function argumentFor(ctx: MatrixContext, name: string, type: string, set: ArgSet
   const bare = name.replace(/^(p|in|arg)_/, '').toLowerCase();
   const isUuid = type === 'uuid';
   const isText = /^(text|character varying|varchar|name)/.test(type);
+  if (set === 'hostile' && isText) return "x' or true --";
   if (set === 'garbage') {
     if (isUuid) return randomUUID();
     if (isText) return `' or 1=1 -- ${'x'.repeat(300)}`;
@@ -200,15 +174,3 @@ function valueFromColumns(byName: Map<string, Relation>, column: string): string
   return undefined;
 }
 
-/** One query: a digest of every tenant-owned row of the given owners ($1), to see what a call changed. */
-function buildDigest(targets: Target[]): string {
-  const seen = new Set<string>();
-  const parts: string[] = [];
-  for (const t of targets) {
-    if (!t.tenancy || t.rel.isPartition || !t.writable || seen.has(t.rel.oid)) continue;
-    seen.add(t.rel.oid);
-    parts.push(`select md5(t::text) as h from ${qualified(t.rel.schema, t.rel.name)} t where ${t.tenancy.match('$1')}`);
-  }
-  if (!parts.length) return `select ''::text as d where $1::text[] is not null`;
-  return `select md5(coalesce(string_agg(h, ',' order by h), '')) as d from (${parts.join('\nunion all\n')}) s`;
-}

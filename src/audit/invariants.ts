@@ -4,7 +4,7 @@
  * own, or reads a secret column.
  */
 import type { AuditConfig } from '../config/audit.js';
-import { matchesColumn } from './catalog.js';
+import { isServerOwned } from './catalog.js';
 import type { Cell, Finding } from './model.js';
 import { formatOutcome } from './model.js';
 import type { Target } from './targets.js';
@@ -49,7 +49,7 @@ export function checkInvariants(cells: Cell[], targets: Target[], config: AuditC
       flag(`${storage}cross_tenant_write`, target, cell);
     } else if ((cell.op.startsWith('insert own +') || cell.op.startsWith('update own ')) && rows > 0) {
       const column = cell.op.replace(/^insert own \+|^update own /, '');
-      if (matchesColumn(config.columns.protected, target.rel, column)) flag('isolation.protected_column_writable', target, cell);
+      if (isServerOwned(config, target.rel, column)) flag('isolation.protected_column_writable', target, cell);
     } else if (cell.op.startsWith('read ') && rows > 0) {
       flag('isolation.secret_column_readable', target, cell);
     } else if (cell.actor === 'anon' && /^(insert|update|delete)/.test(cell.op) && rows > 0) {
@@ -61,7 +61,7 @@ export function checkInvariants(cells: Cell[], targets: Target[], config: AuditC
 
 const TEXT: Record<string, { expected: string; message: (v: Violation) => string; hint: (v: Violation) => string }> = {
   cross_tenant_read: {
-    expected: 'other=0',
+    expected: 'own rows only',
     message: (v) => `${who(v)} can read another artist's rows in ${v.target.name}`,
     hint: (v) => v.target.bucket
       ? `Scope the SELECT policy on storage.objects to the caller's folder: bucket_id = '${v.target.bucket.id}' AND (storage.foldername(name))[1] = (select auth.uid())::text.`
@@ -75,12 +75,12 @@ const TEXT: Record<string, { expected: string; message: (v: Violation) => string
     hint: () => 'Scope the SELECT policy to the owner (or revoke SELECT from the role): a new account must see nothing but its own rows.',
   },
   public_bucket_listing: {
-    expected: 'other=0',
+    expected: 'own rows only',
     message: (v) => `${who(v)} can list every artist's files in the public bucket ${v.target.bucket?.id}`,
     hint: () => 'Public buckets serve files by URL without any SELECT policy; drop the broad SELECT policy on storage.objects or scope it to the caller\'s folder.',
   },
   cross_tenant_write: {
-    expected: 'rows=0 or denied',
+    expected: 'none or denied',
     message: (v) => `${who(v)} can write another artist's rows in ${v.target.name} (${[...v.ops].slice(0, 4).join('; ')}${v.ops.size > 4 ? `; +${v.ops.size - 4} more` : ''})`,
     hint: (v) => v.role === 'anon'
       ? `REVOKE INSERT, UPDATE, DELETE ON ${v.target.rel.schema}.${v.target.rel.name} FROM anon; and give every write policy TO authenticated with an owner check.`

@@ -7,7 +7,13 @@ import type { AuditConfig } from '../config/audit.js';
 import type { Sql } from '../db/connect.js';
 import { roleStatementTimeout } from '../db/impersonate.js';
 import { fullName, loadFunctions, loadRelations } from './catalog.js';
-import { createFixtures } from './fixtures.js';
+import { Canaries } from './canaries.js';
+import { SideEffects } from './effects.js';
+import { createFixtures, type FixtureArtist } from './fixtures.js';
+import { checkBuckets } from './buckets.js';
+import { isPgError } from '../db/sqlfile.js';
+import type { TxSql } from './session.js';
+import { ident, qualified } from './sqlfiles.js';
 import { probeFunctions } from './functions.js';
 import { checkInvariants } from './invariants.js';
 import { probeMatrix, type Actors } from './matrix.js';
@@ -62,24 +68,59 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
         buckets.push({ id, public: false, audit: true });
       }
       const targets = buildTargets(relations, buckets, config);
+      const findings: Finding[] = [];
+      // A phase (or one relation) that fails is a finding with the reason; the others still run.
+      const guard = async (object: string, fn: () => Promise<void>) => {
+        await tx.unsafe('savepoint audit_phase').simple();
+        try {
+          await fn();
+          await tx.unsafe('release savepoint audit_phase').simple();
+        } catch (error) {
+          await tx.unsafe('rollback to savepoint audit_phase; release savepoint audit_phase').simple();
+          if (isConnectionError(error)) throw error;
+          findings.push(phaseFailed(object, error));
+        }
+      };
       onProgress('writing fixtures for the artists');
-      const fixtures = await createFixtures(tx, targets, relations, config);
+      const fixtures = await createFixtures(tx, targets, relations, config, config.tenant.membership ? (artists) => addMembers(tx, config, artists) : undefined);
+      findings.push(...fixtures.findings);
       const actors: Actors = {
-        artists: fixtures.artists.map((a) => makeActor(a.key, 'authenticated', timeouts.authenticated, config.claims, { sub: a.id, email: a.email })),
+        artists: fixtures.artists.map((a) => makeActor(a.key, 'authenticated', timeouts.authenticated, config.claims, { sub: a.sub, email: a.email })),
         anon: makeActor('anon', 'anon', timeouts.anon, {}),
         service: makeActor('service_role', 'service_role', timeouts.service_role, {}),
       };
       const session = new ProbeSession(tx);
-      const ctx = { session, targets, fixtures, actors, config, byName: new Map(relations.map((r) => [fullName(r), r])) };
-      const cells = await probeMatrix(ctx, onProgress);
-      const fn = await probeFunctions(ctx, functions, onProgress);
+      const ctx = {
+        session, targets, fixtures, actors, config, byName: new Map(relations.map((r) => [fullName(r), r])),
+        canaries: new Canaries(fixtures.artists, targets), effects: new SideEffects(targets, config), findings,
+      };
+      const cells = await probeMatrix(ctx, onProgress, guard);
+      const fnCells: Cell[] = [];
+      await guard('functions', async () => {
+        const fn = await probeFunctions(ctx, functions, onProgress, guard);
+        fnCells.push(...fn.cells);
+        findings.push(...fn.findings);
+      });
       onProgress('probing unique constraints for error oracles');
-      const oracles = await probeOracles(ctx);
-      const realtime = await checkRealtime(tx, relations);
-      const allCells = [...cells, ...fn.cells, ...oracles.cells];
+      const oracleCells: Cell[] = [];
+      await guard('oracles', async () => {
+        const oracles = await probeOracles(ctx);
+        oracleCells.push(...oracles.cells);
+        findings.push(...oracles.findings);
+      });
+      let realtimeSummary: RealtimeSummary = { published: [], viaRoot: null, allTables: false };
+      await guard('realtime', async () => {
+        const realtime = await checkRealtime(tx, relations);
+        realtimeSummary = realtime.summary;
+        findings.push(...realtime.findings);
+      });
+      await guard('storage buckets', async () => {
+        findings.push(...(await checkBuckets(tx, config)));
+      });
+      const allCells = [...cells, ...fnCells, ...oracleCells];
       result = {
         cells: allCells,
-        findings: [...checkInvariants(cells, targets, config), ...fn.findings, ...oracles.findings, ...realtime.findings],
+        findings: [...checkInvariants(cells, targets, config), ...findings],
         summary: {
           relations: relations.length,
           targets: targets.length,
@@ -89,7 +130,7 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
           artists: fixtures.artists.length,
           probes: session.probes,
           cells: allCells.length,
-          realtime: realtime.summary,
+          realtime: realtimeSummary,
           skippedFixtures: fixtures.skipped,
         },
       };
@@ -99,4 +140,31 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
       if (error !== rollback) throw error;
     });
   return result!;
+}
+
+/** Membership tenancy: each artist's user is a member of its own tenant only. */
+async function addMembers(tx: TxSql, config: AuditConfig, artists: FixtureArtist[]): Promise<void> {
+  const m = config.tenant.membership!;
+  const [schema, name] = m.table.split('.') as [string, string];
+  const extra = Object.entries(m.values);
+  for (const a of artists) {
+    const cols = [m.user, m.tenant, ...extra.map(([k]) => k)].map(ident).join(', ');
+    const params = [a.sub, a.id, ...extra.map(([, v]) => (v === null ? null : String(v)))];
+    await tx.unsafe(`insert into ${qualified(schema, name)} (${cols}) values (${params.map((_, i) => `$${i + 1}`).join(', ')})`, params as string[]);
+  }
+}
+
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  return /^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED'].includes(code);
+}
+
+export function phaseFailed(object: string, error: unknown): Finding {
+  const reason = isPgError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  return {
+    area: 'isolation', id: 'audit.phase_failed', level: 'error', object, operation: 'audit',
+    expected: 'the probes run', actual: reason,
+    message: `the audit could not finish probing ${object}: ${reason}; what it covers is not proven (the other relations and phases still ran)`,
+    hint: 'Read the reason: a schema object the audit cannot handle is a bug in dreamdb (report it with this line); a lock or timeout means run it again on a quieter database.',
+  };
 }

@@ -107,28 +107,38 @@ export async function runLatency(sql: Sql, config: AuditConfig, options: { requi
       const session = new ProbeSession(tx);
       const timings = new Map<string, Map<string, number[]>>(queries.map((q) => [q.name, new Map(actors.map((a) => [a.key, []]))]));
       const paramsFor = (q: LatencyQuery, actor: AuditActor) => q.params.map((p) => (p === 'artist_id' ? actor.sub! : p === 'platform' ? settings.platform : null));
+      const findings: Finding[] = [];
+      // A query that fails (a grant the app needs was revoked, a column renamed) is a finding; the others are still measured.
+      const failed = new Map<string, { actor: string; code: string; message: string }>();
       for (let i = -1; i < settings.iterations; i += 1) {
         if (i % 10 === 0) options.onProgress(`latency run ${i + 1}/${settings.iterations}`);
         for (const actor of actors) {
           for (const q of queries) {
+            if (failed.has(q.name)) continue;
             const res = await session.as(actor, async (t) => {
               const started = performance.now();
               await t.unsafe(q.sql, paramsFor(q, actor));
               return performance.now() - started;
             }, { method: 'GET' });
             if (!res.ok) {
-              throw new DreamdbError(`Latency query ${q.name} failed as ${actor.key}: ${res.message} (${res.code}).`, {
-                exitCode: ExitCode.usage,
-                hint: `Check sql/audit/latency/${q.name}.sql against the schema.`,
-              });
+              failed.set(q.name, { actor: actor.key, code: res.code, message: res.message });
+              continue;
             }
             if (i >= 0) timings.get(q.name)!.get(actor.key)!.push(res.value);
           }
         }
       }
+      for (const [name, f] of failed) {
+        findings.push({
+          area: 'latency', id: 'latency.query_failed', level: 'error', object: name, actor: f.actor, operation: queries.find((q) => q.name === name)!.title,
+          expected: 'the query runs as a signed-in artist', actual: `${f.code}: ${f.message}`,
+          message: `the mobile query ${name} fails as ${f.actor}: ${f.message} (${f.code}); the app's screen that runs it is broken`,
+          hint: f.code === '42501' ? 'A grant or policy the app needs is missing: restore it (see the isolation findings for the same table).' : `Check sql/audit/latency/${name}.sql against the schema.`,
+        });
+      }
       const stats: LatencyStat[] = [];
-      const findings: Finding[] = [];
       for (const q of queries) {
+        if (failed.has(q.name)) continue;
         const perActor = timings.get(q.name)!;
         const all = [...perActor.values()].flat();
         const budgetMs = settings.budgets[q.name] ?? settings.budgets.default ?? DEFAULT_BUDGET_MS;

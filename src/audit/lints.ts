@@ -50,6 +50,7 @@ export async function runLints(sql: Sql, schemas: string[], extraClaims: Record<
       for (const row of rows) findings.push(lintFinding(lint, row.object, row.detail));
     } catch (error) {
       if (isPgError(error) && (error.code === '42P01' || error.code === '3F000')) skipped.push({ id: lint.id, reason: error.message });
+      else if (isPgError(error)) findings.push({ ...lintFinding(lint, lint.id, `the lint could not run: ${error.code}: ${error.message}`), id: 'audit.lint_failed', level: 'warn' });
       else throw error;
     }
   }

@@ -3,10 +3,13 @@
  * the fixture rows an actor sees (its own, other artists', and whether any row the audit did not
  * write shows); writes count the rows affected or keep the error.
  */
+import { randomUUID } from 'node:crypto';
 import type { AuditConfig } from '../config/audit.js';
-import { allowedValues, fullName, matchesColumn, type ApiRoleName, type Column, type Relation } from './catalog.js';
+import { allowedValues, fullName, isServerOwned, matchesColumn, selectableColumns, type ApiRoleName, type Column, type Relation } from './catalog.js';
+import type { Canaries } from './canaries.js';
+import type { SideEffects } from './effects.js';
 import { planRow, plainValue, insertSql, type FixtureArtist, type Fixtures, type Value } from './fixtures.js';
-import type { Cell, Outcome } from './model.js';
+import { formatOutcome, type Cell, type Finding, type Outcome } from './model.js';
 import type { AuditActor, ProbeResult, ProbeSession, TxSql } from './session.js';
 import { ident, literal, qualified } from './sqlfiles.js';
 import type { FixtureRow, Target } from './targets.js';
@@ -24,6 +27,20 @@ export interface MatrixContext {
   actors: Actors;
   config: AuditConfig;
   byName: Map<string, Relation>;
+  canaries: Canaries;
+  effects: SideEffects;
+  /** Findings the probes make directly (leaks by canary, side effects), one per id and object. */
+  findings: Finding[];
+}
+
+/** Adds a finding unless one with the same id and object is there; returns it. */
+export function report(ctx: Pick<MatrixContext, 'findings'>, finding: Finding): void {
+  const same = ctx.findings.find((f) => f.id === finding.id && f.object === finding.object);
+  if (same) {
+    if (finding.actor && same.actor && !same.actor.split(', ').includes(finding.actor)) same.actor = `${same.actor}, ${finding.actor}`;
+    return;
+  }
+  ctx.findings.push(finding);
 }
 
 /** Who each actor probes: an artist its own rows and the next artist's; anon and service_role artist A's. */
@@ -43,7 +60,7 @@ export function pairings(ctx: Pick<MatrixContext, 'actors' | 'fixtures'>): Pairi
 }
 
 function outcomeOf<T>(result: ProbeResult<T>, ok: (value: T) => Outcome): Outcome {
-  return result.ok ? ok(result.value) : { kind: 'error', code: result.code, message: result.message };
+  return result.ok ? ok(result.value) : { kind: 'error', code: result.code, message: result.message, ...(result.where ? { where: result.where } : {}) };
 }
 
 const table = (t: Target) => qualified(t.rel.schema, t.rel.name);
@@ -63,42 +80,51 @@ export function keyMatch(target: Target, rows: FixtureRow[], start = 1): { sql: 
   return { sql: `(${cols}) in (select * from unnest(${unnest}))`, params };
 }
 
-export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string) => void): Promise<Cell[]> {
+export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string) => void, guard: (object: string, fn: () => Promise<void>) => Promise<void>): Promise<Cell[]> {
   const cells: Cell[] = [];
   const pairs = pairings(ctx);
   for (const target of ctx.targets) {
     onProgress(`probing ${target.name}`);
-    const add = (actor: AuditActor, op: string, outcome: Outcome) => cells.push({ relation: target.matrixName, actor: actor.key, op, outcome, target: target.name });
-    for (const pair of pairs) {
-      add(pair.actor, 'select', await probeSelect(ctx, target, pair));
-      if (!target.tenancy) continue;
-      for (const col of target.rel.columns.filter((c) => matchesColumn(ctx.config.columns.secret, target.rel, c.name))) {
-        add(pair.actor, `read ${col.name}`, await probeRead(ctx, target, pair, col));
+    await guard(target.name, async () => {
+      const add = (actor: AuditActor, op: string, outcome: Outcome) => cells.push({ relation: target.matrixName, actor: actor.key, op, outcome, target: target.name });
+      for (const pair of pairs) {
+        add(pair.actor, 'select', await probeSelect(ctx, target, pair));
+        if (!target.tenancy) continue;
+        for (const col of target.rel.columns.filter((c) => matchesColumn(ctx.config.columns.secret, target.rel, c.name))) {
+          add(pair.actor, `read ${col.name}`, await probeRead(ctx, target, pair, col));
+        }
+        if (!target.writable) continue;
+        if (pair.self) add(pair.actor, 'insert own', await probeInsert(ctx, target, pair, pair.self));
+        add(pair.actor, 'insert other', await probeInsert(ctx, target, pair, pair.other));
+        // Every column, once per kind of actor: the artists are alike (their fixtures vary the same way).
+        // service_role bypasses RLS by design: one probe per operation; anon per column only where it holds a privilege.
+        const anonMay = Boolean(target.rel.grants.anon?.insert || target.rel.grants.anon?.update);
+        const everyColumn = pair.actor === ctx.actors.artists[0] || (pair.actor.role === 'anon' && anonMay);
+        if (pair.self && everyColumn) {
+          // Column-level INSERT: every column a client could send, at a value it would like to have.
+          for (const col of target.rel.columns.filter((c) => !c.generated && c.name !== target.tenancy?.column)) {
+            add(pair.actor, `insert own +${col.name}`, await probeInsert(ctx, target, pair, pair.self, col));
+          }
+        }
+        for (const col of target.rel.columns.filter((c) => !c.generated && (everyColumn || c.name === target.tenancy?.column || isServerOwned(ctx.config, target.rel, c.name)))) {
+          if (pair.self) add(pair.actor, `update own ${col.name}`, await probeUpdate(ctx, target, pair, pair.self, col));
+          add(pair.actor, `update other ${col.name}`, await probeUpdate(ctx, target, pair, pair.other, col));
+        }
+        if (pair.self) add(pair.actor, 'delete own', await probeDelete(ctx, target, pair, pair.self));
+        add(pair.actor, 'delete other', await probeDelete(ctx, target, pair, pair.other));
+        if (target.bucket && pair.self) await probeObjectNames(ctx, target, pair, add);
+        if (pair.self) await probeClientInputs(ctx, target, pair, add);
       }
-      if (!target.writable) continue;
-      if (pair.self) add(pair.actor, 'insert own', await probeInsert(ctx, target, pair.actor, pair.self));
-      add(pair.actor, 'insert other', await probeInsert(ctx, target, pair.actor, pair.other));
-      if (pair.self) {
-        for (const col of target.rel.columns.filter((c) => !c.generated && matchesColumn(ctx.config.columns.protected, target.rel, c.name))) {
-          add(pair.actor, `insert own +${col.name}`, await probeInsert(ctx, target, pair.actor, pair.self, col));
+      // Privileges that no row probe shows (and TRUNCATE, which ignores RLS: never executed here).
+      for (const role of ['anon', 'authenticated', 'service_role'] as ApiRoleName[]) {
+        const grants = target.rel.grants[role];
+        const ops = target.tenancy && target.writable ? ['truncate', 'references', 'trigger'] : ['insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
+        if (target.rel.kind === 'v' && !target.tenancy) ops.splice(0, ops.length, 'insert', 'update', 'delete');
+        for (const op of ops) {
+          cells.push({ relation: target.matrixName, actor: role, op, outcome: { kind: 'grant', granted: Boolean(grants?.[op as 'truncate']) }, target: target.name });
         }
       }
-      for (const col of target.rel.columns.filter((c) => !c.generated)) {
-        if (pair.self) add(pair.actor, `update own ${col.name}`, await probeUpdate(ctx, target, pair.actor, pair.self, col, pair.other));
-        add(pair.actor, `update other ${col.name}`, await probeUpdate(ctx, target, pair.actor, pair.other, col, pair.other));
-      }
-      if (pair.self) add(pair.actor, 'delete own', await probeDelete(ctx, target, pair.actor, pair.self));
-      add(pair.actor, 'delete other', await probeDelete(ctx, target, pair.actor, pair.other));
-    }
-    // Privileges that no row probe shows (and TRUNCATE, which ignores RLS: never executed here).
-    for (const role of ['anon', 'authenticated', 'service_role'] as ApiRoleName[]) {
-      const grants = target.rel.grants[role];
-      const ops = target.tenancy && target.writable ? ['truncate', 'references', 'trigger'] : ['insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
-      if (target.rel.kind === 'v' && !target.tenancy) ops.splice(0, ops.length, 'insert', 'update', 'delete');
-      for (const op of ops) {
-        cells.push({ relation: target.matrixName, actor: role, op, outcome: { kind: 'grant', granted: Boolean(grants?.[op as 'truncate']) }, target: target.name });
-      }
-    }
+    });
   }
   return cells;
 }
@@ -107,16 +133,54 @@ function allFixtureRows(target: Target): FixtureRow[] {
   return [...target.fixtures.values()].flat();
 }
 
-async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing): Promise<Outcome> {
+function roleOf(actor: AuditActor): 'anon' | 'authenticated' | 'service_role' {
+  return actor.role;
+}
+
+/** Every row the actor can see, as text, scanned for other artists' canaries (views and tables without a known owner included). */
+function scanSql(target: Target, actor: AuditActor): string | undefined {
+  const cols = selectableColumns(target.rel, roleOf(actor));
+  if (!cols.length) return undefined;
+  const list = cols.map((c) => `t.${ident(c)}`).join(', ');
+  return `(select coalesce(string_agg(r::text, E'\n'), '') from (select ${list} from ${table(target)} t${target.filter ? ` where ${target.filter}` : ''} limit 2000) r)`;
+}
+
+function leakFinding(ctx: MatrixContext, target: Target, pair: Pairing, op: string, leaked: string[], how: string): void {
+  const storage = target.bucket ? 'storage' : 'isolation';
+  const isPublicListing = target.bucket?.public && op === 'select';
+  report(ctx, {
+    area: 'isolation', id: isPublicListing ? 'storage.public_bucket_listing' : `${storage}.cross_tenant_read`, level: 'error', object: target.name, actor: pair.actor.key, operation: op,
+    expected: 'nothing of another artist', actual: `${how}: ${leaked.slice(0, 2).join(', ')}`,
+    message: `${pair.actor.key === 'anon' ? 'anon' : `an artist (${pair.actor.key})`} sees another artist's data in ${target.name} (${how})`,
+    hint: target.rel.kind === 'v'
+      ? "Make the view security_invoker (ALTER VIEW ... SET (security_invoker = true)) and check every function it calls: the caller's RLS must apply."
+      : `Scope the SELECT policy TO authenticated to the owner (${target.tenancy?.column ?? 'owner'} = (select auth.uid())), and check the policy's AND/OR precedence and every value-dependent branch.`,
+  });
+}
+
+async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing, actor: AuditActor = pair.actor): Promise<Outcome> {
   const t = table(target);
+  const scan = pair.actor.role === 'service_role' ? undefined : scanSql(target, actor);
+  const scanLeaks = (seen: string | undefined, op = 'select') => {
+    const leaked = ctx.canaries.foreign(seen, pair.self?.key);
+    if (leaked.length) leakFinding(ctx, target, pair, op, leaked, 'rows it can select hold other artists\' values');
+  };
   if (!target.tenancy) {
     const rows = allFixtureRows(target);
     if (rows.length && target.rel.primaryKey?.length) {
       const key = keyMatch(target, rows);
-      const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe<{ n: number }[]>(`select count(*)::int as n from ${t} t where ${where(target, key.sql)}`, key.params), { method: 'GET' });
-      return outcomeOf(result, (r) => ({ kind: 'rows', n: r[0]!.n }));
+      const result = await ctx.session.as(actor, async (tx) => {
+        const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(`select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from ${t} t where ${where(target, key.sql)}`, key.params);
+        return { n: r!.n, seen: r!.seen };
+      }, { method: 'GET' });
+      if (result.ok) scanLeaks(result.value.seen);
+      return outcomeOf(result, (r) => ({ kind: 'rows', n: r.n }));
     }
-    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1`), { method: 'GET' });
+    const result = await ctx.session.as(actor, async (tx) => {
+      const [r] = await tx.unsafe<{ seen?: string }[]>(`select ${scan ?? '1'} as seen from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1) s`);
+      return scan ? r?.seen ?? '' : undefined;
+    }, { method: 'GET' });
+    if (result.ok) scanLeaks(result.value);
     return outcomeOf(result, () => ({ kind: 'ok' }));
   }
   const everyone = ctx.fixtures.artists.map((a) => a.id);
@@ -126,14 +190,24 @@ async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing): P
   const query = `select
       (select count(*)::int from ${t} t where ${where(target, m('$1'))}) as own,
       (select count(*)::int from ${t} t where ${where(target, m('$2'))}) as other,
-      exists (select 1 from ${t} t where ${where(target, `not coalesce(${m('$3')}, false)`)}) as foreign`;
-  const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe<{ own: number; other: number; foreign: boolean }[]>(query, [own, others, everyone]), { method: 'GET' });
+      exists (select 1 from ${t} t where ${where(target, `not coalesce(${m('$3')}, false)`)}) as foreign${scan ? `, ${scan} as seen` : ''}`;
+  const result = await ctx.session.as(actor, async (tx) => {
+    const [r] = await tx.unsafe<{ own: number; other: number; foreign: boolean; seen?: string }[]>(query, [own, others, everyone]);
+    return r!;
+  }, { method: 'GET' });
   if (!result.ok && result.code === '42501' && pair.actor.role !== 'service_role') {
-    // No SELECT on the owner column: count what shows at all.
-    const fallback = await ctx.session.as(pair.actor, (tx) => tx.unsafe<{ n: number }[]>(`select count(*)::int as n from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1000) s`), { method: 'GET' });
-    if (fallback.ok) return { kind: 'visible', own: fallback.value[0]!.n, other: 0, foreign: false, keyed: false };
+    // No SELECT on the owner column: count what shows at all, and scan it.
+    const fallback = await ctx.session.as(actor, async (tx) => {
+      const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(`select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1000) s`);
+      return r!;
+    }, { method: 'GET' });
+    if (fallback.ok) {
+      scanLeaks(fallback.value.seen);
+      return { kind: 'visible', own: fallback.value.n, other: 0, foreign: false, keyed: false };
+    }
   }
-  return outcomeOf(result, (r) => ({ kind: 'visible', own: r[0]!.own, other: r[0]!.other, foreign: r[0]!.foreign, keyed: true }));
+  if (result.ok) scanLeaks(result.value.seen);
+  return outcomeOf(result, (r) => ({ kind: 'visible', own: r.own, other: r.other, foreign: r.foreign, keyed: true }));
 }
 
 async function probeRead(ctx: MatrixContext, target: Target, pair: Pairing, col: Column): Promise<Outcome> {
@@ -148,7 +222,7 @@ function ownerKey(ctx: MatrixContext, artist: FixtureArtist): string {
   return ctx.fixtures.artists.find((a) => a.id === artist.id)!.key;
 }
 
-/** A value a client might try to give itself: the last CHECK value, a large number, a far date. */
+/** A value a client might try to give itself: the last CHECK value, a large number, a far date, true. */
 function elevatedValue(rel: Relation, col: Column, marker: string): Value {
   const allowed = allowedValues(rel, col.name);
   if (allowed?.length) {
@@ -167,10 +241,50 @@ function elevatedValue(rel: Relation, col: Column, marker: string): Value {
   }
 }
 
-async function probeInsert(ctx: MatrixContext, target: Target, actor: AuditActor, owner: FixtureArtist, elevate?: Column): Promise<Outcome> {
+/** The side effects of a probe (run before its savepoint rolls back) become findings. */
+export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, op: string, ignoreOwn: string | undefined, fresh = false) {
+  if (pair.actor.role === 'service_role') return undefined;
+  const self = pair.self ? [pair.self.id] : [];
+  const others = ctx.fixtures.artists.map((a) => a.id).filter((id) => !self.includes(id));
+  let base: Awaited<ReturnType<SideEffects['baseline']>> | undefined;
+  return {
+    before: async (tx: TxSql) => {
+      base = await ctx.effects.baseline(tx, fresh ? undefined : pair.actor.key, others, self);
+    },
+    after: async (tx: TxSql, value?: unknown) => {
+      // Nothing written, nothing triggered (row triggers fire per row; errors roll back).
+      if (!base || (value && typeof value === 'object' && 'count' in value && (value as { count: number }).count === 0)) return 0;
+      const changes = await ctx.effects.changes(tx, base, others, self, ignoreOwn);
+      for (const change of changes) sideEffectFinding(ctx, object, pair.actor.key, op, change);
+      return changes.length;
+    },
+  };
+}
+
+export function sideEffectFinding(ctx: Pick<MatrixContext, 'findings'>, object: string, actor: string, op: string, change: { table: string; whose: 'other' | 'own' }): void {
+  if (change.whose === 'other') {
+    report(ctx, {
+      area: 'isolation', id: 'isolation.cross_tenant_side_effect', level: 'error', object, actor, operation: op,
+      expected: "no change to other artists' rows", actual: `${change.table}: rows of another artist changed`,
+      message: `${op} on ${object} as ${actor} changes another artist's rows in ${change.table} (a trigger, rule or SECURITY DEFINER function writes across tenants)`,
+      hint: `Make the trigger or function act only on the caller's rows (NEW.<owner> / (select auth.uid())), or SECURITY INVOKER so RLS applies; check ${change.table}'s triggers and any function ${object} calls.`,
+    });
+  } else {
+    report(ctx, {
+      area: 'isolation', id: 'isolation.server_owned_changed', level: 'error', object, actor, operation: op,
+      expected: 'server-owned values change only by the server', actual: `${change.table}: the actor's own server-owned values changed`,
+      message: `${op} on ${object} as ${actor} changes its own server-owned data in ${change.table}: the client awards itself what only the server may give`,
+      hint: `Move the award to the server (service_role), or make the trigger check what it grants; if ${change.table} is derived on purpose, list its columns in audit.columns.derived.`,
+    });
+  }
+}
+
+async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, elevate?: Column, guess = false): Promise<Outcome> {
   let n = 0;
+  const actor = pair.actor;
+  const guessed = guess ? { ...owner, email: `guess-${randomUUID().slice(0, 8)}@dreamdb-audit.invalid` } : owner;
   const plan = planRow(target, {
-    owner,
+    owner: guessed,
     config: ctx.config,
     byName: ctx.byName,
     rowsOf: (relation, artistKey) => ctx.targets.find((t) => t.name === relation)?.fixtures.get(artistKey),
@@ -182,49 +296,196 @@ async function probeInsert(ctx: MatrixContext, target: Target, actor: AuditActor
     plan.values.splice(0, plan.values.length, { sql: literal(target.bucket.id), text: target.bucket.id }, { sql: literal(`${owner.id}/audit-${ctx.fixtures.run}-new.txt`), text: null });
   }
   if (elevate) {
-    const value = elevatedValue(target.rel, elevate, `audit-${ctx.fixtures.run}-elevated`);
+    const value = isServerOwned(ctx.config, target.rel, elevate.name) || elevate.category !== 'S' ? elevatedValue(target.rel, elevate, `audit-${ctx.fixtures.run}-elevated`) : plainValue(target.rel, elevate, `audit-${ctx.fixtures.run}-col`) ?? { sql: 'null', text: null };
     const index = plan.columns.indexOf(elevate.name);
     if (index >= 0) plan.values[index] = value;
     else plan.columns.push(elevate.name), plan.values.push(value);
   }
-  // The owner's fixture row makes room (unique keys per artist, one profile per user).
-  const own = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
-  const prepare = own.length
-    ? async (tx: TxSql) => {
-        const key = keyMatch(target, own);
-        await tx.unsafe(`delete from ${table(target)} t where ${key.sql}`, key.params);
+  if (!guess && owner !== pair.self) {
+    // Another artist's real values where the row is theirs to hold (their email, their unique keys): compared with guessed ones below.
+    const theirs = target.fixtures.get(ownerKey(ctx, owner))?.[0];
+    for (const u of target.rel.uniques ?? []) {
+      for (const c of u.columns) {
+        const i = plan.columns.indexOf(c);
+        const v = theirs?.values[c];
+        if (v != null && i >= 0) plan.values[i] = { sql: `${literal(v)}::${target.rel.columns.find((x) => x.name === c)!.type}`, text: v };
       }
-    : undefined;
-  const result = await ctx.session.as(actor, (tx) => tx.unsafe(insertSql(target, plan, [])), prepare ? { prepare } : {});
-  return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
+    }
+  }
+  // The owner's fixture rows make room (unique keys per artist, one profile per user).
+  const own = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
+  const effects = guess ? undefined : effectsCheck(ctx, target.name, pair, elevate ? `insert own +${elevate.name}` : owner === pair.self ? 'insert own' : 'insert other', target.rel.parent ?? fullName(target.rel), own.length > 0);
+  const prepare = async (tx: TxSql) => {
+    if (own.length) {
+      const key = keyMatch(target, own);
+      await tx.unsafe(`delete from ${table(target)} t where ${key.sql}`, key.params);
+    }
+    if (effects) await effects.before(tx);
+  };
+  // A trigger may overwrite what the client sent: the column counts as written only if the value stuck.
+  const stuck = elevate && target.tenancy ? stuckSql(target, elevate, plan.values[plan.columns.indexOf(elevate.name)]!) : undefined;
+  let before = 0;
+  const result = await ctx.session.as(actor, async (tx) => ({ count: (await tx.unsafe(insertSql(target, plan, []))).count }), {
+    prepare: async (tx) => {
+      await prepare(tx);
+      if (stuck) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
+    },
+    after: async (tx: TxSql, value: { count: number }) => {
+      if (effects) await effects.after(tx, value);
+      return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n > before : true;
+    },
+  });
+  if (result.ok && result.after === false) result.value.count = 0;
+  if (!result.ok) {
+    const leaked = ctx.canaries.foreign(`${result.message} ${result.detail ?? ''}`, pair.self?.key, plan.values.map((v) => v.text));
+    if (leaked.length) leakFinding(ctx, target, pair, 'insert (error message)', leaked, 'an error message names other artists\' values');
+  }
+  const outcome = outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
+  if (!guess && !elevate && owner !== pair.self && pair.actor.role === 'authenticated') {
+    const other = await probeInsert(ctx, target, pair, owner, undefined, true);
+    const sig = (o: Outcome) => `${formatOutcome(o)} ${o.kind === 'error' ? blankValues(o.message) : ''}`;
+    if (sig(other) !== sig(outcome)) {
+      report(ctx, {
+        area: 'isolation', id: 'isolation.error_oracle', level: 'warn', object: target.name, actor: pair.actor.key, operation: "insert another artist's row: its real values vs guessed ones",
+        expected: 'the same answer whether the guessed values are right or wrong', actual: `${short(sig(outcome))} vs ${short(sig(other))}`,
+        message: `writing a row for another artist answers differently for their real values than for guessed ones in ${target.name}: a client can test whether a value (an email, a key) belongs to someone`,
+        hint: 'Refuse the same way before looking at the values: check the owner first (in the trigger: raise the same error when NEW.<owner> is not (select auth.uid())), and never let a trigger or constraint answer about other tenants\' data.',
+      });
+    }
+  }
+  return outcome;
 }
 
-async function probeUpdate(ctx: MatrixContext, target: Target, actor: AuditActor, owner: FixtureArtist, col: Column, other: FixtureArtist): Promise<Outcome> {
+/** Rows of the owner ($1) holding the value: did a write of it stick, or did a trigger put something else there? */
+function stuckSql(target: Target, col: Column, value: Value): string {
+  return `select count(*)::int as n from ${table(target)} t where ${where(target, target.tenancy!.match('$1'))} and t.${ident(col.name)} is not distinct from (${value.sql})`;
+}
+
+function blankValues(message: string): string {
+  return message.replace(/"[^"]*"|'[^']*'|\([^)]*\)=\([^)]*\)|[0-9a-f-]{36}|\S+@\S+/g, '<v>');
+}
+
+function short(text: string): string {
+  return text.length > 90 ? `${text.slice(0, 87)}...` : text;
+}
+
+async function probeUpdate(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, col: Column): Promise<Outcome> {
   const rows = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
   if (!rows.length) return { kind: 'rows', n: 0 };
+  const other = pair.other;
   let value: Value;
   if (col.name === target.tenancy?.column) {
     // Moving one's own row to another artist is a write on their behalf.
     value = { sql: `${literal(owner.id === other.id ? ctx.fixtures.artists.find((a) => a.id !== owner.id)!.id : other.id)}::${col.type}`, text: null };
-  } else if (matchesColumn(ctx.config.columns.protected, target.rel, col.name)) {
+  } else if (isServerOwned(ctx.config, target.rel, col.name)) {
     value = elevatedValue(target.rel, col, `audit-${ctx.fixtures.run}-elevated`);
   } else {
     const known = rows[0]!.values[col.name];
-    value = known !== undefined && known !== null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-upd`) ?? { sql: 'null', text: null };
+    value = known !== undefined && known !== null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-upd`, 1) ?? { sql: 'null', text: null };
   }
   const key = keyMatch(target, rows);
-  const result = await ctx.session.as(actor, (tx) =>
-    tx.unsafe(`update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`, key.params),
-  );
+  const op = `update ${owner === pair.self ? 'own' : 'other'} ${col.name}`;
+  const effects = owner === pair.self ? effectsCheck(ctx, target.name, pair, op, undefined) : undefined;
+  const stuck = owner === pair.self && col.name !== target.tenancy?.column && isServerOwned(ctx.config, target.rel, col.name) ? stuckSql(target, col, value) : undefined;
+  let before = 0;
+  const result = await ctx.session.as(pair.actor, async (tx) =>
+    ({ count: (await tx.unsafe(`update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`, key.params)).count }),
+  {
+    prepare: async (tx) => {
+      if (effects) await effects.before(tx);
+      if (stuck) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
+    },
+    after: async (tx, value) => {
+      if (effects) await effects.after(tx, value);
+      return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n > before : true;
+    },
+  });
+  if (result.ok && result.after === false) result.value.count = 0;
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
 }
 
-async function probeDelete(ctx: MatrixContext, target: Target, actor: AuditActor, owner: FixtureArtist): Promise<Outcome> {
+async function probeDelete(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist): Promise<Outcome> {
   const rows = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
   if (!rows.length) return { kind: 'rows', n: 0 };
   const key = keyMatch(target, rows);
-  const result = await ctx.session.as(actor, (tx) => tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params));
+  const op = `delete ${owner === pair.self ? 'own' : 'other'}`;
+  // Deleting one's own rows cascades to one's other rows: only other artists' rows are compared.
+  const effects = owner === pair.self ? effectsCheck(ctx, target.name, pair, op, '*') : undefined;
+  const result = await ctx.session.as(pair.actor, async (tx) => ({ count: (await tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params)).count }),
+    effects ? { prepare: (tx) => effects.before(tx), after: (tx, value) => effects.after(tx, value) } : {});
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
+}
+
+/** Object names a client might try: another artist's folder holding its own id, its id deeper in the path, a prefix of another id. */
+async function probeObjectNames(ctx: MatrixContext, target: Target, pair: Pairing, add: (actor: AuditActor, op: string, outcome: Outcome) => void): Promise<void> {
+  const self = pair.self!;
+  const other = pair.other;
+  const names: [string, string][] = [
+    ['insert other folder+own id', `${other.id}/${self.id}.txt`],
+    ['insert other folder+own folder', `${other.id}/${self.id}/x.txt`],
+    ['insert other folder+dotdot', `${other.id}/../${self.id}/x.txt`],
+    ['insert other folder+own prefix', `${other.id}/${self.id.slice(0, 8)}`],
+  ];
+  for (const [op, name] of names) {
+    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`insert into storage.objects (bucket_id, name) values (${literal(target.bucket!.id)}, ${literal(name)})`));
+    add(pair.actor, op, outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })));
+  }
+  const own = target.fixtures.get(self.key) ?? [];
+  if (own.length) {
+    const key = keyMatch(target, own);
+    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.txt`)} where ${where(target, key.sql)}`, key.params));
+    add(pair.actor, 'update other folder (move own object)', outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })));
+  }
+}
+
+/** Keys of client-controlled inputs (request headers, user_metadata) a policy reads. */
+export function clientInputs(text: string | null): { headers: string[]; metadata: string[] } {
+  const headers = new Set<string>();
+  const metadata = new Set<string>();
+  if (!text) return { headers: [], metadata: [] };
+  for (const m of text.matchAll(/request\.headers'[^)]*\)\)?(?:::jsonb?)?\)?\s*->>?\s*'([^']+)'/g)) headers.add(m[1]!);
+  for (const m of text.matchAll(/user_metadata'?\)?\s*->>?\s*'([^']+)'/g)) metadata.add(m[1]!);
+  if (/request\.headers/.test(text) && !headers.size) headers.add('x-artist-id');
+  if (/user_metadata/.test(text) && !metadata.size) metadata.add('role');
+  return { headers: [...headers], metadata: [...metadata] };
+}
+
+/** The same reads and writes with hostile client-controlled inputs (headers, user_metadata) set to another artist's id and to role words. */
+async function probeClientInputs(ctx: MatrixContext, target: Target, pair: Pairing, add: (actor: AuditActor, op: string, outcome: Outcome) => void): Promise<void> {
+  if (pair.actor.role !== 'authenticated') return;
+  const inputs = clientInputs(target.rel.policyText ?? ctx.byName.get(target.rel.parent ?? '')?.policyText ?? null);
+  if (!inputs.headers.length && !inputs.metadata.length) return;
+  for (const value of [pair.other.id, 'service_role', 'admin', 'true']) {
+    const metadata = Object.fromEntries(inputs.metadata.map((k) => [k, value]));
+    const claims = { ...JSON.parse(pair.actor.claims), user_metadata: metadata };
+    const hostile: AuditActor = { ...pair.actor, claims: JSON.stringify(claims), headers: JSON.stringify(Object.fromEntries(inputs.headers.map((k) => [k, value]))) };
+    const op = `select with hostile ${[...inputs.headers.map((h) => `header ${h}`), ...inputs.metadata.map((m) => `user_metadata.${m}`)].join(', ')}=${value === pair.other.id ? "other's id" : value}`;
+    const outcome = await probeSelect(ctx, target, pair, hostile);
+    add(pair.actor, op, outcome);
+    if (outcome.kind === 'visible' && (outcome.other > 0 || outcome.foreign)) {
+      report(ctx, {
+        area: 'isolation', id: 'isolation.client_input_trusted', level: 'error', object: target.name, actor: pair.actor.key, operation: op,
+        expected: 'client-set headers and user_metadata change nothing', actual: "another artist's rows become visible",
+        message: `a policy on ${target.name} trusts a value the client controls (${[...inputs.headers, ...inputs.metadata].join(', ')}): setting it lets an artist read other artists' rows`,
+        hint: 'Decide access from auth.uid() (or app_metadata, which only the server writes) and membership tables; never from request headers or user_metadata.',
+      });
+    }
+    const rows = pair.other && target.writable ? target.fixtures.get(pair.other.key) ?? [] : [];
+    if (rows.length) {
+      const key = keyMatch(target, rows);
+      const del = await ctx.session.as(hostile, (tx) => tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params));
+      const o = outcomeOf(del, (r) => ({ kind: 'rows', n: r.count }));
+      add(pair.actor, `delete other with hostile inputs=${value === pair.other.id ? "other's id" : value}`, o);
+      if (o.kind === 'rows' && o.n > 0) {
+        report(ctx, {
+          area: 'isolation', id: 'isolation.client_input_trusted', level: 'error', object: target.name, actor: pair.actor.key, operation: `delete other with hostile inputs`,
+          expected: 'client-set headers and user_metadata change nothing', actual: "another artist's rows deleted",
+          message: `a policy on ${target.name} trusts a value the client controls (${[...inputs.headers, ...inputs.metadata].join(', ')}): setting it lets an artist delete other artists' rows`,
+          hint: 'Decide access from auth.uid() (or app_metadata, which only the server writes) and membership tables; never from request headers or user_metadata.',
+        });
+      }
+    }
+  }
 }
 
 export { fullName };

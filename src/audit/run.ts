@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { AuditConfig } from '../config/audit.js';
 import type { Sql } from '../db/connect.js';
 import { diffExpectations, matrixLines, readExpectations, writeExpectations } from './expectations.js';
-import { runIsolation } from './isolation.js';
+import { isConnectionError, phaseFailed, runIsolation } from './isolation.js';
+import { DreamdbError, ExitCode } from '../errors.js';
 import { runLatency } from './latency.js';
 import { runLints } from './lints.js';
 import { AREAS, type Area, type Finding } from './model.js';
@@ -50,43 +51,59 @@ export async function runAudit(
   const findings: Finding[] = [];
   const report: AuditReport = { ok: true, exitCode: 0, target: options.target ?? 'database', areas, durationMs: 0, findings: [], suppressed: [] };
 
-  if (areas.includes('isolation')) {
-    const iso = await runIsolation(sql, config, progress);
-    findings.push(...iso.findings);
-    const lines = matrixLines(iso.cells);
-    const file = path.relative(process.cwd(), options.expectationsFile) || options.expectationsFile;
-    let status: NonNullable<AuditReport['isolation']>['expectations']['status'] = 'not compared';
-    if (options.writeExpectations) {
-      await writeExpectations(options.expectationsFile, lines);
-      status = 'written';
-    } else if (options.compareExpectations !== false) {
-      const expected = await readExpectations(options.expectationsFile);
-      if (!expected) {
-        status = 'missing';
-        findings.push({
-          area: 'isolation', id: 'expectations.missing', level: 'warn', object: file,
-          message: `no expectations file: the ${lines.size} observed outcomes are not compared with a reviewed matrix`,
-          hint: 'Run dreamdb audit-rls --write-expectations, review the file and commit it.',
-        });
-      } else {
-        const diff = diffExpectations(expected, lines, file);
-        status = diff.length ? 'differs' : 'matched';
-        findings.push(...diff);
-      }
+  // An area that cannot run is a finding with the reason; the other areas still report.
+  const area = async (name: Area, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (error) {
+      if (isConnectionError(error) || (error instanceof DreamdbError && error.exitCode === ExitCode.usage && name !== 'latency' && options.only === name)) throw error;
+      const f = phaseFailed(`${name} area`, error);
+      findings.push({ ...f, area: name });
     }
-    report.isolation = { ...iso.summary, expectations: { file, status, lines: lines.size } };
+  };
+  if (areas.includes('isolation')) {
+    await area('isolation', async () => {
+      const iso = await runIsolation(sql, config, progress);
+      findings.push(...iso.findings);
+      const lines = matrixLines(iso.cells);
+      const file = path.relative(process.cwd(), options.expectationsFile) || options.expectationsFile;
+      let status: NonNullable<AuditReport['isolation']>['expectations']['status'] = 'not compared';
+      if (options.writeExpectations) {
+        await writeExpectations(options.expectationsFile, lines);
+        status = 'written';
+      } else if (options.compareExpectations !== false) {
+        const expected = await readExpectations(options.expectationsFile);
+        if (!expected) {
+          status = 'missing';
+          findings.push({
+            area: 'isolation', id: 'expectations.missing', level: 'warn', object: file,
+            message: `no expectations file: the ${lines.size} observed outcomes are not compared with a reviewed matrix`,
+            hint: 'Run dreamdb audit-rls --write-expectations, review the file and commit it.',
+          });
+        } else {
+          const diff = diffExpectations(expected, lines, file);
+          status = diff.length ? 'differs' : 'matched';
+          findings.push(...diff);
+        }
+      }
+      report.isolation = { ...iso.summary, expectations: { file, status, lines: lines.size } };
+    });
   }
   if (areas.includes('lints')) {
-    progress('running lints');
-    const lints = await runLints(sql, config.schemas, config.claims);
-    findings.push(...lints.findings);
-    report.lints = { run: lints.lints.length - lints.skipped.length, skipped: lints.skipped, definitions: lints.lints.map(({ id, level, title }) => ({ id, level, title })) };
+    await area('lints', async () => {
+      progress('running lints');
+      const lints = await runLints(sql, config.schemas, config.claims);
+      findings.push(...lints.findings);
+      report.lints = { run: lints.lints.length - lints.skipped.length, skipped: lints.skipped, definitions: lints.lints.map(({ id, level, title }) => ({ id, level, title })) };
+    });
   }
   if (areas.includes('latency')) {
-    const latency = await runLatency(sql, config, { required: options.only === 'latency', onProgress: progress });
-    findings.push(...latency.findings);
-    const { findings: _ignored, ...rest } = latency;
-    report.latency = rest;
+    await area('latency', async () => {
+      const latency = await runLatency(sql, config, { required: options.only === 'latency', onProgress: progress });
+      findings.push(...latency.findings);
+      const { findings: _ignored, ...rest } = latency;
+      report.latency = rest;
+    });
   }
 
   const suppressions = [...BUILTIN_SUPPRESSIONS, ...config.suppress];

@@ -24,9 +24,11 @@ export interface AuditActor {
   statementTimeout: string;
   /** JWT claims as sent in request.jwt.claims. */
   claims: string;
+  /** request.headers as PostgREST sends them (JSON text). */
+  headers?: string;
 }
 
-export type ProbeResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+export type ProbeResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string; where?: string; detail?: string };
 
 export interface ProbeOptions {
   /** Statements run as the audit's own role inside the savepoint, before switching (set-up). */
@@ -35,7 +37,7 @@ export interface ProbeOptions {
 }
 
 const RESTORE = `select set_config('role', 'none', true), set_config('request.jwt.claims', '', true),
-  set_config('request.method', '', true), set_config('request.path', '', true)`;
+  set_config('request.method', '', true), set_config('request.path', '', true), set_config('request.headers', '', true)`;
 
 export function makeActor(key: string, role: ApiRole, statementTimeout: string, extraClaims: Record<string, unknown>, user?: { sub: string; email: string }): AuditActor {
   const claims = claimsFor({ role, ...(user ? { sub: user.sub, email: user.email } : {}), claims: role === 'authenticated' ? extraClaims : {} });
@@ -52,6 +54,7 @@ export class ProbeSession {
       set_config('request.jwt.claims', ${literal(actor.claims)}, true),
       set_config('request.method', ${literal(method)}, true),
       set_config('request.path', '/', true),
+      set_config('request.headers', ${literal(actor.headers ?? '{}')}, true),
       set_config('statement_timeout', ${literal(actor.statementTimeout)}, true)`;
   }
 
@@ -68,12 +71,17 @@ export class ProbeSession {
     this.probes += 1;
     const { tx } = this;
     if (options.prepare) {
-      await tx.unsafe('savepoint audit_probe').simple();
+      await tx.unsafe('savepoint audit_probe; savepoint audit_prepare').simple();
       try {
         await options.prepare(tx);
+        await tx.unsafe('release savepoint audit_prepare').simple();
       } catch (error) {
-        await tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
-        throw error;
+        // The set-up could not run (a foreign key without ON DELETE keeps the row): probe without it.
+        await tx.unsafe('rollback to savepoint audit_prepare; release savepoint audit_prepare').simple();
+        if (!isPgError(error)) {
+          await tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
+          throw error;
+        }
       }
       await tx.unsafe(this.switchTo(actor, options.method ?? 'POST')).simple();
     } else {
@@ -87,7 +95,10 @@ export class ProbeSession {
       }
       return { ok: true, value };
     } catch (error) {
-      if (isPgError(error) && error.code) return { ok: false, code: error.code, message: error.message };
+      if (isPgError(error) && error.code) {
+        const e = error as { where?: string; detail?: string };
+        return { ok: false, code: error.code, message: error.message, ...(e.where ? { where: e.where } : {}), ...(e.detail ? { detail: e.detail } : {}) };
+      }
       throw error;
     } finally {
       await tx.unsafe(`rollback to savepoint audit_probe; release savepoint audit_probe; ${RESTORE}`).simple();

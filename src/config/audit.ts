@@ -17,6 +17,24 @@ export const DEFAULT_PROTECTED_COLUMNS = [
   'subscription_*', 'stripe_*', 'trial_ends_at', 'billing_*', 'plan', 'plan_*', 'is_admin', 'role',
   'points_*', '*_points', 'balance', 'credits',
 ];
+/** Dream Suite's server-owned columns, reviewed (docs/schema.md): billing, counters, AI output, tokens. */
+export const DEFAULT_SERVER_OWNED = [
+  'public.artists.subscription_status', 'public.artists.subscription_tier', 'public.artists.stripe_customer_id',
+  'public.artists.trial_ends_at', 'public.artists.subscription_ends_at', 'public.artists.instagram_connected',
+  'public.artists.spotify_connected', 'public.artists.youtube_connected', 'public.artists.tiktok_connected',
+  'public.artists.email', 'public.artists.created_at',
+  'public.platform_connections.*', 'public.metrics.*', 'public.achievements.*',
+  'public.insights.type', 'public.insights.title', 'public.insights.description', 'public.insights.recommendations',
+  'public.insights.action_items', 'public.insights.priority', 'public.insights.ai_model', 'public.insights.confidence_score',
+  'public.insights.created_by', 'public.tasks.points_reward', 'public.tasks.ai_generated', 'public.tasks.completed_at',
+  'public.tasks.streak_applicable', 'public.content.views', 'public.content.likes', 'public.content.comments',
+  'public.content.shares', 'public.content.engagement_rate', 'public.content.ai_tags', 'public.content.performance_prediction',
+  'public.notifications.type', 'public.notifications.title', 'public.notifications.body', 'public.notifications.push_sent',
+  'public.notifications.push_sent_at', 'public.notifications.push_token_used', 'public.notifications.scheduled_for',
+  'public.notifications.expires_at', 'public.notifications.related_entity_type', 'public.notifications.related_entity_id',
+];
+/** Written by the schema's own triggers as a consequence of the client's write. */
+export const DEFAULT_DERIVED = ['public.artists.updated_at', 'public.tasks.completed_at', 'public.artists.email'];
 export const DEFAULT_SECRET_COLUMNS = ['*access_token*', '*refresh_token*', '*_encrypted', '*secret*', '*password*', '*api_key*'];
 
 export const auditConfigSchema = z.strictObject({
@@ -34,6 +52,22 @@ export const auditConfigSchema = z.strictObject({
       root: qualifiedName.default('public.artists'),
       /** Columns that name the owning tenant. */
       ownerColumns: z.array(z.string().min(1)).min(1).default(['artist_id']),
+      /**
+       * Tenancy by membership: a user acts for every tenant it has a row for in this table (a band's
+       * members, a manager of several artists). Without it, the tenant's id is the user's id.
+       */
+      membership: z
+        .strictObject({
+          /** e.g. public.band_members */
+          table: qualifiedName,
+          /** The column holding auth.uid(), e.g. user_id. */
+          user: z.string().min(1),
+          /** The column holding the tenant's id, e.g. band_id. */
+          tenant: z.string().min(1),
+          /** Other columns the membership row needs, e.g. { "role": "member" }. */
+          values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+        })
+        .optional(),
     })
     .default({ root: 'public.artists', ownerColumns: ['artist_id'] }),
   /** Values for fixture rows where the generator cannot guess one: { "public.x": { "col": value } }. */
@@ -44,8 +78,16 @@ export const auditConfigSchema = z.strictObject({
       protected: z.array(z.string().min(1)).default(DEFAULT_PROTECTED_COLUMNS),
       /** Columns no client may read, not even the owner. */
       secret: z.array(z.string().min(1)).default(DEFAULT_SECRET_COLUMNS),
+      /**
+       * The reviewed list of server-owned columns (`schema.table.column`): no client action may
+       * write them, directly or through a trigger or function. Columns the client role holds no
+       * INSERT/UPDATE privilege on are server-owned too (from the grants).
+       */
+      serverOwned: z.array(z.string().min(1)).default(DEFAULT_SERVER_OWNED),
+      /** Server-owned columns a trigger derives from the client's own write (updated_at, completed_at): not a side effect. */
+      derived: z.array(z.string().min(1)).default(DEFAULT_DERIVED),
     })
-    .default({ protected: DEFAULT_PROTECTED_COLUMNS, secret: DEFAULT_SECRET_COLUMNS }),
+    .default({ protected: DEFAULT_PROTECTED_COLUMNS, secret: DEFAULT_SECRET_COLUMNS, serverOwned: DEFAULT_SERVER_OWNED, derived: DEFAULT_DERIVED }),
   oracles: z
     .strictObject({
       /** Unique columns that are public by design (a taken username is no secret): reported as info. */

@@ -24,7 +24,7 @@ afterAll(async () => {
   await Promise.all([clean?.drop(), holed?.drop(), bare?.drop()]);
 });
 
-describe('dreamdb audit-rls (binary)', () => {
+describe('dreamdb audit-rls (binary)', { timeout: 240_000 }, () => {
   it('exits 0 on the shipped schema, with --json and a JUnit file', async () => {
     const junit = path.join(dir, 'audit.xml');
     const r = await runCli(['audit-rls', '--db', clean.url, '--json', '--only', 'isolation', '--junit', junit]);
@@ -42,7 +42,7 @@ describe('dreamdb audit-rls (binary)', () => {
     const r = await runCli(['audit-rls', '--db', holed.url, '--only', 'isolation', '--junit', junit]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/ERROR isolation\.protected_column_writable {2}public\.artists/);
-    expect(r.stdout).toMatch(/expected: denied {3}actual: rows=1/);
+    expect(r.stdout).toMatch(/expected: denied {3}actual: allowed/);
     expect(r.stdout).toMatch(/fix: Grant column privileges/);
     expect(await fs.readFile(junit, 'utf8')).toMatch(/<failure type="error"/);
     const lints = await runCli(['audit-rls', '--db', holed.url, '--only', 'lints']);

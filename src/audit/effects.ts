@@ -1,0 +1,100 @@
+/**
+ * Side effects: after a write or function probe (before its savepoint rolls back), a digest per
+ * table of (a) the other artists' rows and (b) the actor's own server-owned values (every column
+ * of a table the client may not write at all; the server-owned columns of the others). A client
+ * action that changes another artist's data, or awards itself server-owned values (through a
+ * trigger, a SECURITY DEFINER function, a rule), shows as a table whose digest moved.
+ */
+import type { AuditConfig } from '../config/audit.js';
+import { isDerived, isServerOwned, type Relation } from './catalog.js';
+import type { TxSql } from './session.js';
+import { ident, qualified } from './sqlfiles.js';
+import type { Target } from './targets.js';
+
+export type Digest = Record<string, string>;
+
+export interface EffectChange {
+  table: string;
+  whose: 'other' | 'own';
+}
+
+export class SideEffects {
+  private readonly sql: string;
+  private readonly baselines = new Map<string, { other: Digest; own: Digest }>();
+  readonly tables: string[];
+
+  constructor(targets: Target[], config: AuditConfig) {
+    const others: string[] = [];
+    const owns: string[] = [];
+    const seen = new Set<string>();
+    const keys: string[] = [];
+    for (const t of targets) {
+      if (!t.tenancy || t.rel.isPartition || t.bucket || (t.rel.kind !== 'r' && t.rel.kind !== 'p') || seen.has(t.rel.oid)) continue;
+      seen.add(t.rel.oid);
+      const name = `${t.rel.schema}.${t.rel.name}`;
+      const table = qualified(t.rel.schema, t.rel.name);
+      others.push(`select ${lit(name)} as t, md5(t::text) as h from ${table} t where ${t.tenancy.match('$1')}`);
+      const own = serverOwnedColumns(t.rel, config);
+      const pk = t.rel.primaryKey?.[0];
+      const existing = own.existing && pk ? ` and t.${ident(pk)}::text = any($3::text[])` : '';
+      if (own.existing && pk) for (const rows of t.fixtures.values()) for (const r of rows) if (r.key[0]) keys.push(r.key[0]);
+      if (own.columns === 'row') owns.push(`select ${lit(name)} as t, md5(t::text) as h from ${table} t where ${t.tenancy.match('$2')}${existing}`);
+      else if (own.columns.length) owns.push(`select ${lit(name)} as t, md5(row(${own.columns.map((c) => `t.${ident(c)}`).join(', ')})::text) as h from ${table} t where ${t.tenancy.match('$2')}${existing}`);
+    }
+    this.tables = [...seen];
+    const agg = (parts: string[]) =>
+      parts.length ? `(select coalesce(json_object_agg(t, h), '{}')::text from (select t, md5(string_agg(h, ',' order by h)) as h from (${parts.join(' union all ')}) s group by t) g)` : `'{}'`;
+    this.sql = `select ${agg(others)} as other, ${agg(owns)} as own where $1::text[] is not null and $2::text[] is not null and $3::text[] is not null`;
+    this.keys = keys;
+  }
+
+  private readonly keys: string[];
+
+  async digest(tx: TxSql, others: string[], self: string[]): Promise<{ other: Digest; own: Digest }> {
+    const [row] = await tx.unsafe<{ other: string; own: string }[]>(this.sql, [others, self, this.keys]);
+    return { other: JSON.parse(row?.other ?? '{}') as Digest, own: JSON.parse(row?.own ?? '{}') as Digest };
+  }
+
+  /** The state before a probe: cached per actor (nothing outside a probe ever changes), or fresh after a probe's own set-up. */
+  async baseline(tx: TxSql, key: string | undefined, others: string[], self: string[]): Promise<{ other: Digest; own: Digest }> {
+    if (key === undefined) return this.digest(tx, others, self);
+    let base = this.baselines.get(key);
+    if (!base) this.baselines.set(key, (base = await this.digest(tx, others, self)));
+    return base;
+  }
+
+  /** What moved since `base`; `ignoreOwn` is the table the probe itself writes (its own rows there may change), `'*'` all of them. */
+  async changes(tx: TxSql, base: { other: Digest; own: Digest }, others: string[], self: string[], ignoreOwn?: string): Promise<EffectChange[]> {
+    const now = await this.digest(tx, others, self);
+    const out: EffectChange[] = [];
+    for (const table of new Set([...Object.keys(base.other), ...Object.keys(now.other)])) {
+      if (base.other[table] !== now.other[table]) out.push({ table, whose: 'other' });
+    }
+    if (ignoreOwn === '*') return out;
+    for (const table of new Set([...Object.keys(base.own), ...Object.keys(now.own)])) {
+      if (table === ignoreOwn) continue;
+      if (base.own[table] !== now.own[table]) out.push({ table, whose: 'own' });
+    }
+    return out;
+  }
+}
+
+/**
+ * What of the actor's own rows must not move: `row` (the client writes nothing there: any change or
+ * new row is the server's), else the server-owned columns; `existing` when the client may insert
+ * (its new rows are its own business, the fixture rows' server-owned values are not).
+ */
+export function serverOwnedColumns(rel: Relation, config: AuditConfig): { columns: string[] | 'row'; existing: boolean } {
+  const grants = (c: Relation['columns'][number]) => c.grants?.authenticated;
+  const insertable = rel.columns.some((c) => grants(c)?.insert);
+  const writable = insertable || rel.columns.some((c) => grants(c)?.update);
+  const keep = rel.columns.filter((c) => !isDerived(config, rel, c.name));
+  if (!writable) return { columns: keep.length === rel.columns.length ? 'row' : keep.map((c) => c.name), existing: false };
+  const columns = keep.filter((c) => isServerOwned(config, rel, c.name) || !(grants(c)?.insert || grants(c)?.update)).map((c) => c.name);
+  const pk = rel.primaryKey ?? [];
+  return { columns: [...new Set([...pk, ...columns])].length === pk.length ? [] : [...new Set([...pk, ...columns])], existing: insertable };
+}
+
+function lit(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
