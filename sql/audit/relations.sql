@@ -19,14 +19,17 @@ SELECT json_build_object(
                    FROM pg_index x CROSS JOIN unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
                   WHERE x.indrelid = c.oid AND x.indisprimary),
+  -- Unique constraints and unique indexes, partial and on expressions too (their columns: every
+  -- column the key or the expression reads).
   'uniques', (SELECT json_agg(json_build_object('name', ic.relname, 'columns',
-                     (SELECT json_agg(a.attname ORDER BY k.ord)
-                        FROM unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
-                        JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum),
+                     (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+                       WHERE a.attrelid = x.indrelid AND a.attnum > 0
+                         AND (a.attnum = ANY (x.indkey::int2[])
+                              OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid
+                                           AND d.refobjid = x.indrelid AND d.refobjsubid = a.attnum))),
                      'predicate', pg_get_expr(x.indpred, x.indrelid)))
                 FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
-               WHERE x.indrelid = c.oid AND x.indisunique AND NOT x.indisprimary
-                 AND x.indexprs IS NULL),
+               WHERE x.indrelid = c.oid AND x.indisunique AND NOT x.indisprimary),
   'policyText', (SELECT string_agg(coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), ' ')
                    FROM pg_policy p WHERE p.polrelid = c.oid),
   'foreignKeys', (SELECT json_agg(json_build_object(
@@ -70,6 +73,7 @@ SELECT json_build_object(
                 'schemaUsage', has_schema_privilege(r.oid, n.oid, 'USAGE')))
                FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated', 'service_role')),
   'policies', (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid),
+  'triggers', EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal),
   'published', EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication pb ON pb.oid = pr.prpubid
                         WHERE pb.pubname = 'supabase_realtime' AND pr.prrelid = c.oid)
 ) AS rel

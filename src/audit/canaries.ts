@@ -39,12 +39,13 @@ export class Canaries {
   private readonly paths: string[];
 
   /** Canaries of artists other than `self` found in `text`, minus values the actor passed in itself. */
-  foreign(text: string | null | undefined, self: string | undefined, passed: (string | null)[] = []): string[] {
+  foreign(text: string | null | undefined, self: string | string[] | undefined, passed: (string | null)[] = []): string[] {
+    const selves = new Set(Array.isArray(self) ? self : self ? [self] : []);
     if (!text) return [];
     const found = new Set<string>();
     const check = (value: string) => {
       const owner = this.owners.get(value);
-      if (!owner || owner === self) return;
+      if (!owner || selves.has(owner)) return;
       if (passed.some((p) => p !== null && p.length >= 8 && (p.includes(value) || value.includes(p)))) return;
       found.add(value);
     };

@@ -52,6 +52,8 @@ export interface Relation {
   columns: Column[];
   grants: Partial<Record<ApiRoleName, RoleGrants>>;
   policies: number;
+  /** Has triggers of its own (not the internal ones of foreign keys). */
+  triggers: boolean;
   published: boolean;
 }
 

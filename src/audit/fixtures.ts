@@ -33,6 +33,8 @@ export interface Fixtures {
   /** Tables and partitions for which no fixture row could be made (why). */
   skipped: { relation: string; reason: string }[];
   findings: Finding[];
+  /** By membership: a user who is a member of the first two artists (a manager of several). */
+  manager?: { sub: string; email: string };
 }
 
 export interface Value {
@@ -41,7 +43,8 @@ export interface Value {
 }
 
 const NUMBERS = ['1', '10', '0', '100', '5'];
-const TIMES = ['0', "interval '30 days'", "-interval '30 days'", "-interval '400 days'", "interval '400 days'"];
+// Even variants fill nullable columns: now, long ago, far ahead; odd ones (nullables left null) a month either side.
+const TIMES = ['0', "-interval '30 days'", "-interval '400 days'", "interval '30 days'", "interval '400 days'"];
 
 /** A value of the column's type that satisfies its CHECK list, for a row owned by `owner`; `variant` picks among the allowed ones. */
 export function plainValue(rel: Relation, col: Column, marker: string, variant = 0, attempt = 0): Value | undefined {
@@ -150,6 +153,16 @@ export function planRow(target: Target, ctx: RowContext): RowPlan {
       add(col.name, { sql: `${literal(ctx.owner.id)}::${col.type}`, text: ctx.owner.id });
       continue;
     }
+    const membership = ctx.config.tenant.membership;
+    if (membership && (rel.isPartition ? rel.parent : name) === membership.table && col.name === membership.user) {
+      add(col.name, { sql: `${literal(ctx.owner.sub)}::${col.type}`, text: ctx.owner.sub });
+      continue;
+    }
+    if (membership && (rel.isPartition ? rel.parent : name) === membership.table && membership.values[col.name] !== undefined) {
+      const v = membership.values[col.name];
+      add(col.name, { sql: v === null ? 'null' : `${literal(String(v))}::${col.type}`, text: v === null ? null : String(v) });
+      continue;
+    }
     if (isRoot && col.name === 'email') {
       add(col.name, { sql: `${literal(ctx.owner.email)}::${col.type}`, text: ctx.owner.email });
       continue;
@@ -213,7 +226,7 @@ export function rowsPerArtist(rel: Relation, config: AuditConfig): number {
 }
 
 /** Writes the fixtures. Must run inside the outer audit transaction, as the audit's role. */
-export async function createFixtures(tx: TxSql, targets: Target[], relations: Relation[], config: AuditConfig, members?: (artists: FixtureArtist[]) => Promise<void>): Promise<Fixtures> {
+export async function createFixtures(tx: TxSql, targets: Target[], relations: Relation[], config: AuditConfig): Promise<Fixtures> {
   const run = randomBytes(3).toString('hex');
   const membership = Boolean(config.tenant.membership);
   const artists: FixtureArtist[] = Array.from({ length: config.artists }, (_, i) => {
@@ -225,8 +238,9 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
   const skipped: Fixtures['skipped'] = [];
   const findings: Finding[] = [];
 
+  const manager = membership && artists.length >= 3 ? { sub: randomUUID(), email: `audit-${run}-manager@dreamdb-audit.invalid` } : undefined;
   if (byName.has('auth.users') || (await tx`select to_regclass('auth.users') is not null as ok`)[0]?.ok) {
-    for (const a of artists) {
+    for (const a of [...artists, ...(manager ? [{ ...manager }] : [])]) {
       await tx`insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
                values (${a.sub}, ${a.email}, 'authenticated', 'authenticated', '{"provider":"email","providers":["email"]}', '{}', now(), now())`;
     }
@@ -250,7 +264,6 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
     await writeRow(tx, target, { owner: artists[0]!, config, byName, rowsOf, minimal: false, marker: () => `audit-${run}-shared-${target.rel.name}-${(n += 1)}` }, artists[0]!).catch(() => undefined);
   }
 
-  if (members) await members(artists);
 
   const tables = orderByDependencies(tenantTables, byName, config);
   for (const target of tables) {
@@ -285,6 +298,16 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
     }
   }
 
+  if (manager && config.tenant.membership) {
+    // The manager: a member of A's and of B's, as the membership rows the fixtures made for them.
+    const target = targets.find((t) => t.name === config.tenant.membership!.table);
+    for (const artist of target ? artists.slice(0, 2) : []) {
+      const plan = planRow(target!, { owner: { ...artist, sub: manager.sub }, config, byName, rowsOf, minimal: false, marker: () => `audit-${run}-manager-${artist.letter.toLowerCase()}` });
+      const result = await insertPlan(tx, target!, plan, artist);
+      if (!result.ok) findings.push({ area: 'isolation', id: 'audit.fixture_failed', level: 'warn', object: target!.name, operation: 'write the manager\'s membership', expected: 'a membership row', actual: result.reason, message: `the audit could not make its manager a member of artist ${artist.letter} in ${target!.name}: ${result.reason}`, hint: 'Give the membership row\'s other columns in audit.tenant.membership.values.' });
+    }
+  }
+
   for (const target of targets.filter((t) => t.bucket)) {
     for (const artist of artists) {
       const objectName = `${artist.id}/audit-${run}-${artist.letter.toLowerCase()}.txt`;
@@ -303,7 +326,7 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
     const rows = rowsByRelation.get(target.name);
     if (rows) target.fixtures = rows;
   }
-  return { run, artists, skipped, findings };
+  return { run, artists, skipped, findings, ...(manager ? { manager } : {}) };
 }
 
 type WriteResult = { ok: true; row: FixtureRow } | { ok: false; reason: string };

@@ -5,9 +5,9 @@
  * another artist's id and with an id that exists nowhere must look the same.
  */
 import { randomUUID } from 'node:crypto';
-import { allowedValues, type FunctionInfo, type Relation } from './catalog.js';
+import { allowedValues, isServerOwned, type FunctionInfo, type Relation } from './catalog.js';
 import type { FixtureArtist } from './fixtures.js';
-import { effectsCheck, pairings, type MatrixContext } from './matrix.js';
+import { effectsCheck, pairings, selfKeys, type MatrixContext } from './matrix.js';
 import type { Cell, Finding, Outcome } from './model.js';
 import type { AuditActor } from './session.js';
 import { qualified } from './sqlfiles.js';
@@ -48,7 +48,7 @@ export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo
         const call = await callAs(ctx, fn, pair.actor, args, effects);
         calls.set(set, call);
         cells.push({ relation: `fn ${fn.signature}`, actor: pair.actor.key, op: `execute ${set}`, outcome: call.outcome });
-        const leaked = ctx.canaries.foreign(`${call.result ?? ''}\n${call.error ?? ''}`, self?.key, args);
+        const leaked = ctx.canaries.foreign(`${call.result ?? ''}\n${call.error ?? ''}`, selfKeys(pair), args);
         if (leaked.length) {
           flag({
             area: 'isolation', id: 'function.cross_tenant_read', level: 'error', object: fn.signature, actor: pair.actor.key, operation: `execute ${set}`,
@@ -58,6 +58,24 @@ export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo
               ? 'Make it SECURITY INVOKER so RLS applies, or check the argument against (select auth.uid()) before reading; never build SQL from a text argument (format %L / parameters).'
               : 'It runs as the caller, so look at what it calls: a SECURITY DEFINER helper, a view without security_invoker, or dynamic SQL built from an argument bypasses the caller\'s RLS.',
           });
+        }
+      }
+      // A text argument that names a column (an "update one field" RPC): the root's server-owned columns, at the value a client would want.
+      if (self && pair.actor === ctx.actors.artists[0]) {
+        const textParams = fn.argTypes.map((t, i) => (/^(text|character varying|varchar|name)/.test(t) ? i : -1)).filter((i) => i >= 0);
+        const root = ctx.byName.get(ctx.config.tenant.root);
+        const columns = textParams.length ? (root?.columns ?? []).filter((c) => isServerOwned(ctx.config, root!, c.name) && allowedValues(root!, c.name)?.length).slice(0, 2) : [];
+        for (const col of columns) {
+          const values = allowedValues(root!, col.name)!;
+          const args = fn.argTypes.map((type, i) => {
+            const at = textParams.indexOf(i);
+            if (at === 0) return col.name;
+            if (at === 1) return values[values.length - 1]!;
+            return argumentFor(ctx, fn.argNames[i] ?? '', type, 'own', self);
+          });
+          const effects = effectsCheck(ctx, fn.signature, pair, `execute column ${col.name}`, undefined);
+          const call = await callAs(ctx, fn, pair.actor, args, effects);
+          cells.push({ relation: `fn ${fn.signature}`, actor: pair.actor.key, op: `execute column ${col.name}`, outcome: call.outcome });
         }
       }
       const other = calls.get('other');
@@ -74,10 +92,6 @@ export async function probeFunctions(ctx: MatrixContext, functions: FunctionInfo
       }
     }
     });
-  }
-  // Side effects of calls are findings named after the function.
-  for (const f of ctx.findings.filter((x) => x.object.includes('(') && (x.id === 'isolation.cross_tenant_side_effect' || x.id === 'isolation.server_owned_changed'))) {
-    f.id = f.id === 'isolation.cross_tenant_side_effect' ? 'function.cross_tenant_write' : 'function.server_owned_changed';
   }
   return { cells, findings };
 }

@@ -43,7 +43,7 @@ export function checkInvariants(cells: Cell[], targets: Target[], config: AuditC
       if (o.other > 0) flag(target.bucket?.public ? 'storage.public_bucket_listing' : `${storage}cross_tenant_read`, target, cell);
       else if (o.foreign) flag(`${storage}foreign_rows_visible`, target, cell);
       else if (!o.keyed && o.own > ownFixtures) flag(`${storage}cross_tenant_read`, target, cell);
-    } else if (/^(insert|update|delete) other/.test(cell.op) && rows > 0) {
+    } else if (/^(insert|update|delete) other|^(update|delete) unfiltered/.test(cell.op) && rows > 0) {
       flag(`${storage}cross_tenant_write`, target, cell);
     } else if (cell.op === `update own ${target.tenancy.column}` && rows > 0) {
       flag(`${storage}cross_tenant_write`, target, cell);

@@ -9,11 +9,9 @@ import { roleStatementTimeout } from '../db/impersonate.js';
 import { fullName, loadFunctions, loadRelations } from './catalog.js';
 import { Canaries } from './canaries.js';
 import { SideEffects } from './effects.js';
-import { createFixtures, type FixtureArtist } from './fixtures.js';
+import { createFixtures } from './fixtures.js';
 import { checkBuckets } from './buckets.js';
 import { isPgError } from '../db/sqlfile.js';
-import type { TxSql } from './session.js';
-import { ident, qualified } from './sqlfiles.js';
 import { probeFunctions } from './functions.js';
 import { checkInvariants } from './invariants.js';
 import { probeMatrix, type Actors } from './matrix.js';
@@ -82,10 +80,11 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
         }
       };
       onProgress('writing fixtures for the artists');
-      const fixtures = await createFixtures(tx, targets, relations, config, config.tenant.membership ? (artists) => addMembers(tx, config, artists) : undefined);
+      const fixtures = await createFixtures(tx, targets, relations, config);
       findings.push(...fixtures.findings);
       const actors: Actors = {
         artists: fixtures.artists.map((a) => makeActor(a.key, 'authenticated', timeouts.authenticated, config.claims, { sub: a.sub, email: a.email })),
+        ...(fixtures.manager ? { manager: makeActor('manager', 'authenticated', timeouts.authenticated, config.claims, fixtures.manager) } : {}),
         anon: makeActor('anon', 'anon', timeouts.anon, {}),
         service: makeActor('service_role', 'service_role', timeouts.service_role, {}),
       };
@@ -140,18 +139,6 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
       if (error !== rollback) throw error;
     });
   return result!;
-}
-
-/** Membership tenancy: each artist's user is a member of its own tenant only. */
-async function addMembers(tx: TxSql, config: AuditConfig, artists: FixtureArtist[]): Promise<void> {
-  const m = config.tenant.membership!;
-  const [schema, name] = m.table.split('.') as [string, string];
-  const extra = Object.entries(m.values);
-  for (const a of artists) {
-    const cols = [m.user, m.tenant, ...extra.map(([k]) => k)].map(ident).join(', ');
-    const params = [a.sub, a.id, ...extra.map(([, v]) => (v === null ? null : String(v)))];
-    await tx.unsafe(`insert into ${qualified(schema, name)} (${cols}) values (${params.map((_, i) => `$${i + 1}`).join(', ')})`, params as string[]);
-  }
 }
 
 export function isConnectionError(error: unknown): boolean {

@@ -55,7 +55,7 @@ export async function runLints(sql: Sql, schemas: string[], extraClaims: Record<
     }
   }
   findings.push(...(await planLint(sql, schemas, extraClaims)));
-  return { lints, findings, skipped };
+  return { lints, findings: await confirmUnindexed(sql, findings, extraClaims), skipped };
 }
 
 function lintFinding(lint: LintDefinition, object: string, detail: string | null, details?: string[]): Finding {
@@ -130,4 +130,56 @@ export function perRowCalls(plan: unknown): { node: string; filter: string }[] {
   const root = Array.isArray(plan) ? (plan[0] as { Plan?: Record<string, unknown> } | undefined)?.Plan : undefined;
   if (root) visit(root);
   return out;
+}
+
+/**
+ * policy_column_unindexed from the catalog is only a candidate: the verdict is the plan. As a
+ * signed-in user, with sequential scans discouraged, does any plan node on the table use an index
+ * condition? Then an index serves the policy (a composite index, an expression, a partial index
+ * whose predicate the policy implies, a partitioned index) and there is nothing to report.
+ */
+async function confirmUnindexed(sql: Sql, findings: Finding[], extraClaims: Record<string, unknown>): Promise<Finding[]> {
+  const candidates = findings.filter((f) => f.id === 'policy_column_unindexed');
+  if (!candidates.length) return findings;
+  const claims = JSON.stringify(claimsFor({ role: 'authenticated', sub: randomUUID(), email: 'plan@dreamdb-audit.invalid', claims: extraClaims }));
+  const served = new Set<string>();
+  const rollback = new Error('dreamdb:rollback');
+  await sql
+    .begin(async (tx) => {
+      for (const object of new Set(candidates.map((f) => f.object))) {
+        const [schema, name] = splitQualified(object);
+        await tx.unsafe(`savepoint plan; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(claims)}, true),
+          set_config('enable_seqscan', 'off', true)`).simple();
+        try {
+          const [row] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(`explain (format json) select * from ${qualified(schema, name)}`);
+          if (usesIndex(row?.['QUERY PLAN'])) served.add(object);
+        } catch (error) {
+          if (!isPgError(error)) throw error;
+        } finally {
+          await tx.unsafe('rollback to savepoint plan; release savepoint plan').simple();
+        }
+      }
+      throw rollback;
+    })
+    .catch((error) => {
+      if (error !== rollback) throw error;
+    });
+  return findings.filter((f) => f.id !== 'policy_column_unindexed' || !served.has(f.object));
+}
+
+function splitQualified(object: string): [string, string] {
+  const m = /^"?([^".]+)"?\."?([^"]+)"?$/.exec(object);
+  return m ? [m[1]!, m[2]!] : ['public', object];
+}
+
+/** Whether a scan in the plan filters through an index (Index Cond, or a bitmap's Recheck/Index Cond). */
+export function usesIndex(plan: unknown): boolean {
+  let found = false;
+  const visit = (node: Record<string, unknown>) => {
+    if (typeof node['Index Cond'] === 'string' || typeof node['Recheck Cond'] === 'string') found = true;
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  };
+  const root = Array.isArray(plan) ? (plan[0] as { Plan?: Record<string, unknown> } | undefined)?.Plan : undefined;
+  if (root) visit(root);
+  return found;
 }

@@ -16,6 +16,8 @@ import type { FixtureRow, Target } from './targets.js';
 
 export interface Actors {
   artists: AuditActor[];
+  /** By membership: one user who is a member of artists A and B. */
+  manager?: AuditActor;
   anon: AuditActor;
   service: AuditActor;
 }
@@ -47,13 +49,24 @@ export function report(ctx: Pick<MatrixContext, 'findings'>, finding: Finding): 
 export interface Pairing {
   actor: AuditActor;
   self?: FixtureArtist;
+  /** Further tenants the actor acts for (a manager of several artists, by membership). */
+  also?: FixtureArtist[];
   other: FixtureArtist;
+}
+
+/** The tenant ids and keys an actor acts for. */
+export function selfIds(pair: Pairing): string[] {
+  return pair.self ? [pair.self.id, ...(pair.also ?? []).map((a) => a.id)] : [];
+}
+export function selfKeys(pair: Pairing): string[] {
+  return pair.self ? [pair.self.key, ...(pair.also ?? []).map((a) => a.key)] : [];
 }
 
 export function pairings(ctx: Pick<MatrixContext, 'actors' | 'fixtures'>): Pairing[] {
   const { artists } = ctx.fixtures;
   return [
     ...ctx.actors.artists.map((actor, i) => ({ actor, self: artists[i]!, other: artists[(i + 1) % artists.length]! })),
+    ...(ctx.actors.manager && artists.length >= 3 ? [{ actor: ctx.actors.manager, self: artists[0]!, also: [artists[1]!], other: artists[2]! }] : []),
     { actor: ctx.actors.anon, other: artists[0]! },
     { actor: ctx.actors.service, other: artists[0]! },
   ];
@@ -112,6 +125,13 @@ export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string)
         }
         if (pair.self) add(pair.actor, 'delete own', await probeDelete(ctx, target, pair, pair.self));
         add(pair.actor, 'delete other', await probeDelete(ctx, target, pair, pair.other));
+        if (everyColumn && !target.bucket) {
+          // PostgREST PATCH / DELETE without a filter: no WHERE, so no SELECT policy masks a loose UPDATE/DELETE policy.
+          add(pair.actor, 'delete unfiltered', await probeUnfiltered(ctx, target, pair));
+          for (const col of target.rel.columns.filter((c) => !c.generated && (c.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.update ?? false))) {
+            add(pair.actor, `update unfiltered ${col.name}`, await probeUnfiltered(ctx, target, pair, col));
+          }
+        }
         if (target.bucket && pair.self) await probeObjectNames(ctx, target, pair, add);
         if (pair.self) await probeClientInputs(ctx, target, pair, add);
       }
@@ -162,7 +182,7 @@ async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing, ac
   const t = table(target);
   const scan = pair.actor.role === 'service_role' ? undefined : scanSql(target, actor);
   const scanLeaks = (seen: string | undefined, op = 'select') => {
-    const leaked = ctx.canaries.foreign(seen, pair.self?.key);
+    const leaked = ctx.canaries.foreign(seen, selfKeys(pair));
     if (leaked.length) leakFinding(ctx, target, pair, op, leaked, 'rows it can select hold other artists\' values');
   };
   if (!target.tenancy) {
@@ -184,7 +204,7 @@ async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing, ac
     return outcomeOf(result, () => ({ kind: 'ok' }));
   }
   const everyone = ctx.fixtures.artists.map((a) => a.id);
-  const own = pair.self ? [pair.self.id] : [];
+  const own = selfIds(pair);
   const others = everyone.filter((id) => !own.includes(id));
   const m = target.tenancy.match.bind(target.tenancy);
   const query = `select
@@ -242,14 +262,15 @@ function elevatedValue(rel: Relation, col: Column, marker: string): Value {
 }
 
 /** The side effects of a probe (run before its savepoint rolls back) become findings. */
-export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, op: string, ignoreOwn: string | undefined, fresh = false) {
+export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, op: string, ignoreOwn: string | undefined, cacheKey: string = pair.actor.key) {
   if (pair.actor.role === 'service_role') return undefined;
-  const self = pair.self ? [pair.self.id] : [];
+  const self = selfIds(pair);
   const others = ctx.fixtures.artists.map((a) => a.id).filter((id) => !self.includes(id));
   let base: Awaited<ReturnType<SideEffects['baseline']>> | undefined;
   return {
     before: async (tx: TxSql) => {
-      base = await ctx.effects.baseline(tx, fresh ? undefined : pair.actor.key, others, self);
+      // The state before the probe; a probe's own set-up (deleting its rows to make room) is the same every time, so cached under its key.
+      base = await ctx.effects.baseline(tx, cacheKey, others, self);
     },
     after: async (tx: TxSql, value?: unknown) => {
       // Nothing written, nothing triggered (row triggers fire per row; errors roll back).
@@ -261,19 +282,23 @@ export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, 
   };
 }
 
-export function sideEffectFinding(ctx: Pick<MatrixContext, 'findings'>, object: string, actor: string, op: string, change: { table: string; whose: 'other' | 'own' }): void {
+export function sideEffectFinding(ctx: Pick<MatrixContext, 'findings'>, source: string, actor: string, probe: string, change: { table: string; whose: 'other' | 'own' }): void {
+  // The finding names what changed; the probe that changed it is its operation.
+  const object = change.table;
+  const op = `${probe} on ${source}`;
+  const isFunction = source.includes('(');
   if (change.whose === 'other') {
     report(ctx, {
-      area: 'isolation', id: 'isolation.cross_tenant_side_effect', level: 'error', object, actor, operation: op,
+      area: 'isolation', id: isFunction ? 'function.cross_tenant_write' : 'isolation.cross_tenant_side_effect', level: 'error', object: isFunction ? source : object, actor, operation: op,
       expected: "no change to other artists' rows", actual: `${change.table}: rows of another artist changed`,
-      message: `${op} on ${object} as ${actor} changes another artist's rows in ${change.table} (a trigger, rule or SECURITY DEFINER function writes across tenants)`,
-      hint: `Make the trigger or function act only on the caller's rows (NEW.<owner> / (select auth.uid())), or SECURITY INVOKER so RLS applies; check ${change.table}'s triggers and any function ${object} calls.`,
+      message: `${probe} on ${source} as ${actor} changes another artist's rows in ${change.table} (a trigger, rule or SECURITY DEFINER function writes across tenants)`,
+      hint: `Make the trigger or function act only on the caller's rows (NEW.<owner> / (select auth.uid())), or SECURITY INVOKER so RLS applies; check the triggers on ${source} and ${change.table} and any function they call.`,
     });
   } else {
     report(ctx, {
-      area: 'isolation', id: 'isolation.server_owned_changed', level: 'error', object, actor, operation: op,
+      area: 'isolation', id: isFunction ? 'function.server_owned_changed' : 'isolation.server_owned_changed', level: 'error', object: isFunction ? source : object, actor, operation: op,
       expected: 'server-owned values change only by the server', actual: `${change.table}: the actor's own server-owned values changed`,
-      message: `${op} on ${object} as ${actor} changes its own server-owned data in ${change.table}: the client awards itself what only the server may give`,
+      message: `${probe} on ${source} as ${actor} changes its own server-owned data in ${change.table}: the client awards itself what only the server may give`,
       hint: `Move the award to the server (service_role), or make the trigger check what it grants; if ${change.table} is derived on purpose, list its columns in audit.columns.derived.`,
     });
   }
@@ -282,7 +307,11 @@ export function sideEffectFinding(ctx: Pick<MatrixContext, 'findings'>, object: 
 async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, elevate?: Column, guess = false): Promise<Outcome> {
   let n = 0;
   const actor = pair.actor;
-  const guessed = guess ? { ...owner, email: `guess-${randomUUID().slice(0, 8)}@dreamdb-audit.invalid` } : owner;
+  const membership = ctx.config.tenant.membership;
+  const isMembership = membership && (target.rel.parent ?? fullName(target.rel)) === membership.table;
+  // Joining another tenant: their tenant id with the actor's own user id.
+  const asOwner = isMembership && owner !== pair.self && pair.actor.sub ? { ...owner, sub: pair.actor.sub } : owner;
+  const guessed = guess ? { ...asOwner, email: `guess-${randomUUID().slice(0, 8)}@dreamdb-audit.invalid` } : asOwner;
   const plan = planRow(target, {
     owner: guessed,
     config: ctx.config,
@@ -301,6 +330,22 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
     if (index >= 0) plan.values[index] = value;
     else plan.columns.push(elevate.name), plan.values.push(value);
   }
+  if (owner !== pair.self && pair.self && !target.bucket) {
+    // Their row, linked to me: every other column naming a tenant or a user gets the actor's own id
+    // (a collaboration "with" them, a manager row for their account).
+    const fks = (target.rel.isPartition ? ctx.byName.get(target.rel.parent ?? '')?.foreignKeys : target.rel.foreignKeys) ?? [];
+    for (const fk of fks) {
+      const col = fk.columns.length === 1 ? fk.columns[0]! : undefined;
+      if (!col || col === target.tenancy?.column) continue;
+      const id = fk.references === 'auth.users' ? pair.actor.sub : fk.references === ctx.config.tenant.root ? pair.self.id : undefined;
+      if (!id) continue;
+      const type = target.rel.columns.find((c) => c.name === col)?.type ?? 'uuid';
+      const i = plan.columns.indexOf(col);
+      const value = { sql: `${literal(id)}::${type}`, text: id };
+      if (i >= 0) plan.values[i] = value;
+      else plan.columns.push(col), plan.values.push(value);
+    }
+  }
   if (!guess && owner !== pair.self) {
     // Another artist's real values where the row is theirs to hold (their email, their unique keys): compared with guessed ones below.
     const theirs = target.fixtures.get(ownerKey(ctx, owner))?.[0];
@@ -314,7 +359,7 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
   }
   // The owner's fixture rows make room (unique keys per artist, one profile per user).
   const own = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
-  const effects = guess ? undefined : effectsCheck(ctx, target.name, pair, elevate ? `insert own +${elevate.name}` : owner === pair.self ? 'insert own' : 'insert other', target.rel.parent ?? fullName(target.rel), own.length > 0);
+  const effects = guess ? undefined : effectsCheck(ctx, target.name, pair, elevate ? `insert own +${elevate.name}` : owner === pair.self ? 'insert own' : 'insert other', target.rel.parent ?? fullName(target.rel), own.length > 0 ? `${pair.actor.key}|without ${target.name}` : undefined);
   const prepare = async (tx: TxSql) => {
     if (own.length) {
       const key = keyMatch(target, own);
@@ -328,7 +373,8 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
   const result = await ctx.session.as(actor, async (tx) => ({ count: (await tx.unsafe(insertSql(target, plan, []))).count }), {
     prepare: async (tx) => {
       await prepare(tx);
-      if (stuck) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
+      // The owner's rows of this table were just deleted: none holds the value yet (unless they could not be).
+      if (stuck && !own.length) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
     },
     after: async (tx: TxSql, value: { count: number }) => {
       if (effects) await effects.after(tx, value);
@@ -337,11 +383,11 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
   });
   if (result.ok && result.after === false) result.value.count = 0;
   if (!result.ok) {
-    const leaked = ctx.canaries.foreign(`${result.message} ${result.detail ?? ''}`, pair.self?.key, plan.values.map((v) => v.text));
+    const leaked = ctx.canaries.foreign(`${result.message} ${result.detail ?? ''}`, selfKeys(pair), plan.values.map((v) => v.text));
     if (leaked.length) leakFinding(ctx, target, pair, 'insert (error message)', leaked, 'an error message names other artists\' values');
   }
   const outcome = outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
-  if (!guess && !elevate && owner !== pair.self && pair.actor.role === 'authenticated') {
+  if (!guess && !elevate && owner !== pair.self && pair.actor.role === 'authenticated' && (target.rel.triggers || (target.rel.uniques ?? []).length > 0)) {
     const other = await probeInsert(ctx, target, pair, owner, undefined, true);
     const sig = (o: Outcome) => `${formatOutcome(o)} ${o.kind === 'error' ? blankValues(o.message) : ''}`;
     if (sig(other) !== sig(outcome)) {
@@ -387,17 +433,14 @@ async function probeUpdate(ctx: MatrixContext, target: Target, pair: Pairing, ow
   const op = `update ${owner === pair.self ? 'own' : 'other'} ${col.name}`;
   const effects = owner === pair.self ? effectsCheck(ctx, target.name, pair, op, undefined) : undefined;
   const stuck = owner === pair.self && col.name !== target.tenancy?.column && isServerOwned(ctx.config, target.rel, col.name) ? stuckSql(target, col, value) : undefined;
-  let before = 0;
   const result = await ctx.session.as(pair.actor, async (tx) =>
     ({ count: (await tx.unsafe(`update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`, key.params)).count }),
   {
-    prepare: async (tx) => {
-      if (effects) await effects.before(tx);
-      if (stuck) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
-    },
+    ...(effects ? { prepare: (tx: TxSql) => effects.before(tx) } : {}),
     after: async (tx, value) => {
       if (effects) await effects.after(tx, value);
-      return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n > before : true;
+      // Stuck: every row the update touched holds the value now (a trigger did not put something else back).
+      return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n >= value.count : true;
     },
   });
   if (result.ok && result.after === false) result.value.count = 0;
@@ -414,6 +457,33 @@ async function probeDelete(ctx: MatrixContext, target: Target, pair: Pairing, ow
   const result = await ctx.session.as(pair.actor, async (tx) => ({ count: (await tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params)).count }),
     effects ? { prepare: (tx) => effects.before(tx), after: (tx, value) => effects.after(tx, value) } : {});
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
+}
+
+/** An UPDATE (of one column) or DELETE with no WHERE at all; the outcome counts the other artists' rows it changed. */
+async function probeUnfiltered(ctx: MatrixContext, target: Target, pair: Pairing, col?: Column): Promise<Outcome> {
+  const self = selfIds(pair);
+  const others = ctx.fixtures.artists.map((a) => a.id).filter((id) => !self.includes(id));
+  const state = `select count(*)::int as n, coalesce(md5(string_agg(md5(t::text), ',' order by md5(t::text))), '') as h from ${table(target)} t where ${target.tenancy!.match('$1')}`;
+  let value: Value | undefined;
+  if (col) {
+    const known = (target.fixtures.get(pair.self?.key ?? '') ?? [])[0]?.values[col.name];
+    value = col.name === target.tenancy?.column ? { sql: `${literal(pair.other.id)}::${col.type}`, text: null }
+      : known != null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-unf`, 1) ?? { sql: 'null', text: null };
+  }
+  let before: { n: number; h: string } | undefined;
+  const statement = col ? `update ${table(target)} set ${ident(col.name)} = ${value!.sql}` : `delete from ${table(target)}`;
+  const result = await ctx.session.as(pair.actor, async (tx) => ({ count: (await tx.unsafe(statement)).count }), {
+    prepare: async (tx) => {
+      before = (await tx.unsafe<{ n: number; h: string }[]>(state, [others]))[0];
+    },
+    after: async (tx, v) => {
+      if (!v.count || !before) return 0;
+      const [now] = await tx.unsafe<{ n: number; h: string }[]>(state, [others]);
+      // Moving rows to another artist raises their count; deleting or rewriting theirs changes the digest.
+      return now!.n !== before.n || now!.h !== before.h ? Math.max(1, Math.abs(now!.n - before.n)) : 0;
+    },
+  });
+  return outcomeOf(result, () => ({ kind: 'rows', n: result.ok ? (result.after ?? 0) : 0 }));
 }
 
 /** Object names a client might try: another artist's folder holding its own id, its id deeper in the path, a prefix of another id. */
@@ -444,7 +514,8 @@ export function clientInputs(text: string | null): { headers: string[]; metadata
   const metadata = new Set<string>();
   if (!text) return { headers: [], metadata: [] };
   for (const m of text.matchAll(/request\.headers'[^)]*\)\)?(?:::jsonb?)?\)?\s*->>?\s*'([^']+)'/g)) headers.add(m[1]!);
-  for (const m of text.matchAll(/user_metadata'?\)?\s*->>?\s*'([^']+)'/g)) metadata.add(m[1]!);
+  for (const m of text.matchAll(/user_metadata'(?:::text)?\)?\s*->>?\s*'([^']+)'/g)) metadata.add(m[1]!);
+  for (const m of text.matchAll(/request\.header\.([a-z0-9_-]+)/gi)) headers.add(m[1]!);
   if (/request\.headers/.test(text) && !headers.size) headers.add('x-artist-id');
   if (/user_metadata/.test(text) && !metadata.size) metadata.add('role');
   return { headers: [...headers], metadata: [...metadata] };
@@ -452,12 +523,12 @@ export function clientInputs(text: string | null): { headers: string[]; metadata
 
 /** The same reads and writes with hostile client-controlled inputs (headers, user_metadata) set to another artist's id and to role words. */
 async function probeClientInputs(ctx: MatrixContext, target: Target, pair: Pairing, add: (actor: AuditActor, op: string, outcome: Outcome) => void): Promise<void> {
-  if (pair.actor.role !== 'authenticated') return;
+  if (pair.actor.role === 'service_role') return;
   const inputs = clientInputs(target.rel.policyText ?? ctx.byName.get(target.rel.parent ?? '')?.policyText ?? null);
   if (!inputs.headers.length && !inputs.metadata.length) return;
   for (const value of [pair.other.id, 'service_role', 'admin', 'true']) {
     const metadata = Object.fromEntries(inputs.metadata.map((k) => [k, value]));
-    const claims = { ...JSON.parse(pair.actor.claims), user_metadata: metadata };
+    const claims = pair.actor.role === 'anon' ? JSON.parse(pair.actor.claims) : { ...JSON.parse(pair.actor.claims), user_metadata: metadata };
     const hostile: AuditActor = { ...pair.actor, claims: JSON.stringify(claims), headers: JSON.stringify(Object.fromEntries(inputs.headers.map((k) => [k, value]))) };
     const op = `select with hostile ${[...inputs.headers.map((h) => `header ${h}`), ...inputs.metadata.map((m) => `user_metadata.${m}`)].join(', ')}=${value === pair.other.id ? "other's id" : value}`;
     const outcome = await probeSelect(ctx, target, pair, hostile);
