@@ -112,12 +112,13 @@ export function diffExpectations(expected: Map<string, string>, actual: Map<stri
     const isNew = !known.has(relation);
     const what = relation.startsWith('fn ') ? `function ${relation.slice(3)}` : relation;
     const columns = [...new Set(lines.map((l) => /(?:update|insert) own \+?(\S+):/.exec(l)?.[1]).filter(Boolean))];
+    const writable = [...new Set(lines.map((l) => /^artist (?:update|insert) own \+?(\S+): allowed$/.exec(l)?.[1]).filter(Boolean))];
     findings.push({
       area: 'isolation', id: 'expectations.unreviewed', level: 'warn', object: relation, expected: isNew ? '(not in the file)' : '(no such lines)', actual: `${lines.length} new line(s)`,
       message: isNew
         ? `${what} is new and not reviewed: ${lines.length} outcome(s) no one has signed off, e.g. ${lines.slice(0, 3).join('; ')}`
         : `${what} has ${lines.length} new outcome(s) not reviewed${columns.length ? ` (new columns or operations: ${columns.slice(0, 6).join(', ')})` : ''}, e.g. ${lines.slice(0, 3).join('; ')}`,
-      hint: `Review the lines below (who may read and write ${what}). If they are what you intend, run dreamdb audit-rls --write-expectations, check that the diff of ${file} adds only these lines, and commit it with the migration. If not, fix the grants or policies and run the audit again.`,
+      hint: `Review the lines below (who may read and write ${what}).${writable.length ? ` A signed-in client may set ${writable.join(', ')} on its own rows: if any of them is the server's to set (a status, a price, points), add it to audit.columns.serverOwned ("${relation}.<column>") and revoke the client's privilege on it.` : ''} If they are what you intend, run dreamdb audit-rls --write-expectations, check that the diff of ${file} adds only these lines, and commit it with the migration. If not, fix the grants or policies and run the audit again.`,
       details: lines.slice(0, 40),
     });
   }

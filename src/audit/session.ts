@@ -70,31 +70,40 @@ export class ProbeSession {
   ): Promise<ProbeResult<T> & { after?: A }> {
     this.probes += 1;
     const { tx } = this;
+    const switchTo = this.switchTo(actor, options.method ?? 'POST');
+    // Round trips are most of an audit's time: the switch is pipelined with the probe's first
+    // query, the restore with the check that follows it (one connection runs them in order).
+    let head: Promise<unknown>;
     if (options.prepare) {
       await tx.unsafe('savepoint audit_probe; savepoint audit_prepare').simple();
       try {
         await options.prepare(tx);
-        await tx.unsafe('release savepoint audit_prepare').simple();
+        head = tx.unsafe(`release savepoint audit_prepare; ${switchTo}`).simple();
       } catch (error) {
         // The set-up could not run (a foreign key without ON DELETE keeps the row): probe without it.
-        await tx.unsafe('rollback to savepoint audit_prepare; release savepoint audit_prepare').simple();
         if (!isPgError(error)) {
-          await tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
+          await tx.unsafe('rollback to savepoint audit_prepare; release savepoint audit_prepare; rollback to savepoint audit_probe; release savepoint audit_probe').simple();
           throw error;
         }
+        head = tx.unsafe(`rollback to savepoint audit_prepare; release savepoint audit_prepare; ${switchTo}`).simple();
       }
-      await tx.unsafe(this.switchTo(actor, options.method ?? 'POST')).simple();
     } else {
-      await tx.unsafe(`savepoint audit_probe; ${this.switchTo(actor, options.method ?? 'POST')}`).simple();
+      head = tx.unsafe(`savepoint audit_probe; ${switchTo}`).simple();
     }
+    head.catch(() => {});
     try {
       const value = await fn(tx);
+      await head;
       if (options.after) {
-        await tx.unsafe(RESTORE).simple();
-        return { ok: true, value, after: await options.after(tx, value) };
+        const restored = tx.unsafe(RESTORE).simple();
+        restored.catch(() => {});
+        const after = await options.after(tx, value);
+        await restored;
+        return { ok: true, value, after };
       }
       return { ok: true, value };
     } catch (error) {
+      await head.catch(() => {});
       if (isPgError(error) && error.code) {
         const e = error as { where?: string; detail?: string };
         return { ok: false, code: error.code, message: error.message, ...(e.where ? { where: e.where } : {}), ...(e.detail ? { detail: e.detail } : {}) };
