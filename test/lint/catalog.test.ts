@@ -8,7 +8,9 @@ import { migrate } from '../../src/commands/migrate.js';
 import { status } from '../../src/commands/status.js';
 import { createContext } from '../../src/context.js';
 import { lintPending } from '../../src/lint/run.js';
+import { renderTrace } from '../../src/lint/trace/index.js';
 import { createOutput } from '../../src/ui/output.js';
+import { connect } from '../../src/db/connect.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -65,6 +67,26 @@ describe('migrate and status', () => {
     const s = await status(await context());
     expect(s.needsAttention).toBe(true);
     expect(s.lint?.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.rule}`)).toEqual([`${FILE}:2:38 index-not-concurrent`]);
+  });
+  it('migrate --dry-run --trace measures the pending file on a scratch copy and drops it', async () => {
+    await expect(migrate(await context(), { trace: true })).rejects.toMatchObject({ exitCode: 2 });
+    await db.sql.end(); // an idle target can be a TEMPLATE
+    let dry;
+    try {
+      dry = await migrate(await context(), { dryRun: true, trace: true });
+    } finally {
+      db.sql = connect(db.url, { max: 4 });
+    }
+    expect(dry.trace?.scratch.method).toBe('template');
+    const [add, index] = dry.trace!.statements;
+    expect(add!.locks).toContainEqual(expect.objectContaining({ relation: 'public.tasks', mode: 'AccessExclusiveLock', waits: 'reads and writes', probed: true }));
+    expect(add!.rewrote).toEqual([]);
+    // The index needs SHARE, which the file's ADD COLUMN already holds (stronger) until commit.
+    expect(index!.locks.filter((l) => l.relation === 'public.tasks')).toEqual([]);
+    expect(index!.alreadyHeld).toContainEqual({ relation: 'public.tasks', mode: 'AccessExclusiveLock' });
+    expect(renderTrace(dry.trace!).join('\n')).toMatch(/_next\.sql:1 holds ACCESS EXCLUSIVE on public\.tasks for [\d.]+ m?s: reads and writes wait/);
+    const [left] = await db.sql`select count(*)::int as n from pg_database where datname = ${dry.trace!.scratch.name}`;
+    expect(left!.n).toBe(0);
   });
   it('migrate refuses with exit 3 and applies nothing; --dry-run reports the same; --allow applies it', async () => {
     await expect(migrate(await context(), {})).rejects.toMatchObject({ exitCode: 3, name: 'LintRefusedError' });

@@ -49,6 +49,8 @@ export interface TracedStatement {
   locks: TracedLock[];
   rewrote: string[];
   scanned: { relation: string; rows: number }[];
+  /** Strong locks this statement needed that an earlier statement of the file already holds. */
+  alreadyHeld: { relation: string; mode: string }[];
   error?: string;
 }
 
@@ -115,7 +117,7 @@ async function traceFile(file: LintFile, s: Sessions, report: TraceReport): Prom
   try {
     for (const statement of parsed.statements) {
       const { line, column } = lineAndColumn(file.text, statement.offset);
-      const traced: TracedStatement = { file: file.path, line, column, statement: statement.text.split('\n')[0]!.slice(0, 100), durationMs: 0, locks: [], rewrote: [], scanned: [] };
+      const traced: TracedStatement = { file: file.path, line, column, statement: statement.text.split('\n')[0]!.slice(0, 100), durationMs: 0, locks: [], rewrote: [], scanned: [], alreadyHeld: [] };
       report.statements.push(traced);
       if (!inTx && s.canFlush) await flushStats(s.runner);
       const before = await state(s.runner, !inTx);
@@ -150,7 +152,12 @@ async function traceFile(file: LintFile, s: Sessions, report: TraceReport): Prom
       }
       for (const [oid, mode] of seen) {
         const prior = held.get(oid);
-        if (prior && rank(prior) >= rank(mode)) continue; // already held at least this strongly
+        if (prior && rank(prior) >= rank(mode)) {
+          // Already held at least this strongly since an earlier statement: it waits for nothing new.
+          const name = (after.get(oid) ?? before.get(oid))?.name;
+          if (name && !(after.get(oid) ?? before.get(oid))?.isIndex && rank(prior) >= rank('ShareLock')) traced.alreadyHeld.push({ relation: name, mode: prior });
+          continue;
+        }
         if (inTx) held.set(oid, mode);
         const rel = after.get(oid) ?? before.get(oid);
         if (!rel || rel.isIndex) continue; // the table's lock is what the app waits on
@@ -213,7 +220,9 @@ export function renderTrace(report: TraceReport): string[] {
     const shown = t.locks.filter((l) => !l.created && rank(l.mode) >= rank('ShareUpdateExclusiveLock'));
     const extra = [...t.rewrote.map((r) => `${r}: table rewrite`), ...t.scanned.map((s) => `${s.relation}: scanned ${s.rows} rows`)];
     if (!shown.length) {
-      lines.push(`${where} ${t.statement.slice(0, 60)}: no lock that makes the app wait (${ms(t.durationMs)})${extra.length ? `; ${extra.join(', ')}` : ''}`);
+      const held = t.alreadyHeld.map((h) => `${modeName(h.mode)} on ${h.relation}`);
+      const what = held.length ? `no new lock (the file already holds ${held.join(', ')})` : 'no lock that makes the app wait';
+      lines.push(`${where} ${t.statement.slice(0, 60)}: ${what} (${ms(t.durationMs)})${extra.length ? `; ${extra.join(', ')}` : ''}`);
       continue;
     }
     for (const l of shown) {
