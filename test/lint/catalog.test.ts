@@ -14,7 +14,7 @@ import { connect } from '../../src/db/connect.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 
-const FILE = 'sql/migrations/20261201000000_next.sql';
+const FILE = 'sql/migrations/20261231000000_next.sql';
 const lint = (db: TestDatabase, text: string, noTransaction = false) => lintPending(db.sql, [{ path: FILE, text, noTransaction }]);
 const rules = async (db: TestDatabase, text: string) => (await lint(db, text)).findings.map((f) => f.rule).sort();
 
@@ -96,7 +96,7 @@ describe('migrate and status', () => {
     expect(dry.lint?.counts.error).toBe(1);
     await expect(migrate(await context(), { allow: ['no-such-rule'] })).rejects.toMatchObject({ exitCode: 2 });
     const done = await migrate(await context(), { allow: ['index-not-concurrent'] });
-    expect(done.applied.map((a) => a.version)).toEqual(['20261201000000']);
+    expect(done.applied.map((a) => a.version)).toEqual(['20261231000000']);
     expect(done.lint?.suppressed).toMatchObject([{ rule: 'index-not-concurrent', suppressedBy: 'allow' }]);
   });
 });

@@ -22,19 +22,17 @@ let dir: string;
 let db: TestDatabase;
 const settings = () => ({ ...defaultMigrateSettings, dir });
 
-/** Scratch copies on the server, beyond those some earlier killed run left behind. */
-let leftovers: string[] = [];
-async function scratchDatabases(): Promise<string[]> {
+/** Whether a scratch copy of this name still exists (other test files trace in parallel). */
+async function exists(name: string): Promise<boolean> {
   const admin = connect(serverUrl());
   try {
-    return (await admin<{ datname: string }[]>`select datname from pg_database where datname like 'dreamdb_trace_%'`).map((r) => r.datname).filter((n) => !leftovers.includes(n));
+    return (await admin`select 1 from pg_database where datname = ${name}`).length > 0;
   } finally {
     await admin.end();
   }
 }
 
 beforeAll(async () => {
-  leftovers = await scratchDatabases();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-trace-'));
   await fs.writeFile(path.join(dir, '20261130000000_readings.sql'), 'CREATE TABLE public.readings (id bigint PRIMARY KEY, value int NOT NULL);\nREVOKE ALL ON public.readings FROM anon, authenticated;\n');
   db = await createTestDatabase('lint_trace');
@@ -62,7 +60,7 @@ describe('trace on a TEMPLATE copy', () => {
     expect(add!.locks.find((l) => l.relation === 'public.readings')?.mode).toBe('AccessExclusiveLock');
     const text = renderTrace(t).join('\n');
     expect(text).toMatch(/20261201000000_widen\.sql:1 holds ACCESS EXCLUSIVE on public\.readings for [\d.]+ m?s \(table rewrite\): reads and writes wait/);
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await exists(t.scratch.name)).toBe(false);
   });
   it('a CHECK scans to validate; CREATE INDEX CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE', async () => {
     const t = await traceMigrations(db.url, [files.check, files.concurrent], options());
@@ -82,10 +80,10 @@ describe('trace on a rebuilt copy', () => {
       const t = await traceMigrations(db.url, [files.typeChange], options());
       expect(t.scratch).toMatchObject({ method: 'rebuilt', server: 'target', copiedRows: 50_000 });
       expect(t.statements[0]!.rewrote).toContain('public.readings');
+      expect(await exists(t.scratch.name)).toBe(false);
     } finally {
       await busy.end();
     }
-    expect(await scratchDatabases()).toEqual([]);
   }, 240_000);
 });
 
@@ -95,13 +93,15 @@ describe('the scratch copy is always dropped', () => {
     expect(t.failed).toMatchObject({ file: files.failing.path, line: 2 });
     expect(t.statements).toHaveLength(2);
     expect(renderTrace(t).join('\n')).toContain('failed on the scratch copy');
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await exists(t.scratch.name)).toBe(false);
   });
   it('when the callback throws', async () => {
-    await expect(withScratchCopy(db.url, options(), async () => {
-      expect(await scratchDatabases()).toHaveLength(1);
+    let name = '';
+    await expect(withScratchCopy(db.url, options(), async (scratch) => {
+      name = scratch.name;
+      expect(await exists(name)).toBe(true);
       throw new Error('boom');
     })).rejects.toThrow('boom');
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await exists(name)).toBe(false);
   });
 });
