@@ -19,6 +19,8 @@ import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
+import { registerDbDiff } from './commands/diff.js';
+import { statusDrift } from './commands/drift.js';
 
 export function buildProgram(): Command {
   const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -55,9 +57,11 @@ export function buildProgram(): Command {
   program
     .command('status')
     .description('list applied, pending, changed and unknown migrations; exit 3 when any is pending or changed')
+    .option('--drift', 'compare the live schema with its applied migrations replayed in a shadow; exit 3 when changed by hand')
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
-      action(async (ctx) => {
+      action(async (ctx, opts: { drift?: boolean }) => {
+        if (opts.drift) return statusDrift(ctx);
         const result = await status(ctx);
         ctx.out.result(result, () => renderStatus(result));
         return result.needsAttention ? ExitCode.checkFailed : ExitCode.ok;
@@ -111,6 +115,7 @@ export function buildProgram(): Command {
   db.command('url')
     .description('print the embedded server\'s connection string (for psql or an app) while it runs')
     .action(action(async (ctx) => { const url = await dbUrl(ctx); ctx.out.result({ url }, () => url); }));
+  registerDbDiff(db);
 
   registerSeed(program);
   registerStorage(program);
