@@ -21,6 +21,7 @@ import { registerGenTypes } from './commands/gen-types.js';
 import { dbStart, dbStatus, dbStop, dbUrl, renderDbStatus } from './commands/db.js';
 import { registerDbDiff } from './commands/diff.js';
 import { statusDrift } from './commands/drift.js';
+import { registerDbReset } from './commands/reset.js';
 
 export function buildProgram(): Command {
   const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
     .description('print the embedded server\'s connection string (for psql or an app) while it runs')
     .action(action(async (ctx) => { const url = await dbUrl(ctx); ctx.out.result({ url }, () => url); }));
   registerDbDiff(db);
+  registerDbReset(db);
 
   registerSeed(program);
   registerStorage(program);

