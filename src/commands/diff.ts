@@ -1,6 +1,6 @@
 /** `dreamdb db diff`: the schema difference as SQL, or a new migration with -f. */
 import type { Command } from 'commander';
-import { runDiff, type DiffRunResult } from '../diff/run.js';
+import type { DiffRunResult } from '../diff/run.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES } from './action.js';
 
@@ -27,6 +27,8 @@ export function registerDbDiff(db: Command): void {
     .action(
       action(async (ctx, opts: { from?: string; to?: string; file?: string; schema?: string[] }) => {
         const schemas = opts.schema?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+        // Loaded on use: the diff engine takes half a second to import, which no other command should pay.
+        const { runDiff } = await import('../diff/run.js');
         const result = await runDiff(ctx, { from: opts.from, to: opts.to, file: opts.file, schemas });
         ctx.out.result(diffJson(result), () => renderDiff(result));
       }),

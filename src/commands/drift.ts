@@ -1,10 +1,11 @@
 /** `dreamdb status --drift`: exit 3 with the diff when the target was changed by hand; quiet otherwise. */
-import { checkDrift, type DriftResult } from '../diff/drift.js';
+import type { DriftResult } from '../diff/drift.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { style } from '../ui/output.js';
 
 export async function statusDrift(ctx: Context): Promise<number> {
+  const { checkDrift } = await import('../diff/drift.js'); // the diff engine loads on use
   const result = await checkDrift(ctx);
   if (result.drifted || ctx.out.json) ctx.out.result(driftJson(result), () => renderDrift(result));
   else ctx.out.info(`No drift: ${result.target} matches its ${result.replayed.length} applied migration(s).`);

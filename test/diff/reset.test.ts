@@ -54,3 +54,35 @@ describe('db reset', { timeout: 300_000 }, () => {
     }
   });
 });
+
+describe('db reset on the embedded default', { timeout: 300_000 }, () => {
+  it('resets without a question and seeds the fixtures', async () => {
+    // Its own cluster: the test run's shared server's postgres database is in use by every test.
+    const dir = path.resolve(`.dreamdb/reset-test-${process.pid}`);
+    const proj = await projectDir({ embedded: { dir } });
+    try {
+      const first = await runCli(['migrate'], { cwd: proj });
+      expect(first.code, first.stderr).toBe(0);
+      const url = await runCli(['db', 'start'], { cwd: proj });
+      expect(url.code, url.stderr).toBe(0);
+      const { connect } = await import('../../src/db/connect.js');
+      const embeddedUrl = (await runCli(['db', 'url'], { cwd: proj })).stdout.trim();
+      const c = connect(embeddedUrl);
+      try {
+        await c`create table public.scratch_by_hand (id int)`;
+        const r = await runCli(['db', 'reset', '--json'], { cwd: proj });
+        expect(r.code, r.stderr).toBe(0);
+        const out = JSON.parse(r.stdout);
+        expect(out.target).toContain('(embedded)');
+        expect(out.seeded.fixtures.length).toBeGreaterThan(0);
+        const [row] = await c`select to_regclass('public.scratch_by_hand') is null as gone, (select count(*)::int from public.artists) as artists`;
+        expect(row).toEqual({ gone: true, artists: 3 });
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await runCli(['db', 'stop'], { cwd: proj });
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
