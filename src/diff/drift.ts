@@ -10,6 +10,7 @@ import { migrateSettings, resolveTarget, type Context } from '../context.js';
 import { withDb } from '../db/connect.js';
 import { redactUrl } from '../db/redact.js';
 import { readLedger } from '../migrate/engine.js';
+import { readSupabaseLedger } from '../migrate/ledgers.js';
 import { loadMigrationFiles } from '../migrate/files.js';
 import { diffDatabases, type SchemaDiff } from './engine.js';
 import { withEmbedded, withShadow } from './shadow.js';
@@ -32,7 +33,12 @@ export async function checkDrift(ctx: Context): Promise<DriftResult> {
 }
 
 async function driftOf(ctx: Context, url: string, display: string, coLocate: boolean): Promise<DriftResult> {
-  const applied = (await withDb(url, readLedger)).filter((r) => r.appliedAt !== null).map((r) => r.version);
+  // Either ledger: a project migrated by `supabase db push` has only the Supabase CLI's.
+  const applied = await withDb(url, async (sql) => {
+    const ours = (await readLedger(sql)).filter((r) => r.appliedAt !== null).map((r) => r.version);
+    const theirs = (await readSupabaseLedger(sql)).map((r) => r.version);
+    return [...new Set([...ours, ...theirs])].sort();
+  });
   const settings = migrateSettings(ctx);
   const { files } = await loadMigrationFiles(path.resolve(ctx.cwd, settings.dir), ctx.cwd);
   const replay = files.filter((f) => applied.includes(f.version));
