@@ -22,6 +22,8 @@ const HAND_CHANGES = `
   update storage.buckets set file_size_limit = 2097152 where id = 'thumbnails';
   create policy "Artists read press kits" on storage.objects for select to authenticated using (bucket_id = 'press-kits' and (storage.foldername(name))[1] = (select auth.uid())::text);
   alter table public.insights no force row level security;
+  alter table public.achievements disable row level security;
+  grant select on public.achievements to anon;
   create view public.artist_names with (security_invoker = true) as select id, name from public.artists;
   revoke all on public.artist_names from anon, authenticated, service_role;
   grant select on public.artist_names to authenticated;
@@ -68,7 +70,9 @@ describe('db diff round trip', { timeout: 300_000 }, () => {
     ]) {
       expect(objects, expected).toContain(expected);
     }
-    expect(diff.sql).toMatch(/NO FORCE ROW LEVEL SECURITY/);
+    expect(diff.sql).toMatch(/ALTER TABLE "public"."insights" NO FORCE ROW LEVEL SECURITY/);
+    expect(diff.sql).toMatch(/ALTER TABLE "public"."achievements" DISABLE ROW LEVEL SECURITY/);
+    expect(objects).toContain('acl:(table:public.achievements).anon');
     expect(diff.statements.some((s) => s.destructive)).toBe(false);
 
     const written = await runCli(['db', 'diff', '--from', a.url, '--to', b.url, '-f', 'x', '--json'], { cwd: project });
