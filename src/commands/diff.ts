@@ -1,6 +1,7 @@
 /** `dreamdb db diff`: the schema difference as SQL, or a new migration with -f. */
 import type { Command } from 'commander';
 import type { DiffRunResult } from '../diff/run.js';
+import { lintJson, renderLint } from '../lint/report.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES } from './action.js';
 
@@ -14,7 +15,9 @@ Endpoints:
 Covers tables, columns, constraints, indexes, RLS, policies (storage.objects included), grants
 down to columns, functions, triggers, views, publication membership and storage bucket rows.
 Supabase's own schemas and roles are left out. The diff engine is pg-delta, as in supabase db diff.
-Exit 0 whether or not there is a difference; status --drift is the check (exit 3).`;
+With -f the new file is linted as \`dreamdb migration lint <file>\` would (findings are shown;
+the exit code stays 0). Exit 0 whether or not there is a difference; status --drift is the
+check (exit 3).`;
 
 export function registerDbDiff(db: Command): void {
   db.command('diff')
@@ -36,7 +39,7 @@ export function registerDbDiff(db: Command): void {
 }
 
 export function diffJson(r: DiffRunResult) {
-  return { from: r.from, to: r.to, changes: r.diff.statements.length, sql: r.diff.sql, statements: r.diff.statements, transactional: r.diff.transactional, unmodeled: r.diff.unmodeled, written: r.written, lint: r.lint };
+  return { from: r.from, to: r.to, changes: r.diff.statements.length, sql: r.diff.sql, statements: r.diff.statements, transactional: r.diff.transactional, unmodeled: r.diff.unmodeled, written: r.written, lint: r.lint ? lintJson(r.lint) : null };
 }
 
 export function renderDiff(r: DiffRunResult): string[] {
@@ -47,5 +50,8 @@ export function renderDiff(r: DiffRunResult): string[] {
   else lines.push(r.diff.sql.trimEnd());
   if (drops) lines.push(style.yellow(`-- warning: ${drops} statement(s) drop objects or data; review before applying.`));
   for (const u of r.diff.unmodeled) lines.push(style.yellow(`-- not diffed: ${u}`));
+  if (r.lint) lines.push('', 'Migration lint of the new file:', ...renderLint(r.lint));
+  const refused = [...new Set(r.lint?.findings.filter((f) => f.level === 'error').map((f) => f.rule) ?? [])];
+  if (refused.length) lines.push(style.yellow(`\`dreamdb migrate\` refuses error-level findings: edit the file, or accept them with ${refused.map((id) => `--allow ${id}`).join(' ')}.`));
   return lines;
 }

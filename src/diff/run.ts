@@ -1,10 +1,12 @@
 /**
  * `dreamdb db diff`: resolve both endpoints (a shadow for `migrations`), diff them, and with a
- * name write the result as the next migration file.
+ * name write the result as the next migration file and lint it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Context } from '../context.js';
+import { migrateSettings, type Context } from '../context.js';
+import { lintOffline } from '../lint/run.js';
+import type { LintReport } from '../lint/model.js';
 import { newMigration } from '../commands/migration.js';
 import { diffDatabases, type SchemaDiff } from './engine.js';
 import { describeEndpoint, parseEndpoint, withEndpoint, type Endpoint } from './shadow.js';
@@ -23,11 +25,8 @@ export interface DiffRunResult {
   diff: SchemaDiff;
   /** The migration written with -f (none when there was no difference). */
   written: { path: string; version: string } | null;
-  /**
-   * The migration lint's verdict on the written file. The lint (src/lint/) is not part of dreamdb
-   * yet: this stays 'unavailable' until `lintMigrationFile` below calls it.
-   */
-  lint: 'unavailable';
+  /** The migration lint's report on the written file (null without -f). */
+  lint: LintReport | null;
 }
 
 export async function runDiff(ctx: Context, options: DiffRunOptions): Promise<DiffRunResult> {
@@ -39,8 +38,13 @@ export async function runDiff(ctx: Context, options: DiffRunOptions): Promise<Di
     withEndpoint(ctx, to, { onProgress: progress, ...near(from) }, (toUrl) => diffDatabases(fromUrl, toUrl, { schemas: options.schemas })),
   );
   let written: DiffRunResult['written'] = null;
-  if (options.file && diff.sql) written = await writeMigration(ctx, options.file, diff);
-  return { from: describeEndpoint(from), to: describeEndpoint(to), diff, written, lint: 'unavailable' };
+  let lint: LintReport | null = null;
+  if (options.file && diff.sql) {
+    written = await writeMigration(ctx, options.file, diff);
+    // Judged as the next deploy after every earlier file, as `dreamdb migration lint <file>` does.
+    lint = await lintOffline(path.resolve(ctx.cwd, migrateSettings(ctx).dir), ctx.cwd, [written.path]);
+  }
+  return { from: describeEndpoint(from), to: describeEndpoint(to), diff, written, lint };
 }
 
 /** The next migration file (the header `migration new` writes), with the diff as its body. */
@@ -50,9 +54,5 @@ export async function writeMigration(ctx: Context, name: string, diff: SchemaDif
   // pg-delta's `set local` only means something inside the file's transaction.
   const body = diff.transactional ? diff.sql : diff.sql.replace(/^set local /gm, 'set ');
   await fs.appendFile(file, body);
-  await lintMigrationFile(file);
   return { path: created.path, version: created.version };
 }
-
-/** Seam for the migration lint (#16): when src/lint/ lands, run it on the new file here and report its findings. */
-async function lintMigrationFile(_file: string): Promise<void> {}

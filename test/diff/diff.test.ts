@@ -82,8 +82,14 @@ describe('db diff round trip', { timeout: 300_000 }, () => {
     const text = await fs.readFile(path.join(project, result.written.path), 'utf8');
     expect(text.startsWith('-- x\n-- Runs in one transaction')).toBe(true);
     expect(text).toContain('ADD COLUMN "stage_name" text');
+    // The new file went through the migration lint: the plain CREATE INDEX on an existing table is named.
+    expect(result.lint.files).toEqual([result.written.path]);
+    expect(result.lint.findings.map((f: { rule: string }) => f.rule)).toContain('index-not-concurrent');
 
-    const applied = await runCli(['--db', a.url, 'migrate'], { cwd: project });
+    // migrate lints it too and refuses the plain CREATE INDEX unless accepted for this run.
+    const refused = await runCli(['--db', a.url, 'migrate'], { cwd: project });
+    expect(refused.code).toBe(3);
+    const applied = await runCli(['--db', a.url, 'migrate', '--allow', 'index-not-concurrent'], { cwd: project });
     expect(applied.code, applied.stderr).toBe(0);
     const again = await runCli(['db', 'diff', '--from', a.url, '--to', b.url, '--json'], { cwd: project });
     expect(again.code, again.stderr).toBe(0);
