@@ -90,7 +90,8 @@ export function serverOwnedColumns(rel: Relation, config: AuditConfig): { column
   const writable = insertable || rel.columns.some((c) => grants(c)?.update);
   const keep = rel.columns.filter((c) => !isDerived(config, rel, c.name));
   if (!writable) return { columns: keep.length === rel.columns.length ? 'row' : keep.map((c) => c.name), existing: false };
-  const columns = keep.filter((c) => isServerOwned(config, rel, c.name) || !(grants(c)?.insert || grants(c)?.update)).map((c) => c.name);
+  // Server-owned by the grants alone, a time is bookkeeping (updated_at = now()), not an award; the reviewed list can still name one.
+  const columns = keep.filter((c) => isServerOwned(config, rel, c.name) || (!(grants(c)?.insert || grants(c)?.update) && c.category !== 'D')).map((c) => c.name);
   const pk = rel.primaryKey ?? [];
   return { columns: [...new Set([...pk, ...columns])].length === pk.length ? [] : [...new Set([...pk, ...columns])], existing: insertable };
 }

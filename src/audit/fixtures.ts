@@ -282,7 +282,7 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
         if (result.ok) {
           record(target.name, artist.key, result.row);
           if (rel.isPartition && rel.parent) record(rel.parent, artist.key, result.row);
-        } else if (variant === 0) {
+        } else if (variant === 0 && !rowsOf(target.name, artist.key)?.length) {
           skipped.push({ relation: target.name, reason: result.reason });
           if (artist === artists[0]) {
             findings.push({
@@ -293,7 +293,7 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
             });
           }
           break;
-        } else break;
+        }
       }
     }
   }
@@ -310,12 +310,12 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
 
   for (const target of targets.filter((t) => t.bucket)) {
     for (const artist of artists) {
-      const objectName = `${artist.id}/audit-${run}-${artist.letter.toLowerCase()}.txt`;
+      const objectName = `${artist.id}/audit-${run}-${artist.letter.toLowerCase()}.png`;
       const cols = new Set(target.rel.columns.map((c) => c.name));
       const plan: RowPlan = { columns: ['bucket_id', 'name'], values: [{ sql: literal(target.bucket!.id), text: target.bucket!.id }, { sql: literal(objectName), text: objectName }] };
       if (cols.has('owner')) plan.columns.push('owner'), plan.values.push({ sql: `${literal(artist.sub)}::uuid`, text: artist.sub });
       if (cols.has('owner_id')) plan.columns.push('owner_id'), plan.values.push({ sql: literal(artist.sub), text: artist.sub });
-      if (cols.has('metadata')) plan.columns.push('metadata'), plan.values.push({ sql: `'{"mimetype":"text/plain","size":1}'::jsonb`, text: null });
+      if (cols.has('metadata')) plan.columns.push('metadata'), plan.values.push({ sql: `'{"mimetype":"image/png","size":1}'::jsonb`, text: null });
       const result = await insertPlan(tx, target, plan, artist);
       if (result.ok) record(target.name, artist.key, result.row);
       else skipped.push({ relation: target.name, reason: result.reason });
@@ -343,7 +343,7 @@ async function writeRow(tx: TxSql, target: Target, ctx: RowContext, artist: Fixt
       throw error;
     }
     last = await insertPlan(tx, target, plan, artist);
-    if (last.ok || (ctx.variant ?? 0) > 0) return last;
+    if (last.ok) return last;
   }
   return last;
 }

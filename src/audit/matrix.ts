@@ -113,6 +113,19 @@ export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string)
         // service_role bypasses RLS by design: one probe per operation; anon per column only where it holds a privilege.
         const anonMay = Boolean(target.rel.grants.anon?.insert || target.rel.grants.anon?.update);
         const everyColumn = pair.actor === ctx.actors.artists[0] || (pair.actor.role === 'anon' && anonMay);
+        if (pair.self && everyColumn && !target.bucket) {
+          // An own row pointing at another artist's row (a reply, a parent): a trigger acting on the referenced row must not touch theirs.
+          const fks = (target.rel.isPartition ? ctx.byName.get(target.rel.parent ?? '')?.foreignKeys : target.rel.foreignKeys) ?? [];
+          for (const fk of fks) {
+            const col = fk.columns.length === 1 ? target.rel.columns.find((c) => c.name === fk.columns[0]) : undefined;
+            if (!col || col.name === target.tenancy?.column || fk.references === ctx.config.tenant.root || fk.references === 'auth.users') continue;
+            const ref = ctx.targets.find((t) => t.name === fk.references);
+            const theirs = ref?.fixtures.get(pair.other.key)?.[0];
+            const at = ref?.rel.primaryKey?.indexOf(fk.referencedColumns[0]!) ?? -1;
+            if (!theirs || at < 0 || !col.grants?.authenticated?.insert) continue;
+            add(pair.actor, `insert own ->other ${col.name}`, await probeInsert(ctx, target, pair, pair.self, col, false, { sql: `${literal(theirs.key[at]!)}::${col.type}`, text: theirs.key[at]! }));
+          }
+        }
         if (pair.self && everyColumn) {
           // Column-level INSERT: every column a client could send, at a value it would like to have.
           for (const col of target.rel.columns.filter((c) => !c.generated && c.name !== target.tenancy?.column)) {
@@ -304,7 +317,7 @@ export function sideEffectFinding(ctx: Pick<MatrixContext, 'findings'>, source: 
   }
 }
 
-async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, elevate?: Column, guess = false): Promise<Outcome> {
+async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, elevate?: Column, guess = false, forced?: Value): Promise<Outcome> {
   let n = 0;
   const actor = pair.actor;
   const membership = ctx.config.tenant.membership;
@@ -322,10 +335,10 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
   });
   if (target.bucket) {
     plan.columns.splice(0, plan.columns.length, 'bucket_id', 'name');
-    plan.values.splice(0, plan.values.length, { sql: literal(target.bucket.id), text: target.bucket.id }, { sql: literal(`${owner.id}/audit-${ctx.fixtures.run}-new.txt`), text: null });
+    plan.values.splice(0, plan.values.length, { sql: literal(target.bucket.id), text: target.bucket.id }, { sql: literal(`${owner.id}/audit-${ctx.fixtures.run}-new.png`), text: null });
   }
   if (elevate) {
-    const value = isServerOwned(ctx.config, target.rel, elevate.name) || elevate.category !== 'S' ? elevatedValue(target.rel, elevate, `audit-${ctx.fixtures.run}-elevated`) : plainValue(target.rel, elevate, `audit-${ctx.fixtures.run}-col`) ?? { sql: 'null', text: null };
+    const value = forced ?? (isServerOwned(ctx.config, target.rel, elevate.name) || elevate.category !== 'S' ? elevatedValue(target.rel, elevate, `audit-${ctx.fixtures.run}-elevated`) : plainValue(target.rel, elevate, `audit-${ctx.fixtures.run}-col`) ?? { sql: 'null', text: null });
     const index = plan.columns.indexOf(elevate.name);
     if (index >= 0) plan.values[index] = value;
     else plan.columns.push(elevate.name), plan.values.push(value);
@@ -339,6 +352,8 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
       if (!col || col === target.tenancy?.column) continue;
       const id = fk.references === 'auth.users' ? pair.actor.sub : fk.references === ctx.config.tenant.root ? pair.self.id : undefined;
       if (!id) continue;
+      // A column the client may not send is filled by its default (auth.uid(), typically).
+      if (pair.actor.role !== 'service_role' && !target.rel.columns.find((c) => c.name === col)?.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.insert) continue;
       const type = target.rel.columns.find((c) => c.name === col)?.type ?? 'uuid';
       const i = plan.columns.indexOf(col);
       const value = { sql: `${literal(id)}::${type}`, text: id };
@@ -359,11 +374,21 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
   }
   // The owner's fixture rows make room (unique keys per artist, one profile per user).
   const own = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
-  const effects = guess ? undefined : effectsCheck(ctx, target.name, pair, elevate ? `insert own +${elevate.name}` : owner === pair.self ? 'insert own' : 'insert other', target.rel.parent ?? fullName(target.rel), own.length > 0 ? `${pair.actor.key}|without ${target.name}` : undefined);
+  const effects = guess ? undefined : effectsCheck(ctx, target.name, pair, elevate ? `insert own ${forced ? '->other ' : '+'}${elevate.name}` : owner === pair.self ? 'insert own' : 'insert other', target.rel.parent ?? fullName(target.rel), own.length > 0 ? `${pair.actor.key}|without ${target.name}` : undefined);
   const prepare = async (tx: TxSql) => {
     if (own.length) {
       const key = keyMatch(target, own);
-      await tx.unsafe(`delete from ${table(target)} t where ${key.sql}`, key.params);
+      const remove = () => tx.unsafe(`delete from ${table(target)} t where ${key.sql}`, key.params);
+      await tx.unsafe('savepoint audit_room').simple();
+      try {
+        await remove();
+      } catch (error) {
+        // Rows elsewhere reference them without ON DELETE: make room without firing the foreign keys (superuser only; rolled back with the probe).
+        await tx.unsafe("rollback to savepoint audit_room; select set_config('session_replication_role', 'replica', true)").simple();
+        await remove().finally(() => tx.unsafe("select set_config('session_replication_role', 'origin', true)").simple());
+        void error;
+      }
+      await tx.unsafe('release savepoint audit_room').simple();
     }
     if (effects) await effects.before(tx);
   };
@@ -427,7 +452,8 @@ async function probeUpdate(ctx: MatrixContext, target: Target, pair: Pairing, ow
     value = elevatedValue(target.rel, col, `audit-${ctx.fixtures.run}-elevated`);
   } else {
     const known = rows[0]!.values[col.name];
-    value = known !== undefined && known !== null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-upd`, 1) ?? { sql: 'null', text: null };
+    // A flag is set to true on every row (the fixtures vary it): a trigger reacting to the change (a task completed) fires.
+    value = col.category === 'B' ? { sql: 'true', text: 'true' } : known !== undefined && known !== null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-upd`, 1) ?? { sql: 'null', text: null };
   }
   const key = keyMatch(target, rows);
   const op = `update ${owner === pair.self ? 'own' : 'other'} ${col.name}`;
@@ -491,9 +517,9 @@ async function probeObjectNames(ctx: MatrixContext, target: Target, pair: Pairin
   const self = pair.self!;
   const other = pair.other;
   const names: [string, string][] = [
-    ['insert other folder+own id', `${other.id}/${self.id}.txt`],
-    ['insert other folder+own folder', `${other.id}/${self.id}/x.txt`],
-    ['insert other folder+dotdot', `${other.id}/../${self.id}/x.txt`],
+    ['insert other folder+own id', `${other.id}/${self.id}.png`],
+    ['insert other folder+own folder', `${other.id}/${self.id}/x.png`],
+    ['insert other folder+dotdot', `${other.id}/../${self.id}/x.png`],
     ['insert other folder+own prefix', `${other.id}/${self.id.slice(0, 8)}`],
   ];
   for (const [op, name] of names) {
@@ -503,7 +529,7 @@ async function probeObjectNames(ctx: MatrixContext, target: Target, pair: Pairin
   const own = target.fixtures.get(self.key) ?? [];
   if (own.length) {
     const key = keyMatch(target, own);
-    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.txt`)} where ${where(target, key.sql)}`, key.params));
+    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.png`)} where ${where(target, key.sql)}`, key.params));
     add(pair.actor, 'update other folder (move own object)', outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })));
   }
 }

@@ -1,5 +1,5 @@
 -- id: multiple_permissive_policies
--- level: warn
+-- level: info
 -- title: Several permissive policies for one role and action (each is evaluated for every row)
 -- remediation: Merge them into one policy per role and action.
 SELECT format('%I.%I', n.nspname, c.relname) AS object,
