@@ -43,14 +43,15 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the plan and change nothing')
     .option('--to <version>', 'stop after this version')
     .option('--include-all', 'also apply pending files older than the newest applied version (as supabase db push --include-all)')
+    .option('--include-seed', 'then run the seed files of supabase/config.toml ([db.seed] sql_paths), hash-tracked as the Supabase CLI does')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another migrate on the same database, e.g. 30s (default: 60s)').argParser(parseDuration))
     .option('--allow <rule>', 'accept a lint rule\'s error-level findings for this run (repeatable, or comma-separated)', collectList)
     .option('--trace', 'with --dry-run: apply the pending files to a scratch copy and report the locks each statement holds, for how long, rewrites and scans')
     .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', parseCount)
     .addHelpText('after', `${TARGET_HELP}\nEach file runs in one transaction with its ledger rows; a first line "-- dreamdb:no-transaction"\nruns it statement by statement and resumes where it stopped. Production targets (db.label\n"production") ask for typed confirmation or need --yes. Pending files are linted first\n(dreamdb migration lint): error-level findings refuse the run (exit 3) unless --allow <rule>.\n${EXIT_CODES}`)
     .action(
-      action(async (ctx, opts: { dryRun?: boolean; to?: string; includeAll?: boolean; lockTimeout?: number; allow?: string[]; trace?: boolean; traceRows?: number }) => {
-        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, includeAll: opts.includeAll, waitMs: opts.lockTimeout, allow: opts.allow, trace: opts.trace, traceRows: opts.traceRows });
+      action(async (ctx, opts: { dryRun?: boolean; to?: string; includeAll?: boolean; includeSeed?: boolean; lockTimeout?: number; allow?: string[]; trace?: boolean; traceRows?: number }) => {
+        const result = await migrate(ctx, { dryRun: opts.dryRun, to: opts.to, includeAll: opts.includeAll, includeSeed: opts.includeSeed, waitMs: opts.lockTimeout, allow: opts.allow, trace: opts.trace, traceRows: opts.traceRows });
         ctx.out.result(migrateJson(result), () => renderMigrate(result));
       }),
     );

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { loadConfig } from './config/load.js';
+import { loadSupabaseProject, type SupabaseProject } from './config/supabase-toml.js';
 import type { Config } from './config/schema.js';
 import { acquire, embeddedPaths, type EmbeddedPaths } from './db/embedded.js';
 import { validateUrl } from './db/connect.js';
@@ -37,6 +38,8 @@ export interface Context {
   flags: GlobalFlags;
   config: Config;
   configPath?: string;
+  /** The Supabase CLI's layout (supabase/config.toml), when the project has one. */
+  supabase?: SupabaseProject;
   out: Output;
   env: NodeJS.ProcessEnv;
 }
@@ -44,11 +47,13 @@ export interface Context {
 export async function createContext(flags: GlobalFlags, options: { cwd?: string; env?: NodeJS.ProcessEnv; out?: Output } = {}): Promise<Context> {
   const cwd = options.cwd ?? process.cwd();
   const { config, path: configPath } = await loadConfig(cwd, flags.config);
+  const supabase = await loadSupabaseProject(cwd);
   return {
     cwd,
     flags,
     config,
     ...(configPath ? { configPath } : {}),
+    ...(supabase ? { supabase } : {}),
     out: options.out ?? createOutput({ json: flags.json }),
     env: options.env ?? process.env,
   };
@@ -61,10 +66,11 @@ export function embeddedDir(ctx: Context): EmbeddedPaths {
 export function migrateSettings(ctx: Context): MigrateSettings {
   const m = ctx.config.migrations;
   return {
-    dir: m?.dir ?? defaultMigrateSettings.dir,
+    dir: m?.dir ?? (ctx.supabase ? path.relative(ctx.cwd, ctx.supabase.migrationsDir) : defaultMigrateSettings.dir),
     lockTimeoutMs: m?.lockTimeout ?? defaultMigrateSettings.lockTimeoutMs,
     lockRetries: m?.lockRetries ?? defaultMigrateSettings.lockRetries,
     waitMs: m?.waitTimeout ?? defaultMigrateSettings.waitMs,
+    autoExposeNewTables: ctx.config.base?.autoExposeNewTables ?? ctx.supabase?.autoExposeNewTables ?? false,
   };
 }
 

@@ -8,8 +8,10 @@
 --   * auth.users and auth.uid()/role()/email()/jwt() with Supabase's exact GUC semantics;
 --   * storage.buckets / storage.objects (RLS on) and storage.foldername()/filename()/extension();
 --   * the supabase_realtime publication (empty, as on a new project);
---   * Supabase's broad default privileges on `public`, so hardening is tested against the real
---     defaults and not a kinder world.
+--   * `extensions` on the database's search_path, as on Supabase;
+--   * Supabase's initial default privileges on `public` (and, unless auto_expose_new_tables is
+--     on, the revoke Supabase runs since 2026: sql/base/data-api-revoke.sql, appended by
+--     dreamdb), so hardening is tested against the real defaults and not a kinder world.
 -- Idempotent. Roles are cluster-wide: a role that already exists with other attributes is left as
 -- it is and reported with a WARNING (dreamdb prints it).
 
@@ -82,9 +84,26 @@ CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
 -- As on Supabase; its view answers only where the library is preloaded (the embedded server is).
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;
 
+-- As on Supabase (supabase/postgres, migrations/db/init-scripts/00000000000003-post-setup.sql:
+-- ALTER ROLE postgres SET search_path TO "$user",public,extensions; and PostgREST's
+-- db-extra-search-path = public, extensions for every request), so migrations may call
+-- gen_random_bytes(), uuid_generate_v4(), crypt() unqualified. A role setting is cluster-wide and
+-- would reach every database of a shared server: the base sets the same value on this database,
+-- which every role connecting to it (the migrating role, authenticator) gets.
+DO $base$
+BEGIN
+  EXECUTE format('ALTER DATABASE %I SET search_path TO "$user", public, extensions', current_database());
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE WARNING 'dreamdb base: cannot set search_path on database % (not its owner); unqualified extension functions (gen_random_bytes, uuid_generate_v4) will not resolve', current_database()
+    USING HINT = 'ALTER DATABASE ' || quote_ident(current_database()) || ' SET search_path TO "$user", public, extensions; as its owner';
+END
+$base$;
+
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
--- Supabase's defaults: everything created in public is fully granted to every API role,
--- including TRUNCATE (which ignores RLS) and EXECUTE on every function. Migrations must revoke.
+-- Supabase's initial schema: everything created in public is fully granted to every API role,
+-- including TRUNCATE (which ignores RLS) and EXECUTE on every function. Since 2026-10-30 every
+-- Supabase project then revokes part of it (sql/base/data-api-revoke.sql, appended unless
+-- auto_expose_new_tables is on); what is left (TRUNCATE, REFERENCES, TRIGGER) migrations revoke.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
@@ -111,6 +130,28 @@ CREATE TABLE IF NOT EXISTS auth.users (
   updated_at timestamptz DEFAULT now(),
   deleted_at timestamptz
 );
+-- The rest of Supabase Auth's columns that seeds copied from Supabase's local-development docs
+-- name (confirmation and recovery tokens, sign-in times); added to older bases too.
+ALTER TABLE auth.users
+  ADD COLUMN IF NOT EXISTS invited_at timestamptz,
+  ADD COLUMN IF NOT EXISTS confirmation_token varchar(255),
+  ADD COLUMN IF NOT EXISTS confirmation_sent_at timestamptz,
+  ADD COLUMN IF NOT EXISTS recovery_token varchar(255),
+  ADD COLUMN IF NOT EXISTS recovery_sent_at timestamptz,
+  ADD COLUMN IF NOT EXISTS email_change_token_new varchar(255),
+  ADD COLUMN IF NOT EXISTS email_change varchar(255),
+  ADD COLUMN IF NOT EXISTS email_change_sent_at timestamptz,
+  ADD COLUMN IF NOT EXISTS email_change_token_current varchar(255) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS email_change_confirm_status smallint DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS last_sign_in_at timestamptz,
+  ADD COLUMN IF NOT EXISTS phone_confirmed_at timestamptz,
+  ADD COLUMN IF NOT EXISTS phone_change text DEFAULT '',
+  ADD COLUMN IF NOT EXISTS phone_change_token varchar(255) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS phone_change_sent_at timestamptz,
+  ADD COLUMN IF NOT EXISTS banned_until timestamptz,
+  ADD COLUMN IF NOT EXISTS reauthentication_token varchar(255) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS reauthentication_sent_at timestamptz,
+  ADD COLUMN IF NOT EXISTS is_sso_user boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS users_email_idx ON auth.users (email);
 -- Never reachable through the API.
 REVOKE ALL ON auth.users FROM anon, authenticated;
@@ -188,9 +229,27 @@ CREATE TABLE IF NOT EXISTS storage.objects (
 CREATE UNIQUE INDEX IF NOT EXISTS bucketid_objname ON storage.objects (bucket_id, name);
 CREATE INDEX IF NOT EXISTS name_prefix_search ON storage.objects (name text_pattern_ops);
 
+-- As hosted Supabase (supabase/storage, migrations/tenant/0037-add-bucket-name-length-trigger.sql);
+-- with a fixed search_path here so dreamdb's own lints stay quiet (it calls only length()).
+CREATE OR REPLACE FUNCTION storage.enforce_bucket_name_length() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+  IF length(new.name) > 100 THEN
+    RAISE EXCEPTION 'bucket name "%" is too long (% characters). Max is 100.', new.name, length(new.name);
+  END IF;
+  RETURN new;
+END;
+$$;
+DROP TRIGGER IF EXISTS enforce_bucket_name_length_trigger ON storage.buckets;
+CREATE TRIGGER enforce_bucket_name_length_trigger
+  BEFORE INSERT OR UPDATE OF name ON storage.buckets
+  FOR EACH ROW EXECUTE FUNCTION storage.enforce_bucket_name_length();
+
 ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
--- As on Supabase: the API roles hold table privileges; policies decide.
+-- As on hosted Supabase (supabase/storage, migrations/tenant/0046-buckets-objects-grants.sql):
+-- ALL, TRUNCATE included, to every API role; policies decide, and audit-rls reports the TRUNCATE.
+-- Object names are validated by the Storage API, not the database (see docs/supabase.md).
 GRANT ALL ON storage.buckets, storage.objects TO anon, authenticated, service_role;
 -- service_role bypasses RLS on Supabase the same way (BYPASSRLS).
 

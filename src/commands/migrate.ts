@@ -2,6 +2,9 @@
 import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
 import { runMigrations, type MigrateEvent, type MigrateRunResult } from '../migrate/engine.js';
 import { CancelledError, UsageError } from '../errors.js';
+import { withDb } from '../db/connect.js';
+import { majorVersionMismatch } from '../config/supabase-toml.js';
+import { runSeeds, type SeedRun } from '../migrate/seeds.js';
 import type { MigrationPlan } from '../plan/migrations.js';
 import { style } from '../ui/output.js';
 import type { LintReport } from '../lint/model.js';
@@ -14,6 +17,8 @@ export interface MigrateOptions {
   to?: string;
   /** Apply pending files older than the newest applied version. */
   includeAll?: boolean;
+  /** Run the Supabase CLI's seed files ([db.seed] sql_paths) after migrating, as `supabase db push --include-seed`. */
+  includeSeed?: boolean;
   /** Overrides migrations.lockTimeout / waitTimeout (ms). */
   lockTimeoutMs?: number;
   waitMs?: number;
@@ -29,14 +34,24 @@ export interface MigrateResult extends MigrateRunResult {
   /** The lint of the pending files, when there were any. */
   lint?: LintReport;
   trace?: TraceResult;
+  seeds: SeedRun[];
 }
 
 export async function migrate(ctx: Context, options: MigrateOptions = {}): Promise<MigrateResult> {
   const settings = { ...migrateSettings(ctx), ...(options.lockTimeoutMs ? { lockTimeoutMs: options.lockTimeoutMs } : {}), ...(options.waitMs ? { waitMs: options.waitMs } : {}) };
   checkAllow(options.allow);
   if (options.trace && !options.dryRun) throw new UsageError('--trace measures on a scratch copy and needs --dry-run: `dreamdb migrate --dry-run --trace`.');
+  if (options.includeSeed && !ctx.supabase) {
+    throw new UsageError('--include-seed runs the seed files of supabase/config.toml, and there is none here.', { hint: 'Run from the project that holds supabase/config.toml, or use `dreamdb seed` for the Dream Suite fixtures.' });
+  }
   let lint: LintReport | undefined;
   return withTarget(ctx, async (target) => {
+    if (ctx.supabase?.majorVersion !== undefined) {
+      const num = await withDb(target.url, async (sql) => Number((await sql<{ v: string }[]>`select current_setting('server_version_num') as v`)[0]!.v));
+      const mismatch = majorVersionMismatch(ctx.supabase, num, ctx.cwd);
+      if (mismatch && target.embedded) ctx.out.warn(`${mismatch} (the embedded default); test against your version with --db.`);
+      else if (mismatch) throw new UsageError(`${mismatch}.`, { hint: 'Set db.major_version to the server\'s major version (SHOW server_version), or point --db at the server the project runs on.' });
+    }
     const result = await ctx.out.task(`Migrating ${target.display}`, (progress) =>
       runMigrations(target.url, {
         settings,
@@ -60,7 +75,8 @@ export async function migrate(ctx: Context, options: MigrateOptions = {}): Promi
     );
     const trace = options.trace && result.plan.pending.length ? await traceOnScratch(ctx, target.url, result.plan.pending, result.plan.applied.at(-1)?.version, options.traceRows) : undefined;
     if (lint && !options.dryRun) for (const f of lint.findings) ctx.out.warn(`${f.file}:${f.line}:${f.column}: ${f.rule}: ${f.message}`);
-    return { ...result, target: target.display, ...(lint ? { lint } : {}), ...(trace ? { trace } : {}) };
+    const seeds = options.includeSeed && ctx.supabase && !result.dryRun ? await runSeeds(target.url, ctx.supabase, { waitMs: settings.waitMs }) : [];
+    return { ...result, target: target.display, seeds, ...(lint ? { lint } : {}), ...(trace ? { trace } : {}) };
   });
 }
 
@@ -111,6 +127,7 @@ export function renderMigrate(result: MigrateResult): string[] {
   const total = result.plan.applied.length + result.applied.length;
   lines.push(result.applied.length ? `${result.applied.length} migration(s) applied; ${total} in all.` : `Already up to date (${total} migration(s) applied).`);
   if (result.plan.deferred.length) lines.push(`${result.plan.deferred.length} migration(s) left for later (--to).`);
+  for (const seed of result.seeds) lines.push(`${seed.action === 'seeded' ? style.green('seeded') : style.dim(seed.action)}  ${seed.path}${seed.action === 'hash-updated' ? style.dim('  (changed since it was seeded; not run again, as the Supabase CLI)') : ''}`);
   return lines;
 }
 
@@ -122,6 +139,7 @@ export function migrateJson(result: MigrateResult) {
     applied: result.applied,
     pending: result.dryRun ? result.plan.pending.map((f) => ({ version: f.version, name: f.name, path: f.path })) : [],
     deferred: result.plan.deferred.map((f) => ({ version: f.version, name: f.name })),
+    seeds: result.seeds,
     adopted: result.plan.adopted.map((f) => ({ version: f.version, name: f.name })),
     outOfOrder: result.plan.outOfOrder.map((f) => ({ version: f.version, name: f.name })),
     unknown: result.plan.unknown.map((r) => ({ version: r.version, name: r.name })),

@@ -56,6 +56,7 @@ import {
 import { isLockError, sessionGuard, withLockRetries } from '../partitions/locks.js';
 import { LockKeys, withAdvisoryLock } from '../db/lock.js';
 import { archiveTable } from '../partitions/archive.js';
+import { assertCronSchedule, pgCronError, pgCronHint, pgCronState } from '../partitions/cron.js';
 import { style } from '../ui/output.js';
 
 export { describeStep } from '../plan/partitions.js';
@@ -619,8 +620,6 @@ export interface ScheduleResult {
   notes: string[];
 }
 
-const CRON = /^(\S+\s+){4}\S+$|^\d{1,2} seconds$/;
-
 function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
@@ -628,7 +627,7 @@ function sqlLiteral(value: string): string {
 export async function schedulePartitions(sql: Sql, options: ScheduleOptions = {}): Promise<ScheduleResult> {
   const settings = validateRotateOptions(options);
   const cron = (options.cron ?? PARTITION_DEFAULTS.cron).trim();
-  if (!CRON.test(cron)) throw new UsageError(`--cron: not a cron expression: ${cron}`, { hint: "Five fields, e.g. '17 3 * * *' (03:17 every day)." });
+  assertCronSchedule(cron);
   const name = options.jobName ?? PARTITION_DEFAULTS.jobName;
   const parent = options.parent ?? PARTITION_DEFAULTS.parent;
 
@@ -668,17 +667,19 @@ export async function schedulePartitions(sql: Sql, options: ScheduleOptions = {}
   ].join('\n');
 
   const notes: string[] = [];
-  const [found] = await sql<{ cron: boolean }[]>`select to_regprocedure('cron.schedule(text,text,text)') is not null as cron`;
-  const hasPgCron = found?.cron ?? false;
+  const cronState = await pgCronState(sql);
+  const hasPgCron = cronState === 'installed';
   let job: ScheduleResult['job'] = null;
   if (hasPgCron && !options.print) {
     await readParent(sql, parent);
     // cron.schedule with a job name updates that job in place: running this twice is harmless.
-    const [row] = await sql<{ id: string }[]>`select cron.schedule(${name}, ${cron}, ${command})::text as id`;
+    const [row] = await sql<{ id: string }[]>`select cron.schedule(${name}, ${cron}, ${command})::text as id`.catch((error: unknown) => {
+      throw pgCronError(error, cron) ?? error;
+    });
     job = { id: Number(row!.id), name, schedule: cron, command };
     notes.push(`pg_cron job ${name} runs ${command} at '${cron}'.`);
-  } else if (!hasPgCron) {
-    notes.push('pg_cron is not installed in this database: schedule the CLI (crontab line or CI snippet below).');
+  } else if (cronState !== 'installed') {
+    notes.push(pgCronHint(cronState));
   }
   if (settings.retain !== undefined) {
     notes.push(

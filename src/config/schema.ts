@@ -31,12 +31,24 @@ export const configSchema = z.strictObject({
     .optional(),
   migrations: z
     .strictObject({
-      dir: z.string().min(1).default('sql/migrations'),
+      /** Default: supabase/migrations where supabase/config.toml exists, else sql/migrations. */
+      dir: z.string().min(1).optional(),
       /** lock_timeout for DDL; on timeout the file is retried with backoff. */
       lockTimeout: duration.default(2_000),
       lockRetries: z.number().int().min(1).max(50).default(5),
       /** How long to wait for another `dreamdb migrate` on the same database. */
       waitTimeout: duration.default(60_000),
+    })
+    .optional(),
+  base: z
+    .strictObject({
+      /**
+       * The Supabase-compatible base's Data API default. false (default): new objects in public are
+       * not granted to anon/authenticated/service_role, as on every Supabase project since
+       * 2026-10-30. true: the older broad grants. Default from [api] auto_expose_new_tables in
+       * supabase/config.toml when set there.
+       */
+      autoExposeNewTables: z.boolean().optional(),
     })
     .optional(),
   audit: auditConfigSchema.optional(),

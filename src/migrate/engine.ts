@@ -15,6 +15,7 @@ import { DreamdbError } from '../errors.js';
 import { planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
 import { checksum, loadMigrationFiles, normalise } from './files.js';
+import { applyConfiguredSearchPath } from './session.js';
 import { ledgerWarnings, outOfOrderError, readSupabaseLedger, recordAdopted, recordSupabaseRow } from './ledgers.js';
 
 export interface MigrateSettings {
@@ -25,6 +26,11 @@ export interface MigrateSettings {
   lockRetries: number;
   /** How long to wait for another migrate run, in ms. */
   waitMs: number;
+  /**
+   * The base's Data API default: false (Supabase since 2026-10-30: new public objects are not
+   * granted to the API roles) unless true ([api] auto_expose_new_tables, the older broad grants).
+   */
+  autoExposeNewTables?: boolean;
 }
 
 export const defaultMigrateSettings: MigrateSettings = {
@@ -65,6 +71,7 @@ export interface MigrateRunResult {
 }
 
 const BASE_FILE = path.join(sqlDir, 'base', 'supabase.sql');
+const DATA_API_REVOKE_FILE = path.join(sqlDir, 'base', 'data-api-revoke.sql');
 const LEDGER_FILE = path.join(sqlDir, 'dreamdb', 'ledger.sql');
 
 export class MigrationChangedError extends DreamdbError {
@@ -143,7 +150,8 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
   if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
   await options.beforeApply?.(sql, plan);
   const supabase = await isSupabase(sql);
-  const baseChecksum = checksum(await fs.readFile(BASE_FILE, 'utf8'));
+  const baseText = await readBase(settings);
+  const baseChecksum = checksum(baseText);
   const baseState = supabase ? 'skipped-supabase' : (await baseIsCurrent(sql, baseChecksum)) ? 'unchanged' : 'would-install';
 
   if (options.dryRun) return { plan, applied: [], base: baseState, dryRun: true, ignoredFiles: ignored };
@@ -156,7 +164,7 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
   });
   let base: MigrateRunResult['base'] = baseState;
   if (baseState === 'would-install') {
-    await installBase(sql, settings, baseChecksum);
+    await installBase(sql, settings, baseText, baseChecksum);
     base = 'installed';
   }
   emit({ type: 'base', action: base as 'installed' | 'skipped-supabase' | 'unchanged' });
@@ -181,6 +189,12 @@ async function currentUser(sql: Sql): Promise<string> {
   return row!.u;
 }
 
+/** The base as installed: Supabase's initial schema, then (by default) today's Data API revoke. */
+async function readBase(settings: MigrateSettings): Promise<string> {
+  const base = await fs.readFile(BASE_FILE, 'utf8');
+  return settings.autoExposeNewTables ? base : `${base}\n${await fs.readFile(DATA_API_REVOKE_FILE, 'utf8')}`;
+}
+
 async function baseIsCurrent(sql: Sql, sum: string): Promise<boolean> {
   const [row] = await sql<{ ok: boolean }[]>`select to_regclass('dreamdb.base') is not null as ok`;
   if (!row?.ok) return false;
@@ -189,8 +203,7 @@ async function baseIsCurrent(sql: Sql, sum: string): Promise<boolean> {
 }
 
 /** Role creation is cluster-wide: another database on the same server may race us; retry. */
-async function installBase(sql: Sql, settings: MigrateSettings, sum: string): Promise<void> {
-  const text = await fs.readFile(BASE_FILE, 'utf8');
+async function installBase(sql: Sql, settings: MigrateSettings, text: string, sum: string): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await runFileInTransaction(sql, { path: 'sql/base/supabase.sql', text }, settings, async (tx) => {
@@ -245,6 +258,7 @@ async function runFileInTransaction(
   // A file's SET (search_path, role, ...) must not leak into the next file.
   await sql`reset all`;
   await sql`reset role`;
+  await applyConfiguredSearchPath(sql);
 }
 
 async function applyInTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
@@ -333,6 +347,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
   });
   await sql`reset all`;
   await sql`reset role`;
+  await applyConfiguredSearchPath(sql);
 }
 
 /** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index that IF NOT EXISTS would then skip. */

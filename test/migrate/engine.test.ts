@@ -41,16 +41,21 @@ describe('migrate', () => {
     expect(n).toBe(1);
   });
 
-  it('installs the Supabase-compatible base with roles, helpers and broad default privileges', async () => {
+  it('installs the Supabase-compatible base with roles, helpers and today\'s Data API default', async () => {
     const dir = await migrationDir({ '20260101000000_t.sql': 'create table public.t (id int);\ncreate function public.f() returns int language sql as $$ select 1 $$;\n' });
     await runMigrations(db.url, { settings: settings(dir) });
     const roles = await db.sql`select rolname, rolbypassrls, rolcanlogin from pg_roles where rolname in ('anon','authenticated','service_role','authenticator') order by rolname`;
     expect(roles.map((r) => [r.rolname, r.rolbypassrls, r.rolcanlogin])).toEqual([
       ['anon', false, false], ['authenticated', false, false], ['authenticator', false, true], ['service_role', true, false],
     ]);
-    // Supabase's defaults reach new objects: TRUNCATE on tables, EXECUTE on functions, for anon.
-    const [priv] = await db.sql`select has_table_privilege('anon', 'public.t', 'TRUNCATE') as trunc, has_function_privilege('anon', 'public.f()', 'EXECUTE') as exec`;
-    expect(priv).toEqual({ trunc: true, exec: true });
+    // Supabase since 2026-10-30: new objects in public are not granted to the API roles; its
+    // revoke leaves TRUNCATE (and REFERENCES, TRIGGER) default-granted, so the base does too.
+    // EXECUTE is no longer granted to anon itself; Postgres's own grant to PUBLIC remains (revoke it too).
+    const [priv] = await db.sql`select has_table_privilege('anon', 'public.t', 'SELECT') as sel, has_table_privilege('service_role', 'public.t', 'INSERT') as ins,
+      has_table_privilege('anon', 'public.t', 'TRUNCATE') as trunc,
+      exists (select 1 from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+              where p.oid = 'public.f()'::regprocedure and a.grantee = 'anon'::regrole) as exec`;
+    expect(priv).toEqual({ sel: false, ins: false, trunc: true, exec: false });
     const [objs] = await db.sql`select to_regclass('auth.users') is not null as users, to_regclass('storage.objects') is not null as objects,
       (select relrowsecurity from pg_class where oid = 'storage.objects'::regclass) as rls,
       exists (select 1 from pg_publication where pubname = 'supabase_realtime') as pub`;
@@ -58,6 +63,28 @@ describe('migrate', () => {
     const [uid] = await db.sql`select set_config('request.jwt.claims', '{"sub":"00000000-0000-0000-0000-00000000000a","role":"authenticated"}', false), auth.uid()::text as uid, auth.role() as role`;
     expect(uid!.uid).toBe('00000000-0000-0000-0000-00000000000a');
     expect(uid!.role).toBe('authenticated');
+  });
+
+  it('selects the older broad grants with autoExposeNewTables, and switching back revokes them for new objects', async () => {
+    const dir = await migrationDir({ '20260101000000_t.sql': 'create table public.t (id int);\ncreate function public.f() returns int language sql as $$ select 1 $$;\n' });
+    await runMigrations(db.url, { settings: settings(dir, { autoExposeNewTables: true }) });
+    const [broad] = await db.sql`select has_table_privilege('anon', 'public.t', 'SELECT') as sel,
+      exists (select 1 from pg_proc p, aclexplode(p.proacl) a where p.oid = 'public.f()'::regprocedure and a.grantee = 'anon'::regrole) as exec`;
+    expect(broad).toEqual({ sel: true, exec: true });
+    await writeFile(dir, '20260102000000_u.sql', 'create table public.u (id int);\n');
+    const again = await runMigrations(db.url, { settings: settings(dir) });
+    expect(again.base).toBe('installed'); // another base: the revoke is appended
+    const [now] = await db.sql`select has_table_privilege('anon', 'public.u', 'SELECT') as u, has_table_privilege('anon', 'public.t', 'SELECT') as t`;
+    expect(now).toEqual({ u: false, t: true }); // existing tables keep their grants, as on Supabase
+  });
+
+  it('puts extensions on the search_path, for the run that installs the base and for new connections', async () => {
+    const dir = await migrationDir({
+      '20260101000000_ids.sql': "create table public.invites (code text primary key default encode(gen_random_bytes(9), 'base64'), ref uuid default uuid_generate_v4());\ninsert into public.invites default values;\n",
+    });
+    await runMigrations(db.url, { settings: settings(dir) });
+    const [row] = await db.sql`select current_setting('search_path') as path, length(code) as len, ref is not null as ref from public.invites`;
+    expect(row).toEqual({ path: '"$user", public, extensions', len: 12, ref: true });
   });
 
   it('leaves the database at the previous version when a file fails, and points at the line', async () => {

@@ -276,8 +276,9 @@ describe('the in-database job (pg_cron)', () => {
     expect(result.crontab).toContain('npx dreamdb partitions rotate --ahead 3 --retain 5 --archive /var/lib/dreamdb/archive');
     expect(result.ci).toContain("- cron: '17 3 * * *'");
     expect(result.pgCronSql).toBe(`SELECT cron.schedule('dreamdb-partitions', '17 3 * * *', 'CALL dreamdb.rotate_metrics_partitions(p_ahead => 3)');`);
-    expect(result.notes[0]).toMatch(/pg_cron is not installed/);
-    await expect(schedulePartitions(sql, { cron: 'every day' })).rejects.toThrow('--cron: not a cron expression');
+    expect(result.notes[0]).toMatch(/pg_cron is not (installed on this server|created in this database).*with schema pg_catalog|pg_cron is not installed on this server .*shared_preload_libraries/);
+    await expect(schedulePartitions(sql, { cron: 'every day' })).rejects.toThrow("--cron 'every day': expected 5 fields");
+    await expect(schedulePartitions(sql, { cron: '61 * * * *' })).rejects.toThrow("--cron '61 * * * *': minute 61 is out of range 0-59.");
   });
 
   it('schedule installs the job once where cron.schedule exists', async () => {
