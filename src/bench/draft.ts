@@ -52,10 +52,11 @@ export async function createDraftDatabase(adminSql: Sql, url: string, name: stri
       cause: error,
     });
   }
-  // The base only: an empty migrations directory.
+  // The base only: an empty migrations directory. With the broad Data API grants the draft was
+  // written for (it grants nothing itself; since 2026-10-30 Supabase would expose none of it).
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-bench-nomigrations-'));
   try {
-    await runMigrations(url, { settings: { ...defaultMigrateSettings, dir: empty } });
+    await runMigrations(url, { settings: { ...defaultMigrateSettings, dir: empty, autoExposeNewTables: true } });
   } finally {
     await fs.rm(empty, { recursive: true, force: true });
   }

@@ -485,14 +485,16 @@ describe('N3 EXECUTE only where intended', () => {
 
   it('new functions in public start without the Supabase grants to the API roles', async () => {
     // PUBLIC keeps Postgres' built-in EXECUTE on new functions (it cannot be removed per schema),
-    // so each migration still revokes per function; the grants Supabase adds are gone.
+    // so each migration still revokes per function; the grants Supabase adds are gone (and since
+    // the 2026-10-30 Data API default, service_role's too).
     await db.sql`create function public.n3_probe() returns int language sql as 'select 1'`;
     try {
-      const [row] = await db.sql`select count(*)::int as n from pg_proc p, aclexplode(p.proacl) a
-                                 where p.proname = 'n3_probe' and a.grantee in ('anon'::regrole, 'authenticated'::regrole)`;
-      const [acl] = await db.sql`select proacl is not null as explicit from pg_proc where proname = 'n3_probe'`;
-      expect(acl!.explicit).toBe(true); // the schema's default ACL applied (service_role keeps its grant)
-      expect(row!.n).toBe(0);
+      const grantees = await db.sql<{ grantee: string }[]>`
+        select coalesce(r.rolname, 'PUBLIC') as grantee
+        from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+        left join pg_roles r on r.oid = a.grantee
+        where p.proname = 'n3_probe' and a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner`;
+      expect(grantees.map((g) => g.grantee)).toEqual(['PUBLIC']);
     } finally {
       await db.sql`drop function public.n3_probe()`;
     }
