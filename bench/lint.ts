@@ -62,7 +62,25 @@ async function lintCase(c: Corpus, k: Case) {
   return { ms: performance.now() - t, rules: [...new Set(report.findings.map((f) => f.rule))], lines: report.findings.map((f) => f.line) };
 }
 
-const SQUAWK = path.resolve('node_modules/.bin/squawk');
+/**
+ * squawk is a peer for comparison only, so it is not a dependency: the registry here carries only
+ * its linux-x64 binary package, and a lock file naming its other platforms' packages breaks
+ * `npm ci`. The bench installs the pinned version beside the project on first use.
+ */
+const SQUAWK_VERSION = '2.66.0';
+const SQUAWK_DIR = path.resolve('.dreamdb/tools/squawk');
+const SQUAWK = path.join(SQUAWK_DIR, 'node_modules/.bin/squawk');
+
+async function ensureSquawk(): Promise<boolean> {
+  if (existsSync(SQUAWK)) return true;
+  await fs.mkdir(SQUAWK_DIR, { recursive: true });
+  try {
+    await promisify(execFile)('npm', ['install', '--prefix', SQUAWK_DIR, '--no-audit', '--no-fund', '--no-save', `squawk-cli@${SQUAWK_VERSION}`]);
+  } catch (error) {
+    console.log(`could not install squawk-cli@${SQUAWK_VERSION}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return existsSync(SQUAWK);
+}
 
 /** squawk's verdict: every violation it reports for the file (it reads files alone, with no schema). */
 async function squawkCase(c: Corpus, k: Case): Promise<string[]> {
@@ -83,6 +101,7 @@ async function squawkCase(c: Corpus, k: Case): Promise<string[]> {
 const SQUAWK_STYLE = new Set(['require-lock-timeout', 'require-statement-timeout', 'require-timeout-settings', 'prefer-robust-stmts', 'prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-identity', 'prefer-text-field', 'prefer-timestamptz', 'ban-char-field']);
 
 async function compare(c: Corpus) {
+  const haveSquawk = await ensureSquawk();
   const rows: { file: string; expect: Case['expect']; dreamdb: string[]; squawk: string[]; squawkSafety: string[]; ms: number; onLine: boolean | undefined }[] = [];
   for (const k of c.cases) {
     const times: number[] = [];
@@ -94,7 +113,7 @@ async function compare(c: Corpus) {
       rules = r.rules;
       onLine = typeof k.line === 'number' && k.expect === 'finding' ? r.lines.includes(k.line) : undefined;
     }
-    const sq = existsSync(SQUAWK) ? await squawkCase(c, k) : [];
+    const sq = haveSquawk ? await squawkCase(c, k) : [];
     rows.push({ file: k.file, expect: k.expect, dreamdb: rules, squawk: sq, squawkSafety: sq.filter((r) => !SQUAWK_STYLE.has(r)), ms: median(times), onLine });
   }
   const score = (pick: (r: (typeof rows)[number]) => string[]) => {
@@ -110,7 +129,7 @@ async function compare(c: Corpus) {
   console.log(`dreamdb: caught ${d.caught}/${d.of} dangerous, ${d.falseAlarms}/${d.quiet} false alarms on safe files`);
   const located = rows.filter((r) => r.onLine !== undefined);
   if (located.length) console.log(`dreamdb: a finding on the manifest's line in ${located.filter((r) => r.onLine).length}/${located.length} dangerous files`);
-  if (existsSync(SQUAWK)) {
+  if (haveSquawk) {
     console.log(`squawk:  caught ${s.caught}/${s.of} dangerous, ${s.falseAlarms}/${s.quiet} false alarms (all rules)`);
     console.log(`squawk:  caught ${ss.caught}/${ss.of} dangerous, ${ss.falseAlarms}/${ss.quiet} false alarms (without its style/timeout rules: ${[...SQUAWK_STYLE].join(', ')})`);
     console.log('dreamdb catches, squawk (safety rules) misses:');
@@ -122,7 +141,7 @@ async function compare(c: Corpus) {
     console.log('false alarms on safe files:');
     for (const r of rows.filter((x) => x.expect === 'quiet' && (x.dreamdb.length || x.squawk.length))) console.log(`  ${r.file}: dreamdb [${r.dreamdb.join(', ')}] squawk [${r.squawk.join(', ')}]`);
   } else {
-    console.log('squawk-cli is not installed (npm ci installs it): comparison skipped');
+    console.log(`squawk-cli@${SQUAWK_VERSION} could not be installed: comparison skipped`);
   }
 }
 
