@@ -2,6 +2,7 @@
 import postgres from 'postgres';
 import { UsageError } from '../errors.js';
 import { redactUrl } from './redact.js';
+import { endpointsOf, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
 
@@ -14,21 +15,39 @@ export interface ConnectOptions {
   connectTimeoutSeconds?: number;
 }
 
+const sessions = new WeakMap<Sql, SessionState>();
+
+/** The socket bookkeeping of a client made by connect() (the advisory lock pins it). */
+export function sessionOf(sql: Sql): SessionState | undefined {
+  return sessions.get(sql);
+}
+
 export function connect(url: string, options: ConnectOptions = {}): Sql {
-  validateUrl(url);
-  return postgres(url, {
+  const parsed = validateUrl(url);
+  const endpoints = endpointsOf(parsed);
+  // ?host= and ?port= are libpq's; postgres.js would send them to the server as settings.
+  parsed.searchParams.delete('host');
+  parsed.searchParams.delete('port');
+  const state = newSessionState();
+  const timeoutSeconds = options.connectTimeoutSeconds ?? 10;
+  const sql = postgres(parsed.toString(), {
     max: options.max ?? 1,
     onnotice: options.onNotice ?? (() => {}),
-    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    connect_timeout: timeoutSeconds,
+    // Not in postgres.js's types, but a documented option: "socket: fn returning a custom socket".
+    ...({ socket: () => openSocket(state, endpoints, timeoutSeconds * 1000) } as object),
+    onparameter: () => markEstablished(state),
     idle_timeout: 0,
     prepare: true,
     connection: { application_name: 'dreamdb', ...options.connection },
     // Types we do not want converted implicitly (bigint counts stay strings elsewhere).
     types: {},
   }) as Sql;
+  sessions.set(sql, state);
+  return sql;
 }
 
-export function validateUrl(url: string): void {
+export function validateUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -42,6 +61,7 @@ export function validateUrl(url: string): void {
       hint: 'Use postgresql://user:password@host:5432/database',
     });
   }
+  return parsed;
 }
 
 const CONNECTION_CODES: Record<string, string> = {
@@ -57,10 +77,18 @@ const CONNECTION_CODES: Record<string, string> = {
   '3D000': 'the database does not exist',
   '53300': 'the server has too many connections',
   '57P03': 'the server is starting up or shutting down',
+  '57P01': 'the server ended the connection (terminated by an administrator or a shutdown)',
+  '57P02': 'the server ended the connection (crash of another backend)',
+  CONNECTION_CLOSED: 'the connection was lost',
+  CONNECTION_DESTROYED: 'the connection was lost',
+  DREAMDB_STARTUP_CLOSED: 'the server accepts connections and closes them during startup (a proxy or pooler without a working backend?)',
+  EPIPE: 'the connection was lost',
 };
 
-/** Maps a failure to connect into a UsageError (exit 2) that never shows the password. */
-export function connectionError(url: string, error: unknown): UsageError | undefined {
+const LOST_CODES = new Set(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'EPIPE', 'ECONNRESET']);
+
+/** Maps a failure to connect, or a connection lost mid-run, into a UsageError (exit 2) that never shows the password. */
+export function connectionError(url: string, error: unknown, options: { during?: boolean } = {}): UsageError | undefined {
   const err = error as { code?: string; errno?: string; message?: string };
   const code = err?.code ?? err?.errno;
   if (!code || !(code in CONNECTION_CODES)) return undefined;
@@ -70,8 +98,13 @@ export function connectionError(url: string, error: unknown): UsageError | undef
       ? 'Create the database first, or fix the database name in the URL.'
       : code.startsWith('28')
         ? 'Check the user and password in the connection string (or DATABASE_URL).'
-        : 'Check the host and port, and that the server is running; `dreamdb db status` for the embedded one.';
-  return new UsageError(`Cannot connect to ${redactUrl(url)}: ${reason}.`, { hint, cause: error });
+        : code === 'DREAMDB_STARTUP_CLOSED'
+          ? 'Check that the server behind that address is up (a pooler or proxy with a dead backend does this), then retry.'
+          : options.during && LOST_CODES.has(code)
+            ? 'Nothing was left half-done (each step is one transaction); run the command again once the server is reachable.'
+            : 'Check the host and port, and that the server is running; `dreamdb db status` for the embedded one.';
+  const lead = options.during && LOST_CODES.has(code) ? 'Lost the connection to' : 'Cannot connect to';
+  return new UsageError(`${lead} ${redactUrl(url)}: ${reason}.`, { hint, cause: error });
 }
 
 /**
@@ -80,11 +113,13 @@ export function connectionError(url: string, error: unknown): UsageError | undef
  */
 export async function withDb<T>(url: string, fn: (sql: Sql) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
   const sql = connect(url, options);
+  let connected = false;
   try {
     await sql`select 1`;
+    connected = true;
     return await fn(sql);
   } catch (error) {
-    throw connectionError(url, error) ?? error;
+    throw connectionError(url, error, { during: connected }) ?? error;
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -1,6 +1,7 @@
 /** Session advisory locks held on one dedicated connection for a whole run. */
-import type { Sql } from './connect.js';
+import { sessionOf, type Sql } from './connect.js';
 import { DreamdbError } from '../errors.js';
+import { LockLostError } from './socket.js';
 
 /** Keys: stable 64-bit numbers per purpose, so dreamdb's locks never collide with each other. */
 export const LockKeys = {
@@ -44,9 +45,19 @@ export async function withAdvisoryLock<T>(sql: Sql, key: bigint, options: LockOp
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 500);
   }
+  // From here on the client must never reconnect: a new connection would not hold the lock.
+  const session = sessionOf(sql);
+  if (!session) throw new Error('withAdvisoryLock needs a client made by connect()');
+  session.pinnedFor = options.what;
   try {
-    return await fn();
+    const result = await fn();
+    if (session.lostPinned) throw new LockLostError(options.what);
+    return result;
+  } catch (error) {
+    if (session.lostPinned && !(error instanceof LockLostError)) throw new LockLostError(options.what, error);
+    throw error;
   } finally {
-    await sql`select pg_advisory_unlock(${key.toString()}::bigint)`.catch(() => {});
+    if (!session.lostPinned) await sql`select pg_advisory_unlock(${key.toString()}::bigint)`.catch(() => {});
+    session.pinnedFor = undefined;
   }
 }
