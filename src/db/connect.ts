@@ -29,7 +29,9 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   parsed.searchParams.delete('host');
   parsed.searchParams.delete('port');
   const state = newSessionState();
-  const timeoutSeconds = options.connectTimeoutSeconds ?? 10;
+  // libpq's connect_timeout (URL or PGCONNECT_TIMEOUT) bounds each connect; 10 s by default.
+  const fromUrl = Number(parsed.searchParams.get('connect_timeout') || process.env.PGCONNECT_TIMEOUT || NaN);
+  const timeoutSeconds = options.connectTimeoutSeconds ?? (fromUrl > 0 ? fromUrl : 10);
   const sql = postgres(parsed.toString(), {
     max: options.max ?? 1,
     onnotice: options.onNotice ?? (() => {}),
@@ -47,10 +49,24 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   return sql;
 }
 
+/**
+ * libpq allows an empty host when `?host=` names it (`postgresql://user@/db?host=/var/run/postgresql`);
+ * WHATWG URLs do not, so a placeholder host stands in (the socket factory reads ?host= itself).
+ */
+function parseConnectionUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch (error) {
+    const filled = url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?]*@)?)(?=[/?]|$)/, '$1localhost');
+    if (filled === url || !new URL(filled).searchParams.get('host')) throw error;
+    return new URL(filled);
+  }
+}
+
 export function validateUrl(url: string): URL {
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = parseConnectionUrl(url);
   } catch {
     throw new UsageError(`Not a valid connection string: ${redactUrl(url)}`, {
       hint: 'Use postgresql://user:password@host:5432/database',

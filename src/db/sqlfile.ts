@@ -14,6 +14,8 @@ export interface Statement {
   kind: string;
   /** Set for CREATE INDEX CONCURRENTLY: the index it builds. */
   concurrentIndex?: { schema: string | null; name: string };
+  /** The parse tree node (libpg-query's JSON), for checks such as findTransactionControl. */
+  node?: Record<string, unknown>;
 }
 
 interface ParsedStmt {
@@ -43,7 +45,7 @@ export async function splitStatements(text: string): Promise<Statement[] | undef
     const body = raw.slice(lead).trim();
     if (!body) continue;
     const kind = Object.keys(s.stmt)[0] ?? 'Statement';
-    const statement: Statement = { text: body, offset: start + lead, kind };
+    const statement: Statement = { text: body, offset: start + lead, kind, node: s.stmt };
     const index = s.stmt.IndexStmt as { concurrent?: boolean; idxname?: string; relation?: { schemaname?: string } } | undefined;
     if (index?.concurrent && index.idxname) {
       statement.concurrentIndex = { schema: index.relation?.schemaname ?? null, name: index.idxname };

@@ -11,12 +11,13 @@ import type postgres from 'postgres';
 import { withDb, type ConnectOptions, type Sql } from '../db/connect.js';
 import { LockKeys, withAdvisoryLock } from '../db/lock.js';
 import { fileError, isPgError, splitStatements, type Statement } from '../db/sqlfile.js';
-import { DreamdbError } from '../errors.js';
-import { planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
+import { DreamdbError, UsageError } from '../errors.js';
+import { compareVersions, planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
 import { checksum, loadMigrationFiles, normalise } from './files.js';
 import { applyConfiguredSearchPath } from './session.js';
 import { ledgerWarnings, outOfOrderError, readSupabaseLedger, recordAdopted, recordSupabaseRow } from './ledgers.js';
+import { findTransactionControl } from './transaction-control.js';
 
 export interface MigrateSettings {
   dir: string;
@@ -117,7 +118,25 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
   const { files, ignored } = await loadMigrationFiles(path.resolve(cwd, settings.dir), cwd);
   const ledger = await readLedger(sql);
   const supabase = await readSupabaseLedger(sql);
+  if (options.to !== undefined) checkTargetVersion(options.to, files, ledger);
   return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored };
+}
+
+/** `--to` must name a version a file (or the ledger) has: a typo would otherwise migrate to the end. */
+export function checkTargetVersion(to: string, files: readonly MigrationFile[], ledger: readonly LedgerRow[]): void {
+  const versions = [...new Set([...files.map((f) => f.version), ...ledger.map((r) => r.version)])].sort(compareVersions);
+  if (versions.includes(to)) return;
+  if (!/^[0-9]+$/.test(to)) {
+    throw new UsageError(`--to ${to} is not a migration version (yyyymmddHHMMSS).`, {
+      hint: versions.length ? `The newest is ${versions.at(-1)}; \`dreamdb migration list\` shows them all.` : 'There are no migrations yet.',
+    });
+  }
+  const below = versions.filter((v) => compareVersions(v, to) < 0).at(-1);
+  const above = versions.find((v) => compareVersions(v, to) > 0);
+  const nearest = [below && `${below} (before)`, above && `${above} (after)`].filter(Boolean).join(' and ');
+  throw new UsageError(`No migration has version ${to}.`, {
+    hint: nearest ? `The nearest are ${nearest}; \`dreamdb migration list\` shows them all.` : 'There are no migrations yet.',
+  });
 }
 
 export async function runMigrations(url: string, options: MigrateRunOptions): Promise<MigrateRunResult> {
@@ -148,6 +167,7 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
   for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
   if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
+  await refuseTransactionControl(plan.pending);
   await options.beforeApply?.(sql, plan);
   const supabase = await isSupabase(sql);
   const baseText = await readBase(settings);
@@ -182,6 +202,26 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
     emit({ type: 'applied', file, durationMs });
   }
   return { plan, applied, base, dryRun: false, ignoredFiles: ignored };
+}
+
+/** COMMIT, ROLLBACK, SAVEPOINT or SET ROLE in a transactional file: refused before any file runs. */
+async function refuseTransactionControl(pending: MigrationFile[]): Promise<void> {
+  const problems: string[] = [];
+  let first: string | undefined;
+  for (const file of pending) {
+    if (file.noTransaction) continue;
+    const statements = await splitStatements(file.text);
+    for (const found of statements ? findTransactionControl(file.text, statements) : []) {
+      const where = `${file.path}:${found.line}:${found.column}`;
+      first ??= `${where}: ${found.statement}`;
+      problems.push(`${where}: ${found.statement}: ${found.fix}`);
+    }
+  }
+  if (!first) return;
+  throw new DreamdbError(`Refused before running anything: ${first} would break the file's single transaction.`, {
+    details: problems,
+    hint: 'Remove transaction control and role switches from transactional migrations (details above), then run `dreamdb migrate` again.',
+  });
 }
 
 async function currentUser(sql: Sql): Promise<string> {

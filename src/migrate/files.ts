@@ -40,6 +40,7 @@ export async function loadMigrationFiles(dir: string, cwd = process.cwd()): Prom
   const ignored: string[] = [];
   const seen = new Map<string, string>();
   for (const name of names.sort()) {
+    refuseMisnamed(name);
     const match = MIGRATION_NAME.exec(name);
     if (!match) {
       if (!name.startsWith('.')) ignored.push(name);
@@ -54,15 +55,36 @@ export async function loadMigrationFiles(dir: string, cwd = process.cwd()): Prom
     }
     seen.set(version, name);
     const full = path.join(dir, name);
-    const text = await fs.readFile(full, 'utf8');
+    // A UTF-8 byte order mark is not SQL (editors on Windows add it).
+    const text = (await fs.readFile(full, 'utf8')).replace(/^\uFEFF/, '');
     files.push({
       version,
       name: label,
       path: path.relative(cwd, full) || full,
       text,
       checksum: checksum(text),
-      noTransaction: NO_TRANSACTION.test(text.replace(/^\uFEFF/, '')),
+      noTransaction: NO_TRANSACTION.test(text),
     });
   }
   return { files, ignored };
+}
+
+/**
+ * Names that look like migrations but would be skipped or misordered: `*.SQL` (ignored by a
+ * case-sensitive match) and versions that are not yyyymmddHHMMSS (a 6-digit version sorts before
+ * every timestamp and would be applied out of order).
+ */
+function refuseMisnamed(name: string): void {
+  const loose = /^([0-9]+)_(.*)\.sql$/i.exec(name);
+  if (!loose) return;
+  if (!name.endsWith('.sql')) {
+    throw new UsageError(`Migration ${name} ends in ${name.slice(-4)}, which is never applied.`, {
+      hint: `Rename it to ${name.slice(0, -4)}.sql.`,
+    });
+  }
+  if (loose[1]!.length !== 14) {
+    throw new UsageError(`Migration ${name} has a ${loose[1]!.length}-digit version; versions are UTC timestamps yyyymmddHHMMSS (14 digits).`, {
+      hint: 'Rename it with `dreamdb migration new <name>` (which picks a fresh version) and move its SQL there.',
+    });
+  }
 }

@@ -61,6 +61,8 @@ describe('two rotations at once', () => {
     );
     const events: RotateEvent[] = [];
     const waiting = rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 10_000, onProgress: (e) => events.push(e) });
+    // Hold on for 300 ms after it started waiting (its connect may take a while on a loaded machine).
+    while (!events.length) await sleep(10);
     await sleep(300);
     await holder`select pg_advisory_unlock(dreamdb.metrics_partitions_lock_key())`;
     const result = await waiting;
