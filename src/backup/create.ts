@@ -18,6 +18,7 @@ import { isSupabase } from '../migrate/engine.js';
 import { packageRoot } from '../paths.js';
 import { COPY_SESSION, listSequences, listTables, readAppliedMigrations, serverInfo } from './catalog.js';
 import { encryptStream, macOf, newBackupKeys, type BackupKeys } from './crypto.js';
+import { readStructure, structureRoots } from './structure.js';
 import { canonical, FORMAT, FORMAT_VERSION, writeManifest, type Manifest, type TableEntry } from './manifest.js';
 import { fileNameFor, LEDGER_TABLES, qualified, sequencesInScope, schemaVersionOf, selectScope, type CatalogTable, type Scope } from './scope.js';
 import { findPgDump, pgDumpSelection, runPgDump } from './pgdump.js';
@@ -86,6 +87,7 @@ export async function createBackup(url: string, options: BackupOptions): Promise
     const ledger = await readAppliedMigrations(main);
     const sequences = sequencesInScope(await listSequences(main), scope, options.include, options.exclude);
     const supabase = await isSupabase(main);
+    const structure = await readStructure(main, structureRoots(scope.data));
 
     const pgDump = options.format === 'pg_dump' ? await findPgDump(Math.floor(info.versionNum / 10000), options.env) : undefined;
 
@@ -115,6 +117,7 @@ export async function createBackup(url: string, options: BackupOptions): Promise
       encryption: keys ? keys.spec : null,
       tables: [],
       sequences: sequences.map((s) => ({ schema: s.schema, name: s.name, lastValue: s.lastValue })),
+      structure,
       archive: null,
       totals: { tables: 0, rows: 0, bytes: 0, contentBytes: 0 },
       mac: null,

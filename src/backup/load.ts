@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import type { Sql } from '../db/connect.js';
 import { DreamdbError } from '../errors.js';
 import { listForeignKeys } from './catalog.js';
+import { compareStructure, readStructure } from './structure.js';
 import type { TableEntry } from './manifest.js';
 import { tableContent, whyUnreadable, type OpenedBackup } from './read.js';
 import { loadOrder, splitQualified, yearOfBound } from './scope.js';
@@ -105,6 +106,15 @@ export async function loadBackup(sql: Sql, backup: OpenedBackup, data: readonly 
         hint: 'Check that the target server can store the values exactly (same or newer PostgreSQL major, UTF8 encoding); run with --debug and report it.',
       });
     }
+    if (manifest.structure) {
+      const differences = compareStructure(manifest.structure, await readStructure(sql, roots));
+      if (differences.length) {
+        throw new DreamdbError(`The restored structure differs from the backup's in ${differences.length} place(s) (${differences[0]}); rolled back, nothing was restored.`, {
+          details: differences.slice(0, 50),
+          hint: 'Restore with the checkout of the project the backup was taken with (its sql/migrations), into a server of the same PostgreSQL major; `dreamdb doctor` on the source shows invalid indexes and NOT VALID constraints.',
+        });
+      }
+    }
     result.checkMs = performance.now() - checkStarted;
     await sql.unsafe('commit');
   } catch (error) {
@@ -158,6 +168,9 @@ async function dropIndexesForLoad(sql: Sql, roots: readonly string[]): Promise<s
                 else format('drop index %s', i.indexrelid::regclass) end as drop,
            case when k.oid is not null
                 then format('alter table %s add constraint %I %s', i.indrelid::regclass, k.conname, pg_catalog.pg_get_constraintdef(k.oid))
+                -- a partitioned parent's definition says ON ONLY: replayed as is, the index stays
+                -- INVALID and no partition gets one. Without ONLY it recurses into the partitions.
+                when t.relkind = 'p' then pg_catalog.regexp_replace(pg_catalog.pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
                 else pg_catalog.pg_get_indexdef(i.indexrelid) end as create,
            case when k.oid is not null
                 then (select format('comment on constraint %I on %s is %L', k.conname, i.indrelid::regclass, d) from pg_catalog.obj_description(k.oid, 'pg_constraint') d where d is not null)

@@ -61,6 +61,8 @@ export const manifestSchema = z.strictObject({
     .nullable(),
   tables: z.array(tableEntry),
   sequences: z.array(z.strictObject({ schema: z.string(), name: z.string(), lastValue: z.string().nullable() })),
+  /** Indexes, constraints, RLS, policies, grants, triggers and publications of the tables (structure.ts); absent in older backups. */
+  structure: z.array(z.string()).optional(),
   /** --format pg_dump: the archive file and how it was made. */
   archive: z
     .strictObject({

@@ -94,7 +94,7 @@ export async function restoreBackup(dir: string, url: string, options: RestoreOp
     emit({ type: 'phase', phase: 'migrate' });
     t = performance.now();
     if (manifest.schemaVersion !== null) {
-      const run = await runMigrations(url, { settings: options.settings, to: manifest.schemaVersion, cwd: options.cwd });
+      const run = await runMigrations(url, { settings: options.settings, to: manifest.schemaVersion, toMayBeMissing: true, cwd: options.cwd });
       const before = new Set(manifest.migrations.map((m) => m.version));
       for (const a of run.applied) if (!before.has(a.version)) warnings.push(`applied ${a.version}_${a.name}, which the backup's database had not applied`);
     }

@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { backupSettings, type BackupConfig } from '../config/backup.js';
 import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
 import { validateUrl } from '../db/connect.js';
+import { structureProblems } from '../backup/structure.js';
 import { CancelledError, ExitCode } from '../errors.js';
 import { createBackup, type BackupProgress } from '../backup/create.js';
 import { runDrill, type AuditStep, type DrillResult } from '../backup/drill.js';
@@ -122,6 +123,8 @@ export async function verifyBackup(ctx: Context, dir: string, options: { quick?:
     const canRead = !manifest.encryption || opened.keys;
     if (manifest.encryption && !opened.keys) notes.push(`encrypted and ${cfg.keyEnv} is not set: file checksums checked, contents and the manifest's authenticity not`);
     if (!found.length && !options.quick && canRead && manifest.kind === 'dreamdb') found.push(...(await checkContents(opened, (f) => progress.update(`reading ${f}`))));
+    if (!manifest.structure) notes.push('taken by an older dreamdb: indexes, constraints, policies, grants and triggers are not recorded, so a restore checks rows only');
+    for (const line of structureProblems(manifest.structure ?? [])) found.push({ file: 'manifest.json', table: line.split(' ')[0]!, problem: `the source's structure was broken when it was taken: ${line.slice(0, 160)}` });
     return found;
   });
   const depth = !options.quick && (!manifest.encryption || opened.keys) && manifest.kind === 'dreamdb' ? 'full' : 'files';

@@ -55,6 +55,8 @@ export interface MigrateRunOptions {
   to?: string;
   /** Apply pending files older than the newest applied version (as `supabase db push --include-all`). */
   includeAll?: boolean;
+  /** A restore migrates to its backup's version and reports a missing one itself. */
+  toMayBeMissing?: boolean;
   /** Called with the plan before anything is applied; return false to stop (cancelled). */
   confirm?: (plan: MigrationPlan) => Promise<boolean>;
   onEvent?: (event: MigrateEvent) => void;
@@ -118,8 +120,7 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
   const { files, ignored } = await loadMigrationFiles(path.resolve(cwd, settings.dir), cwd);
   const ledger = await readLedger(sql);
   const supabase = await readSupabaseLedger(sql);
-  if (options.to !== undefined) checkTargetVersion(options.to, files, ledger);
-  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored };
+  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored, files };
 }
 
 /** `--to` must name a version a file (or the ledger) has: a typo would otherwise migrate to the end. */
@@ -162,7 +163,8 @@ export async function runMigrations(url: string, options: MigrateRunOptions): Pr
 
 async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: MigrateEvent) => void): Promise<MigrateRunResult> {
   const { settings } = options;
-  const { plan, ignored } = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  const { plan, ignored, files, ledger } = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  if (options.to !== undefined && !options.toMayBeMissing) checkTargetVersion(options.to, files, ledger);
   await resolvePartialEdits(sql, plan);
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
   for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
