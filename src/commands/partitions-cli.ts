@@ -5,6 +5,8 @@ import { withDb, type Sql } from '../db/connect.js';
 import { CancelledError, ExitCode } from '../errors.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 import {
+  CATALOG_LOCK_TIMEOUT_MS,
+  catalogLockError,
   checkPartitions,
   describeStep,
   listPartitions,
@@ -30,7 +32,13 @@ const date = (value: string) => {
 /** A single-connection client for the command (rotation holds a session advisory lock on it). */
 async function withPartitionDb<T>(ctx: Context, fn: (sql: Sql, target: Target) => Promise<T>): Promise<T> {
   return withTarget(ctx, (target) =>
-    withDb(target.url, (sql) => fn(sql, target), { max: 1, connection: { application_name: 'dreamdb partitions' } }),
+    withDb(
+      target.url,
+      (sql) => fn(sql, target).catch((error: unknown) => {
+        throw catalogLockError(error, 'public.metrics') ?? error;
+      }),
+      { max: 1, connection: { application_name: 'dreamdb partitions', lock_timeout: `${CATALOG_LOCK_TIMEOUT_MS}ms` } },
+    ),
   );
 }
 

@@ -222,12 +222,28 @@ export interface CheckResult {
   horizonYears: number | null;
 }
 
+/**
+ * Catalog reads of the partitions commands wait at most this long behind another session's lock
+ * (a migration's ACCESS EXCLUSIVE on metrics): they run unattended, from cron and monitoring.
+ */
+export const CATALOG_LOCK_TIMEOUT_MS = 2_000;
+
+/** A catalog read that met another session's lock (SQLSTATE 55P03), as a one-line error. */
+export function catalogLockError(error: unknown, parent: string): DreamdbError | undefined {
+  if ((error as { code?: string })?.code !== '55P03' || error instanceof DreamdbError) return undefined;
+  return new DreamdbError(`Could not read the partitions of ${parent}: another session holds a lock on it (waited ${CATALOG_LOCK_TIMEOUT_MS / 1000} s).`, {
+    hint: 'A migration or a LOCK TABLE is running; see pg_stat_activity / pg_locks, and run the command again when it is done.',
+    cause: error,
+  });
+}
+
 /** Never throws for what it finds (missing table or functions included): exit code 3 and a reason. */
 export async function checkPartitions(sql: Sql, options: ListOptions = {}): Promise<CheckResult> {
   let list: PartitionList;
   try {
     list = await listPartitions(sql, options);
-  } catch (error) {
+  } catch (caught) {
+    const error = catalogLockError(caught, options.parent ?? PARTITION_DEFAULTS.parent) ?? caught;
     if (!(error instanceof DreamdbError) || error instanceof UsageError) throw error;
     return { ok: false, exitCode: ExitCode.checkFailed, reason: error.message, problems: [error.message], warnings: [], today: null, horizon: null, horizonYears: null };
   }

@@ -41,6 +41,8 @@ export const DOCTOR_CHECK_IDS = [
   'bloat',
   'stale-statistics',
   'slow-statements',
+  'invalid-indexes',
+  'not-valid-constraints',
 ] as const;
 export type DoctorCheckId = (typeof DOCTOR_CHECK_IDS)[number];
 

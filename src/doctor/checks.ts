@@ -350,6 +350,34 @@ const slowStatements: Check = async ({ sql, config }) => {
   };
 };
 
+const invalidIndexes: Check = async ({ sql }) => {
+  const rows = await query<{ schema: string; table_name: string; index_name: string; partitioned: boolean }>(sql, 'invalid_indexes');
+  if (!rows.length) return ok('every index is valid', { value: 0, threshold: 0 });
+  return {
+    status: 'alert',
+    verdict: `${rows.length} INVALID index(es), which queries never use: ${rows.slice(0, 3).map((r) => `${r.schema}.${r.index_name}`).join(', ')}${rows.length > 3 ? ', ...' : ''}`,
+    hint: 'DROP INDEX CONCURRENTLY and create it again in a migration (for a partitioned table: without ON ONLY, or attach every partition\'s index).',
+    value: rows.length,
+    threshold: 0,
+    unit: 'count',
+    details: rows.map((r) => `${r.schema}.${r.index_name} on ${r.table_name}${r.partitioned ? ' (partitioned: its partitions lack the index)' : ''}`),
+  };
+};
+
+const notValidConstraints: Check = async ({ sql }) => {
+  const rows = await query<{ schema: string; table_name: string; constraint_name: string; kind: string }>(sql, 'not_valid_constraints');
+  if (!rows.length) return ok('every constraint is validated', { value: 0, threshold: 0 });
+  return {
+    status: 'alert',
+    verdict: `${rows.length} constraint(s) NOT VALID: ${rows.slice(0, 3).map((r) => `${r.schema}.${r.table_name}.${r.constraint_name}`).join(', ')}${rows.length > 3 ? ', ...' : ''}`,
+    hint: 'ALTER TABLE <table> VALIDATE CONSTRAINT <name> in a migration (it takes only SHARE UPDATE EXCLUSIVE); fix the rows it reports first.',
+    value: rows.length,
+    threshold: 0,
+    unit: 'count',
+    details: rows.map((r) => `${r.schema}.${r.table_name}: ${r.kind} ${r.constraint_name}`),
+  };
+};
+
 export const CHECKS: { id: DoctorCheckId; title: string; run: Check }[] = [
   { id: 'connections', title: 'Connections', run: connections },
   { id: 'cache-hit-ratio', title: 'Cache hit ratio', run: cacheHitRatio },
@@ -365,4 +393,6 @@ export const CHECKS: { id: DoctorCheckId; title: string; run: Check }[] = [
   { id: 'bloat', title: 'Table bloat', run: bloat },
   { id: 'stale-statistics', title: 'Planner statistics', run: staleStatistics },
   { id: 'slow-statements', title: 'Slow statements', run: slowStatements },
+  { id: 'invalid-indexes', title: 'Invalid indexes', run: invalidIndexes },
+  { id: 'not-valid-constraints', title: 'NOT VALID constraints', run: notValidConstraints },
 ];

@@ -52,7 +52,7 @@ describe('dreamdb doctor', () => {
     const loud = r.checks.filter((c) => c.status !== 'ok' && !(c.id === 'slow-statements' && c.status === 'skipped'));
     expect(loud, JSON.stringify(loud, null, 2)).toEqual([]);
     expect(r.healthy).toBe(true);
-    expect(r.checks.map((c) => c.id)).toHaveLength(14);
+    expect(r.checks.map((c) => c.id)).toHaveLength(16);
     for (const c of r.checks) expect(c.verdict.split('\n')).toHaveLength(1);
   });
 
