@@ -5,6 +5,7 @@ import path from 'node:path';
 import { action, EXIT_CODES, TARGET_HELP } from './commands/action.js';
 import { DreamdbError, ExitCode } from './errors.js';
 import { redactText } from './db/redact.js';
+import { lostConnectionCrash } from './db/connect.js';
 import { packageRoot } from './paths.js';
 import { style } from './ui/output.js';
 import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
@@ -151,6 +152,24 @@ export async function main(argv: string[]): Promise<number> {
     process.exit(ExitCode.cancelled);
   };
   process.once('SIGINT', onSigint);
+  const sayError = (error: DreamdbError) => {
+    say(`${style.red('error:')} ${error.message}`);
+    for (const line of error.details) say(`  ${line}`);
+    if (error.hint) say(`${style.dim('hint:')} ${error.hint}`);
+    if (debug) say(stackOf(error));
+    if (json) process.stdout.write(`${redactText(JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }), secrets)}\n`);
+  };
+  // A crash inside the driver after a lost connection is that lost connection, in one line.
+  const onCrash = (error: unknown) => {
+    const lost = lostConnectionCrash(error);
+    if (!lost) {
+      say(`${style.red('internal error:')} ${stackOf(error)}`);
+      process.exit(ExitCode.failed);
+    }
+    sayError(lost);
+    process.exit(lost.exitCode);
+  };
+  process.on('uncaughtException', onCrash);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
@@ -161,11 +180,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (error instanceof DreamdbError) {
-      say(`${style.red('error:')} ${error.message}`);
-      for (const line of error.details) say(`  ${line}`);
-      if (error.hint) say(`${style.dim('hint:')} ${error.hint}`);
-      if (debug) say(stackOf(error));
-      if (json) process.stdout.write(`${redactText(JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }), secrets)}\n`);
+      sayError(error);
       return error.exitCode;
     }
     // Not something a user can fix: a bug. Show everything.
@@ -173,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.failed;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('uncaughtException', onCrash);
   }
 }
 

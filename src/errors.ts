@@ -36,6 +36,26 @@ export class UsageError extends DreamdbError {
   }
 }
 
+const DISK_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EIO: 'an I/O error',
+};
+
+/** A file system failure (a full disk, a read-only mount) as one line naming the path: exit 1. */
+export function fileSystemError(error: unknown, fallbackPath?: string): DreamdbError | undefined {
+  const e = error as NodeJS.ErrnoException;
+  if (!e?.code || !(e.code in DISK_CODES) || error instanceof DreamdbError) return undefined;
+  const where = e.path ?? fallbackPath;
+  return new DreamdbError(`Cannot write ${where ?? 'a file'}: ${DISK_CODES[e.code]} (${e.code}).`, {
+    hint: e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'Free space there or write elsewhere (--out <dir>); nothing half-written was left behind as complete.' : 'Check the permissions and mount of that directory, or write elsewhere.',
+    cause: error,
+  });
+}
+
 export class CancelledError extends DreamdbError {
   constructor(message = 'Cancelled.') {
     super(message, { exitCode: ExitCode.cancelled });

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
 import { connect, connectionError, type Sql } from '../db/connect.js';
-import { DreamdbError, UsageError } from '../errors.js';
+import { DreamdbError, fileSystemError, UsageError } from '../errors.js';
 import { isSupabase } from '../migrate/engine.js';
 import { packageRoot } from '../paths.js';
 import { COPY_SESSION, listSequences, listTables, readAppliedMigrations, serverInfo } from './catalog.js';
@@ -158,7 +158,7 @@ export async function createBackup(url: string, options: BackupOptions): Promise
     await syncDir(path.dirname(finalDir));
     return { dir: finalDir, manifest, durationMs: manifest.durationMs };
   } catch (error) {
-    throw explain(error);
+    throw connectionError(url, error, { during: true }) ?? fileSystemError(error, tempDir ?? options.outDir) ?? explain(error);
   } finally {
     await Promise.all([main, ...workers].map((c) => c.end({ timeout: 5 }).catch(() => {})));
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});

@@ -1,8 +1,8 @@
 /** Connections: one place that opens postgres.js clients and turns failures into clear errors. */
 import postgres from 'postgres';
-import { UsageError } from '../errors.js';
+import { DreamdbError, UsageError } from '../errors.js';
 import { redactUrl } from './redact.js';
-import { endpointsOf, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
+import { endpointsOf, LockLostError, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
 
@@ -46,7 +46,23 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
     types: {},
   }) as Sql;
   sessions.set(sql, state);
+  state.onLost = () => {
+    const what = state.pinnedFor;
+    lastLost = () => (what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!);
+  };
   return sql;
+}
+
+let lastLost: (() => DreamdbError) | undefined;
+
+/**
+ * postgres.js can crash the process after a connection was lost (a transaction's ROLLBACK written
+ * to a socket it has already dropped: "Cannot read properties of null (reading 'write')"). The
+ * CLI turns that crash into the one-line error of the connection that was lost.
+ */
+export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
+  if (!lastLost || !(error instanceof TypeError) || !/[\\/]postgres[\\/]src[\\/]/.test(error.stack ?? '')) return undefined;
+  return lastLost();
 }
 
 /**

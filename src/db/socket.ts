@@ -20,6 +20,8 @@ export interface SessionState {
   firstFailedAt: number | undefined;
   establishedAt: number;
   attempts: number;
+  /** Called when an established connection is closed by the server or the network. */
+  onLost?: () => void;
 }
 
 export function newSessionState(): SessionState {
@@ -65,8 +67,17 @@ export function openSocket(state: SessionState, endpoints: Endpoint[], connectTi
   // postgres.js reads socket.host for TLS server names.
   Object.assign(socket, 'path' in endpoint ? {} : { host: endpoint.host, port: endpoint.port });
   const openedAt = now;
+  // postgres.js ends a connection it is done with by writing Terminate ('X') through end(chunk);
+  // Node's own end() after the server closed has no chunk. Only the latter is a loss.
+  let endedHere = false;
+  const end = socket.end.bind(socket) as (...args: unknown[]) => net.Socket;
+  (socket as unknown as { end: (...args: unknown[]) => net.Socket }).end = (...args: unknown[]) => {
+    if (Buffer.isBuffer(args[0]) && args[0][0] === 0x58) endedHere = true;
+    return end(...args);
+  };
   socket.once('close', () => {
     if (state.pinnedFor) state.lostPinned = true;
+    if (!endedHere && state.establishedAt >= openedAt) state.onLost?.();
     if (state.establishedAt < openedAt) {
       state.failedStarts += 1;
       state.firstFailedAt ??= openedAt;

@@ -1,0 +1,110 @@
+/**
+ * Connection loss mid-run (issue 12, item 4): pg_terminate_backend of the command's connection as
+ * soon as it shows up. Every command says so in one line with its documented exit code (2 for a
+ * lost connection; 1 for a lost lock, which is also what a seed or migrate holding one reports),
+ * never a stack or a Node crash, and leaves nothing half-written.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Sql } from '../../src/db/connect.js';
+import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
+import { startCli, type CliResult } from '../helpers/cli.js';
+import { seedDatabase } from '../backup/seed.js';
+import { cell } from './matrix.js';
+
+let source: TestDatabase;
+let admin: Sql;
+let work: string;
+beforeAll(async () => {
+  source = await migratedDatabase('faultloss');
+  await seedDatabase(source.sql, { artists: 6, days: 400, platforms: 3 });
+  admin = connect(serverUrl(), { max: 1 });
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-loss-'));
+});
+afterAll(async () => {
+  await admin.end();
+  await source.drop();
+});
+
+/**
+ * Starts the CLI and terminates every backend of `application` (a LIKE pattern) on `database`
+ * whose query matches `queryLike`, as soon as one appears. Returns the CLI's result and how many
+ * backends were terminated.
+ */
+async function runAndTerminate(args: string[], database: string, application: string, queryLike = '%'): Promise<{ result: CliResult; killed: number }> {
+  const { done } = startCli(args);
+  let finished = false;
+  let killed = 0;
+  void done.then(() => (finished = true));
+  while (!finished && killed === 0) {
+    const rows = await admin<{ ok: boolean }[]>`
+      select pg_terminate_backend(pid) as ok from pg_stat_activity
+       where datname = ${database} and application_name like ${application} and query like ${queryLike} and pid <> pg_backend_pid()`;
+    killed += rows.filter((r) => r.ok).length;
+    if (!killed) await new Promise((r) => setTimeout(r, 5));
+  }
+  return { result: await done, killed };
+}
+
+function expectOneLine(result: CliResult, code: number, text: RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stderr).toMatch(text);
+  expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
+}
+
+describe('connection lost mid-run', () => {
+  it('seed: exit 1 (its lock went with the connection), one line, nothing half-seeded', async () => {
+    cell('seed', 'pg_terminate_backend mid-run');
+    const target = await migratedDatabase('loss_seed');
+    try {
+      const { result, killed } = await runAndTerminate(['seed', '--db', target.url, '--scale', 'small', '--yes'], target.name, 'dreamdb seed', '%copy%');
+      if (killed) {
+        expectOneLine(result, 1, /Lost the connection that held the dreamdb seed lock/);
+        // The generated volume is one transaction: none of it, or all of it.
+        const [row] = await target.sql<{ n: number }[]>`select count(*)::int as n from public.artists where username like 'gen%'`;
+        expect([0]).toContain(row!.n);
+      } else expect(result.code).toBe(0);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('backup: exit 2, one line, no complete backup left', async () => {
+    cell('backup', 'pg_terminate_backend mid-run');
+    const out = path.join(work, 'backup');
+    const { result, killed } = await runAndTerminate(['backup', '--db', source.url, '--out', out], source.name, 'dreamdb backup%', '%copy%');
+    expect(killed).toBeGreaterThan(0);
+    expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|connection was lost)/);
+    const entries = await fs.readdir(out).catch(() => []);
+    for (const e of entries) await expect(fs.access(path.join(out, e, 'manifest.json'))).rejects.toThrow();
+  });
+
+  it('restore: exit 2, one line, the target unchanged', async () => {
+    cell('restore', 'pg_terminate_backend mid-run');
+    const out = path.join(work, 'good');
+    const backup = startCli(['backup', '--db', source.url, '--out', out]);
+    expect((await backup.done).code).toBe(0);
+    const [dir] = await fs.readdir(out);
+    const target = await createTestDatabase('loss_restore');
+    try {
+      const { result, killed } = await runAndTerminate(['restore', path.join(out, dir!), '--db', target.url], target.name, 'dreamdb restore', '%copy%');
+      expect(killed).toBeGreaterThan(0);
+      expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|connection was lost)/);
+      const [row] = await target.sql<{ n: number }[]>`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
+      expect(row!.n).toBe(0);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('audit-rls: exit 2, one line, nothing left behind', async () => {
+    cell('audit-rls', 'pg_terminate_backend mid-run');
+    const before = await source.sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
+    const { result, killed } = await runAndTerminate(['audit-rls', '--db', source.url, '--only', 'isolation'], source.name, '%', '%set_config%');
+    expect(killed).toBeGreaterThan(0);
+    expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
+    expect(await source.sql`select count(*)::int as n from public.artists`).toEqual(before);
+  });
+});
