@@ -30,7 +30,8 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
       throw new UsageError(`Cannot read config file ${shown}.`, { hint: 'Check the path given to --config.' });
     }
     try {
-      raw = JSON.parse(text);
+      // A UTF-8 byte order mark (Windows editors) is not JSON.
+      raw = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new UsageError(`${shown} is not valid JSON: ${(error as Error).message}`, { hint: 'Fix the syntax; JSON allows no comments or trailing commas.' });
     }
@@ -44,17 +45,27 @@ async function importConfig(file: string, shown: string): Promise<unknown> {
     if (file.endsWith('.ts') || file.endsWith('.mts')) {
       const { tsImport } = await import('tsx/esm/api');
       const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
-      return unwrapDefault(mod);
+      return unwrapDefault(mod, shown);
     }
-    return unwrapDefault((await import(pathToFileURL(file).href)) as { default?: unknown });
+    return unwrapDefault((await import(pathToFileURL(file).href)) as { default?: unknown }, shown);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot load ${shown}: ${(error as Error).message.split('\n')[0]}`, { hint: 'The file must `export default { ... }` a config object.' });
   }
 }
 
-function unwrapDefault(mod: { default?: unknown }): unknown {
-  let value: unknown = mod.default ?? mod;
+function unwrapDefault(mod: { default?: unknown }, shown?: string): unknown {
+  const names = Object.keys(mod).filter((k) => k !== 'default');
+  // Some loaders synthesize a default from the named exports (an object of getters): not a default.
+  const d = mod.default as Record<string, unknown> | undefined;
+  const synthesized = Boolean(d) && typeof d === 'object' && names.length > 0 &&
+    Object.keys(d!).length === names.length && names.every((k) => typeof Object.getOwnPropertyDescriptor(d, k)?.get === 'function');
+  if (mod.default === undefined || synthesized) {
+    throw new UsageError(`${shown ?? 'The config file'} has no default export${names.length ? ` (only named exports: ${names.join(', ')})` : ''}.`, {
+      hint: `Export the config object as the default: \`export default { ... }\`${names.length === 1 ? ` (e.g. \`export default ${names[0]}\`)` : ''}.`,
+    });
+  }
+  let value: unknown = mod.default;
   // tsx may wrap a default export once more.
   if (value && typeof value === 'object' && 'default' in value && Object.keys(value).length === 1) value = (value as { default: unknown }).default;
   return value;

@@ -316,7 +316,10 @@ async function startServer(paths: EmbeddedPaths, mode: EmbeddedState['mode']): P
   await checkTraversable(paths.pgdata, who);
   await fs.writeFile(path.join(paths.pgdata, 'pg_hba.conf'), HBA);
   const port = await freePort();
-  await fs.writeFile(paths.log, '');
+  // The server log can hold query text, the directory the data: their owner's only.
+  await fs.chmod(paths.root, 0o700).catch(() => {});
+  await fs.writeFile(paths.log, '', { mode: 0o600 });
+  await fs.chmod(paths.log, 0o600);
   if (who.uid !== undefined) await fs.chown(paths.log, who.uid, who.gid!);
   const { code, output } = await run(
     bin.pg_ctl,
