@@ -10,6 +10,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { migrationDir } from '../helpers/files.js';
 import { cell } from './matrix.js';
 import { holdTableLock, terminate, waitForBackend } from './pg.js';
+import { serverUrl } from '../helpers/db.js';
+import { startProxy } from './proxy.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -95,5 +97,23 @@ describe('migrate: the lock under connection loss', () => {
     expect(a).toBeInstanceOf(LockLostError);
     expect(b.applied.map((x) => x.version)).toEqual(['20260103000000']);
     expect(await counts()).toEqual({ first: 1, last: 1 });
+  });
+
+  it('stops when the network drops under it (proxy), and a direct run finishes the file once', async () => {
+    cell('migrate', 'network drop (proxy) inside a no-transaction file');
+    const proxy = await startProxy(serverUrl());
+    try {
+      const dir = await migrationDir(FILES);
+      const first = runMigrations(proxy.url(db.name), { settings: settings(dir) }).then(() => 'applied', (e: unknown) => e);
+      await waitForBackend(db.sql, 'dreamdb migrate', 'select pg_sleep(4)%');
+      proxy.drop();
+      const outcome = await first;
+      expect(outcome).toBeInstanceOf(LockLostError);
+      const second = await runMigrations(db.url, { settings: settings(dir) });
+      expect(second.applied.map((a) => a.version)).toEqual(['20260103000000']);
+      expect(await counts()).toEqual({ first: 1, last: 1 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
