@@ -124,7 +124,7 @@ export async function restoreBackup(dir: string, url: string, options: RestoreOp
       warnings,
       timings: roundAll(timings),
     };
-  }, { max: 1, connection: { ...COPY_SESSION, application_name: 'dreamdb restore' } }).catch((error: unknown) => {
+  }, { max: 1, endOnLoss: true, connection: { ...COPY_SESSION, application_name: 'dreamdb restore' } }).catch((error: unknown) => {
     throw privilegeError(error);
   });
 }

@@ -93,7 +93,8 @@ export async function copyInto(query: PromiseLike<unknown>, streams: readonly (R
     original(e);
   };
   failed.catch(() => {});
-  const into = await q.writable();
+  // The connection may be lost before the server accepts the COPY: then writable() never settles.
+  const into = await Promise.race([q.writable(), failed]);
   const done = pipeline([...streams, into] as unknown as [Readable, Writable]);
   try {
     await Promise.race([done, failed]);

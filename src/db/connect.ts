@@ -13,6 +13,12 @@ export interface ConnectOptions {
   /** Extra connection parameters (e.g. lock_timeout, application_name). */
   connection?: Record<string, string | number | boolean>;
   connectTimeoutSeconds?: number;
+  /**
+   * End the client when its connection is lost, so every pending query fails at once. For
+   * single-connection work that cannot continue on a new connection: postgres.js leaves queries
+   * after a COPY on a lost connection pending for ever.
+   */
+  endOnLoss?: boolean;
 }
 
 const sessions = new WeakMap<Sql, SessionState>();
@@ -49,6 +55,7 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   state.onLost = () => {
     const what = state.pinnedFor;
     lastLost = () => (what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!);
+    if (options.endOnLoss) void sql.end({ timeout: 0 }).catch(() => {});
   };
   return sql;
 }

@@ -76,7 +76,7 @@ describe('connection lost mid-run', () => {
     const out = path.join(work, 'backup');
     const { result, killed } = await runAndTerminate(['backup', '--db', source.url, '--out', out], source.name, 'dreamdb backup%', '%copy%');
     expect(killed).toBeGreaterThan(0);
-    expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|connection was lost)/);
+    expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/);
     const entries = await fs.readdir(out).catch(() => []);
     for (const e of entries) await expect(fs.access(path.join(out, e, 'manifest.json'))).rejects.toThrow();
   });
@@ -91,7 +91,7 @@ describe('connection lost mid-run', () => {
     try {
       const { result, killed } = await runAndTerminate(['restore', path.join(out, dir!), '--db', target.url], target.name, 'dreamdb restore', '%copy%');
       expect(killed).toBeGreaterThan(0);
-      expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|connection was lost)/);
+      expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/);
       const [row] = await target.sql<{ n: number }[]>`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
       expect(row!.n).toBe(0);
     } finally {
