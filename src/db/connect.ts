@@ -19,6 +19,11 @@ export interface ConnectOptions {
    * after a COPY on a lost connection pending for ever.
    */
   endOnLoss?: boolean;
+  /**
+   * Fetch array types on every (re)connect (postgres.js's default). Off for clients on a flaky
+   * link: a connection cut during that fetch is an unhandled rejection inside postgres.js.
+   */
+  fetchTypes?: boolean;
 }
 
 const sessions = new WeakMap<Sql, SessionState>();
@@ -47,6 +52,7 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
     onparameter: () => markEstablished(state),
     idle_timeout: 0,
     prepare: true,
+    fetch_types: options.fetchTypes ?? true,
     connection: { application_name: 'dreamdb', ...options.connection },
     // Types we do not want converted implicitly (bigint counts stay strings elsewhere).
     types: {},

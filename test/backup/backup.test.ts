@@ -288,8 +288,8 @@ describe('interrupted and refused backups', () => {
     const role = `dreamdb_bk_${randomBytes(3).toString('hex')}`;
     await source.sql.unsafe(`create role ${role} login password 'pw-${role}'`);
     try {
-      await source.sql.unsafe(`grant usage on schema public, storage, auth, dreamdb, supabase_migrations to ${role}`);
-      await source.sql.unsafe(`grant select on all tables in schema public, storage, auth, dreamdb, supabase_migrations to ${role}`);
+      await source.sql.unsafe(`grant usage on schema public, storage, auth, dreamdb, supabase_migrations, sync to ${role}`);
+      await source.sql.unsafe(`grant select on all tables in schema public, storage, auth, dreamdb, supabase_migrations, sync to ${role}`);
       const url = new URL(source.url);
       url.username = role;
       url.password = `pw-${role}`;

@@ -281,7 +281,9 @@ describe('H8 unique constraints are not an oracle for private values', () => {
     // artists.id: RLS requires it to be the caller's own uid, checked before the index.
     // artists.email: the insert trigger refuses any value but the account's own (test above).
     // artists.username: a public handle; "taken" is the answer sign-up must give.
-    expect(rows.map((r) => r.col)).toEqual(['artists.email', 'artists.id', 'artists.username']);
+    // content.id, tasks.id: offline-created records carry the random uuid the device generated
+    // (docs/sync.md); a collision only answers for an id one already knows.
+    expect(rows.map((r) => r.col)).toEqual(['artists.email', 'artists.id', 'artists.username', 'content.id', 'tasks.id']);
   });
 });
 
@@ -455,7 +457,7 @@ describe('N2 no TRUNCATE (it ignores RLS) or other needless privileges for API r
 });
 
 describe('N3 EXECUTE only where intended', () => {
-  it('anon can execute no function in public; authenticated only the three the app calls', async () => {
+  it('anon can execute no function in public; authenticated only the ones the app calls', async () => {
     const rows = await db.sql<{ role: string; fn: string }[]>`
       select r.role, p.oid::regprocedure::text as fn
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
@@ -465,6 +467,8 @@ describe('N3 EXECUTE only where intended', () => {
     expect(rows).toEqual([
       { role: 'authenticated', fn: 'calculate_growth_streak(uuid,text)' },
       { role: 'authenticated', fn: 'get_dashboard_summary(uuid)' },
+      { role: 'authenticated', fn: 'sync_pull(text,integer)' },
+      { role: 'authenticated', fn: 'sync_push(jsonb)' },
       { role: 'authenticated', fn: 'update_artist_activity(uuid,text)' },
     ]);
   });

@@ -46,8 +46,16 @@ const DRAFT_COLUMNS: Record<string, string[]> = {
   artist_activity_log: ['id', 'artist_id', 'activity_type', 'occurred_at'],
 };
 
+// Added by the offline-sync migration: server-assigned updated_at and a row version on every
+// synced table (docs/sync.md); artists already had updated_at.
+const SYNC_COLUMNS: Record<string, string[]> = {
+  artists: ['version'],
+  ...Object.fromEntries(['platform_connections', 'metrics', 'insights', 'tasks', 'achievements', 'content', 'notifications']
+    .map((t): [string, string[]] => [t, ['updated_at', 'version']])),
+};
+
 describe('tables', () => {
-  it('are the draft’s tables plus artist_activity_log, with the draft’s column names', async () => {
+  it('are the draft’s tables plus artist_activity_log, with the draft’s column names (and the sync columns)', async () => {
     const rows = await db.sql<{ table: string; columns: string[] }[]>`
       select c.relname as table, array_agg(a.attname::text order by a.attnum) as columns
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -55,7 +63,7 @@ describe('tables', () => {
       where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
       group by 1 order by 1`;
     expect(rows.map((r) => r.table)).toEqual(TABLES);
-    for (const { table, columns } of rows) expect(columns).toEqual(DRAFT_COLUMNS[table]);
+    for (const { table, columns } of rows) expect(columns).toEqual([...DRAFT_COLUMNS[table]!, ...(SYNC_COLUMNS[table] ?? [])]);
   });
 
   it('artists.id is the auth user id', async () => {
@@ -201,7 +209,8 @@ describe('functions', () => {
       select p.oid::regprocedure::text as fn, p.prosecdef as definer, p.proconfig as config
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public' order by 1`;
     expect(rows.map((r) => r.fn)).toEqual(['artists_set_email()', 'calculate_growth_streak(uuid,text)',
-      'get_dashboard_summary(uuid)', 'tasks_set_completed_at()', 'update_artist_activity(uuid,text)',
+      'get_dashboard_summary(uuid)', 'sync_pull(text,integer)', 'sync_push(jsonb)', 'tasks_set_completed_at()',
+      'update_artist_activity(uuid,text)',
       'update_updated_at_column()']);
     for (const r of rows) expect(r.config, r.fn).toEqual(['search_path=""']);
     expect(rows.filter((r) => r.definer).map((r) => r.fn)).toEqual(['artists_set_email()']);

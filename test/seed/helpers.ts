@@ -38,7 +38,9 @@ export const SEEDED = ['artists', 'platform_connections', 'metrics', 'insights',
 export async function checksums(sql: Sql): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of SEEDED) {
-    const [row] = await sql<{ sum: string }[]>`select md5(coalesce(string_agg(x::text, E'\n' order by x.id), '')) as sum from ${sql(`public.${table}`)} x`;
+    // updated_at and version are stamped by the server on every write (offline sync): the data
+    // is the rest.
+    const [row] = await sql<{ sum: string }[]>`select md5(coalesce(string_agg((to_jsonb(x) - 'updated_at' - 'version')::text, E'\n' order by x.id), '')) as sum from ${sql(`public.${table}`)} x`;
     out[table] = row!.sum;
   }
   return out;

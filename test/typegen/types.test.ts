@@ -114,8 +114,8 @@ describe('Database (the client) tells the truth about authenticated', () => {
       where p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
         and has_function_privilege('authenticated', p.oid, 'EXECUTE') order by 1`;
     expect(fns).toEqual(executable.map((r) => r.name));
-    expect(fns).toEqual(['calculate_growth_streak', 'get_dashboard_summary', 'update_artist_activity']);
-    expect(generated.text).not.toMatch(/update_updated_at_column|artists_set_email|tasks_set_completed_at/);
+    expect(fns).toEqual(['calculate_growth_streak', 'get_dashboard_summary', 'sync_pull', 'sync_push', 'update_artist_activity']);
+    expect(generated.text).not.toMatch(/update_updated_at_column|artists_set_email|tasks_set_completed_at|stamp_row|log_change|log_artist_change|safe_horizon/);
   });
 
   it('never lets partitions or internal schemas leak', async () => {
