@@ -18,6 +18,7 @@ import { compareWithPgbench, type PairedCase } from '../bench/paired.js';
 import { findPgbench, runPgbench, type PgbenchResult } from '../bench/pgbench.js';
 import { measureRealtime, type RealtimeResult } from '../bench/realtime.js';
 import { renderBench } from '../bench/report.js';
+import { renderSyncBench, runSyncBench, syncBenchDefaults, type SyncBenchResult } from '../bench/sync.js';
 import { costPerType, statementSnapshot, timeAtDatabase, type AtDatabase, type TypeCost } from '../bench/statements.js';
 import { benchTargets, type Target_ } from '../bench/targets.js';
 import { buildTransactions, pickSubjects, type BenchTransaction, type Subject } from '../bench/transactions.js';
@@ -404,6 +405,34 @@ function payload(mix: Mix, isolated: IsolatedResult[]): BenchResult['payload'] {
   };
 }
 
+export interface SyncBenchFlags {
+  devices?: number;
+  devicesPerArtist?: number;
+  syncMinutes?: number;
+  dropRate?: number;
+  seed?: number;
+}
+
+/** `dreamdb bench --sync`: the offline-sync simulator (src/bench/sync.ts, docs/sync.md). */
+export async function benchSync(ctx: Context, flags: SyncBenchFlags = {}): Promise<SyncBenchResult> {
+  return withTarget(ctx, async (target) => {
+    if (target.production) {
+      throw new UsageError(`Refusing to bench ${target.display}: it is labelled production.`, {
+        hint: 'The sync bench creates artists and writes as them. Point --db at a copy, or change db.label / DREAMDB_LABEL.',
+      });
+    }
+    return ctx.out.task('Sync: offline devices, cut connections, retries', (progress) => runSyncBench(target.url, {
+      ...syncBenchDefaults,
+      devices: flags.devices ?? syncBenchDefaults.devices,
+      devicesPerArtist: flags.devicesPerArtist ?? syncBenchDefaults.devicesPerArtist,
+      minutes: flags.syncMinutes ?? syncBenchDefaults.minutes,
+      dropRate: flags.dropRate ?? syncBenchDefaults.dropRate,
+      seed: flags.seed ?? ctx.config.seed?.seed ?? 1,
+      onProgress: (t) => progress.update(t),
+    }));
+  });
+}
+
 function intOption(name: string) {
   return (value: string) => {
     const n = Number(value);
@@ -439,6 +468,15 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--compare <what>', 'also run against the draft schema on the same data').choices(['baseline']))
     .option('--keep-baseline', 'keep the baseline database (<db>_draft_baseline) instead of dropping it')
     .option('--no-realtime', 'skip the realtime measurement')
+    .option('--sync', 'run the offline-sync bench instead (docs/sync.md): devices offline, conflicting edits, cut connections')
+    .option('--devices <n>', 'with --sync: simulated devices (default 20)', intOption('--devices'))
+    .option('--devices-per-artist <n>', 'with --sync: devices per artist (default 3)', intOption('--devices-per-artist'))
+    .option('--sync-minutes <n>', 'with --sync: simulated minutes of use (default 5)', intOption('--sync-minutes'))
+    .option('--drop-rate <p>', 'with --sync: chance a request\'s connection is cut (0..0.9, default 0.25)', (v) => {
+      const n = Number(v);
+      if (!(n >= 0 && n <= 0.9)) throw new InvalidArgumentError('--drop-rate must be a number from 0 to 0.9.');
+      return n;
+    })
     .addHelpText('after', `
 Seeds the target with dreamdb seed's generated artists (--scale; nothing is re-written when they
 are there), then: each request type alone (one client, warm) and timed inside the server; the
@@ -451,10 +489,21 @@ target line names the part that holds it back when missed. Writes are restored a
 replication slot, temporary functions and inserted rows are removed even on error. docs/bench.md.
 ${TARGET_HELP}
 
+With --sync: simulated devices (several per artist) go offline, edit (the same row on two devices,
+deletes), and sync in random order through loopback proxies that cut connections mid-request;
+every device's copy is compared with the server's. Reports applied, rejected (by reason), lost,
+applied twice, bytes per sync and per user per month, pull latency. Its artists are removed at
+the end. Exit 3 when anything was lost, applied twice, or a device differs from the server.
+
 Exit codes: 0 measured (targets are reported, not enforced); 3 the shipped workload had errors;
 ${EXIT_CODES.trim().split('\n').slice(1).join('\n')}`)
     .action(
-      action(async (ctx, opts: BenchOptions) => {
+      action(async (ctx, opts: BenchOptions & SyncBenchFlags & { sync?: boolean }) => {
+        if (opts.sync) {
+          const r = await benchSync(ctx, opts);
+          ctx.out.result(r, () => renderSyncBench(r));
+          return r.lost > 0 || r.duplicated > 0 || r.devices.divergentRows > 0 ? 3 : 0;
+        }
         const result = await bench(ctx, opts);
         ctx.out.result(result, () => renderBench(result));
         return result.shipped.mixed.errors > 0 || result.shipped.isolated.some((i) => i.errors > 0) ? 3 : 0;
