@@ -434,15 +434,23 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
     let payload = 0;
     const rebase: Pending[] = [];
     if (!d.inflight && d.pending.size) {
-      d.inflight = [...d.pending.values()].map((p) => ({
+      // An edit of a record whose creation is not acknowledged yet has no version to name: it
+      // waits for the next sync (WatermelonDB keeps such a record "created" until then).
+      const ready = [...d.pending.values()].filter((p) => {
+        if (p.op === 'insert' || Number.isFinite(p.baseVersion)) return true;
+        const known = Number(d.server.get(key(p.table, p.rowId))?.version);
+        if (Number.isFinite(known)) p.baseVersion = known;
+        return Number.isFinite(known);
+      });
+      for (const p of ready) d.pending.delete(key(p.table, p.rowId));
+      d.inflight = ready.length ? ready.map((p) => ({
         pending: p,
         mutation: {
           id: randomUUID(), table: p.table, op: p.op, row_id: p.rowId,
           ...(p.baseVersion !== undefined ? { base_version: p.baseVersion } : {}),
           values: p.values,
         },
-      }));
-      d.pending.clear();
+      })) : null;
     }
     if (d.inflight) {
       const batch = d.inflight;
@@ -486,6 +494,15 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
         }
         // The edit did not happen: the device falls back to the server's row.
         const k = key(p.table, p.rowId);
+        const later = p.op === 'insert' ? d.pending.get(k) : undefined;
+        if (later) {
+          // Edits queued on a record whose creation was refused cannot happen either.
+          for (const intent of later.intents) {
+            intent.outcome ??= 'rejected';
+            intent.reason ??= code;
+          }
+          d.pending.delete(k);
+        }
         const server = d.server.get(k);
         if (server) d.rows.set(k, { ...server });
         else d.rows.delete(k);
