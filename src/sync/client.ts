@@ -84,6 +84,11 @@ function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** The same transaction with nothing in it (`select 1`): the bench's baseline round trip. */
+export async function emptyRpc(sql: Sql, actor: Actor): Promise<number> {
+  return rpc<number>(sql, actor, '1', true, '/rest/v1/rpc/ping');
+}
+
 /** One page of the artist's changes after cursor (null: from the beginning). */
 export async function syncPull(sql: Sql, actor: Actor, cursor: string | null, limit?: number): Promise<PullPage> {
   const call = `public.sync_pull(${cursor === null ? 'null' : literal(cursor)}, ${limit === undefined ? 'null' : String(Math.trunc(limit))}::int)`;
