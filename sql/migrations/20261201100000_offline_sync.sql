@@ -214,6 +214,9 @@ $$;
 --    "cursor": "<xid>:<seq>", "has_more": bool, "timestamp": <server ms>}
 -- Rows are the current state with the columns the caller may read ("created" stays empty: apply
 -- updated with sendCreatedAsUpdated). A logged row the caller can no longer see is "deleted".
+-- A record is sent with its last change: if it has a later log row (in a later page, or in a
+-- transaction still above the horizon), it is held back until that row's page, so a state is
+-- never sent early and then again.
 CREATE FUNCTION public.sync_pull(p_cursor text DEFAULT NULL, p_limit integer DEFAULT 500) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = '' AS $$
 DECLARE
@@ -235,6 +238,7 @@ DECLARE
   v_cols text;
   v_rows jsonb;
   v_found uuid[];
+  v_later text[];
   t record;
 BEGIN
   IF p_cursor IS NOT NULL AND p_cursor <> '' THEN
@@ -270,8 +274,17 @@ BEGIN
     v_next := v_xid::text || ':' || v_seq::text;
   END IF;
 
+  IF v_n > 0 THEN
+    SELECT array_agg(DISTINCT u.tbl || '/' || u.id) INTO v_later
+      FROM unnest(v_tables[1:v_n], v_ids[1:v_n]) AS u(tbl, id)
+     WHERE EXISTS (SELECT 1 FROM sync.changes AS c
+                    WHERE c.table_name = u.tbl AND c.row_id = u.id AND c.artist_id = v_uid
+                      AND (c.xid, c.seq) > (v_xids[v_n], v_seqs[v_n]));
+  END IF;
+
   FOR t IN SELECT u.tbl, array_agg(DISTINCT u.id) AS ids
              FROM unnest(v_tables[1:v_n], v_ids[1:v_n]) AS u(tbl, id)
+            WHERE (u.tbl || '/' || u.id) <> ALL (coalesce(v_later, '{}'))
             GROUP BY u.tbl ORDER BY u.tbl LOOP
     SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY a.attnum) INTO v_cols
       FROM pg_attribute AS a

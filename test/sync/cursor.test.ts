@@ -75,6 +75,39 @@ describe('sync_pull cursor', () => {
     }
   });
 
+  it('sends a record once, with its last change, when a later change is still above the horizon', async () => {
+    const me = artistActor(artist!);
+    const id = await addTask(db.sql, 'early');
+    const { cursor } = await syncPullAll(db.sql, me, null, 1000);
+    await db.sql`update public.tasks set title = 'committed before the slow one' where id = ${id}`;
+    const slow = connect(db.url);
+    const fast = connect(db.url);
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let began!: () => void;
+      const didBegin = new Promise<void>((r) => (began = r));
+      const slowTx = slow.begin(async (tx) => {
+        await tx`insert into public.tasks (artist_id, title) values (${artist}, 'slow 2')`;
+        began();
+        await released;
+      });
+      await didBegin;
+      // Committed, but its transaction is younger than the open one: above the horizon.
+      await fast`update public.tasks set title = 'final' where id = ${id}`;
+      const during = await syncPullAll(db.sql, me, cursor);
+      expect(updatedIds(during.pages, 'tasks')).not.toContain(id);
+      release();
+      await slowTx;
+      const after = await syncPullAll(db.sql, me, during.cursor);
+      const sent = after.pages.flatMap((p) => p.changes.tasks?.updated ?? []).filter((r) => r.id === id);
+      expect(sent.map((r) => r.title)).toEqual(['final']);
+    } finally {
+      await slow.end();
+      await fast.end();
+    }
+  });
+
   it('is not held back by a writing transaction open in another database of the cluster', async () => {
     const me = artistActor(artist!);
     const { cursor } = await syncPullAll(db.sql, me, null);
