@@ -18,6 +18,9 @@ export const DEFAULT_PROTECTED_COLUMNS = [
   'points_*', '*_points', 'balance', 'credits',
 ];
 /** Dream Suite's server-owned columns, reviewed (docs/schema.md): billing, counters, AI output, tokens. */
+/** Stamped by the offline-sync triggers on every write (docs/sync.md): the client never sets them. */
+const SYNC_STAMPED = ['public.artists.version', ...['insights', 'tasks', 'content', 'notifications']
+  .flatMap((t) => [`public.${t}.updated_at`, `public.${t}.version`])];
 export const DEFAULT_SERVER_OWNED = [
   'public.artists.subscription_status', 'public.artists.subscription_tier', 'public.artists.stripe_customer_id',
   'public.artists.trial_ends_at', 'public.artists.subscription_ends_at', 'public.artists.instagram_connected',
@@ -32,9 +35,10 @@ export const DEFAULT_SERVER_OWNED = [
   'public.notifications.type', 'public.notifications.title', 'public.notifications.body', 'public.notifications.push_sent',
   'public.notifications.push_sent_at', 'public.notifications.push_token_used', 'public.notifications.scheduled_for',
   'public.notifications.expires_at', 'public.notifications.related_entity_type', 'public.notifications.related_entity_id',
+  ...SYNC_STAMPED,
 ];
 /** Written by the schema's own triggers as a consequence of the client's write. */
-export const DEFAULT_DERIVED = ['public.artists.updated_at', 'public.tasks.completed_at', 'public.artists.email'];
+export const DEFAULT_DERIVED = ['public.artists.updated_at', 'public.tasks.completed_at', 'public.artists.email', ...SYNC_STAMPED];
 export const DEFAULT_SECRET_COLUMNS = ['*access_token*', '*refresh_token*', '*_encrypted', '*secret*', '*password*', '*api_key*'];
 
 export const auditConfigSchema = z.strictObject({
