@@ -82,7 +82,7 @@ describe('dreamdb backup / backup verify / restore', () => {
     } finally {
       await target.drop();
     }
-  });
+  }, 180_000); // a restore and two CLI runs: over 60 s on a loaded 2-core machine
 
   it('says clearly when the key is wrong', async () => {
     const target = await createTestDatabase('bkcli_key');

@@ -96,7 +96,7 @@ describe('dr-drill', () => {
     expect(audit.detail).toMatch(/audit-rls/);
     expect(r.steps.filter((s) => s.step !== 'audit').every((s) => s.ok)).toBe(true);
     expect(r.ok).toBe(audit.ok);
-  });
+  }, 180_000); // the full audit of the restored copy: over 60 s on a loaded 2-core machine
 
   it('exits 3 from the command line when the drill falls short', async () => {
     const project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-drill-'));
