@@ -13,6 +13,7 @@
  * one known applied change.
  */
 import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
 import type { Sql } from '../db/connect.js';
 import { connect } from '../db/connect.js';
 import { UsageError } from '../errors.js';
@@ -157,7 +158,9 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
       url.port = String(proxy.port);
       devices.push({
         key: `d${i}`, artist: artists[i % artistsCount]!, rng: new Rng(options.seed, i, 0xde7, 7), proxy,
-        sql: connect(url.toString(), { max: 1, connectTimeoutSeconds: 5, fetchTypes: false, connection: { application_name: 'dreamdb bench --sync device' } }),
+        // postgres.js directly: connect()'s startup-loss guard would end a device whose link the
+        // proxy cuts on purpose; the device reconnects and retries instead.
+        sql: postgres(url.toString(), { max: 1, connect_timeout: 5, fetch_types: false, idle_timeout: 0, onnotice: () => {}, connection: { application_name: 'dreamdb bench --sync device' } }) as unknown as Sql,
         online: true, cursor: null, rows: new Map(), server: new Map(), pending: new Map(), inflight: null, counter: 0,
       });
     }

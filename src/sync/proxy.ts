@@ -30,10 +30,14 @@ export interface FaultyProxy {
 export async function startFaultyProxy(targetHost: string, targetPort: number): Promise<FaultyProxy> {
   const stats: ProxyStats = { up: 0, down: 0, connections: 0, drops: 0 };
   const sockets = new Set<net.Socket>();
-  let armed: { direction: Direction; remaining: number } | null = null;
+  let armed: { direction: Direction; remaining: number; conn: number } | null = null;
+  let latest = 0;
+  const open = new Set<number>();
 
   const server = net.createServer((client) => {
     stats.connections += 1;
+    const conn = ++latest;
+    open.add(conn);
     const upstream = net.connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
@@ -43,7 +47,8 @@ export async function startFaultyProxy(targetHost: string, targetPort: number): 
     };
     const pass = (direction: Direction, from: net.Socket, to: net.Socket) => {
       from.on('data', (chunk: Buffer) => {
-        if (armed && armed.direction === direction) {
+        // A drop cuts the request in flight, never a reconnect's startup.
+        if (armed && armed.direction === direction && armed.conn === conn) {
           if (chunk.length >= armed.remaining) {
             const head = chunk.subarray(0, armed.remaining);
             armed = null;
@@ -65,6 +70,7 @@ export async function startFaultyProxy(targetHost: string, targetPort: number): 
       s.on('error', kill);
       s.on('close', () => {
         sockets.delete(s);
+        open.delete(conn);
         kill();
       });
     }
@@ -78,7 +84,7 @@ export async function startFaultyProxy(targetHost: string, targetPort: number): 
     port,
     stats,
     dropAfter(bytes, direction) {
-      armed = { direction, remaining: Math.max(1, Math.floor(bytes)) };
+      armed = open.has(latest) ? { direction, remaining: Math.max(1, Math.floor(bytes)), conn: latest } : null;
     },
     disarm() {
       armed = null;
