@@ -133,13 +133,27 @@ const CONNECTION_CODES: Record<string, string> = {
 const LOST_CODES = new Set(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'EPIPE', 'ECONNRESET']);
 
 /** Maps a failure to connect, or a connection lost mid-run, into a UsageError (exit 2) that never shows the password. */
+/** How a server that offers no SSL answers a client that insists on it. */
+const SSL_REFUSAL_CODES = new Set(['ECONNRESET', 'CONNECTION_CLOSED', 'DREAMDB_STARTUP_CLOSED', 'EPIPE']);
+
+function requiresSsl(url: string): boolean {
+  try {
+    const mode = new URL(url).searchParams.get('sslmode');
+    return mode === 'require' || mode === 'verify-ca' || mode === 'verify-full';
+  } catch {
+    return false;
+  }
+}
+
 export function connectionError(url: string, error: unknown, options: { during?: boolean } = {}): UsageError | undefined {
   const err = error as { code?: string; errno?: string; message?: string };
   const code = err?.code ?? err?.errno;
   if (!code || !(code in CONNECTION_CODES)) return undefined;
   const reason = CONNECTION_CODES[code];
   const hint =
-    code === '3D000'
+    !options.during && requiresSsl(url) && SSL_REFUSAL_CODES.has(code)
+      ? 'The URL asks for SSL (sslmode=require or verify-*); a server without SSL closes such connections. Drop sslmode or use sslmode=prefer for a local server.'
+      : code === '3D000'
       ? 'Create the database first, or fix the database name in the URL.'
       : code.startsWith('28')
         ? 'Check the user and password in the connection string (or DATABASE_URL).'

@@ -86,4 +86,16 @@ describe('connecting through a faulty network', () => {
     const viaParam = `postgresql://${url.username}@/${db.name}?host=${url.hostname}&port=${url.port}`;
     expect(await withDb(viaParam, async (sql) => (await sql`select 1 as n`)[0]!.n)).toBe(1);
   });
+  it('sslmode=require against a server without SSL: exit 2 and a hint that names SSL, not the host', async (ctx) => {
+    const [row] = await db.sql<{ ssl: string }[]>`show ssl`;
+    if (row?.ssl === 'on') ctx.skip(); // this server offers SSL, so the refusal cannot be provoked here
+    cell('status', 'sslmode=require against a server without SSL');
+    const url = new URL(db.url);
+    url.searchParams.set('sslmode', 'require');
+    const result = await runCli(['status', '--db', url.toString()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/hint: .*asks for SSL/);
+    expect(result.stderr).not.toContain('Check the host and port');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
 });
