@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
-import { startCli, type CliResult } from '../helpers/cli.js';
+import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { seedDatabase } from '../backup/seed.js';
 import { cell } from './matrix.js';
 
@@ -106,5 +106,33 @@ describe('connection lost mid-run', () => {
     expect(killed).toBeGreaterThan(0);
     expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
     expect(await source.sql`select count(*)::int as n from public.artists`).toEqual(before);
+  });
+  it('partitions rotate: one line, exit 1, and the next run finishes the rotation', async () => {
+    cell('partitions rotate', 'pg_terminate_backend mid-run');
+    const target = await migratedDatabase('loss_rotate');
+    const partitions = async () =>
+      (await target.sql<{ n: number }[]>`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`)[0]!.n;
+    try {
+      const before = await partitions();
+      // Ten years ahead: enough create-and-attach steps that the kill lands inside the rotation.
+      const args = ['partitions', 'rotate', '--db', target.url, '--ahead', '10'];
+      // Killed once it attaches, so under the rotation's lock (a kill before the lock only reconnects).
+      const { result, killed } = await runAndTerminate(args, target.name, 'dreamdb%', '%attach_metrics_partition%');
+      expect(killed).toBeGreaterThan(0);
+      expectOneLine(result, 1, /Lost the connection that held the rotation of public\.metrics lock/);
+      const again = await runCli(args);
+      expect(again.code, again.stderr).toBe(0);
+      const after = await partitions();
+      expect(after).toBeGreaterThan(before);
+      // Nothing half-made: every metrics_* table is an attached partition.
+      const [loose] = await target.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relname like 'metrics\\_%' and c.relkind = 'r' and not c.relispartition`;
+      expect(loose!.n).toBe(0);
+      const final = await runCli(['partitions', 'check', '--db', target.url, '--ahead', '10']);
+      expect(final.code, final.stdout + final.stderr).toBe(0);
+    } finally {
+      await target.drop();
+    }
   });
 });
