@@ -68,12 +68,13 @@ afterAll(async () => {
   }
 });
 
-// Dozens of full audits (several minutes): CI runs it (CI=true, .ci/run), and so does
-// `npm run test:catalogue`; a plain `npm test` skips it and says so.
-const enabled = process.env.CI === 'true' || process.env.DREAMDB_AUDIT_CATALOGUE === '1' || Boolean(only);
+// Dozens of full audits (about four minutes): part of `npm test` and of CI, so the whole suite is
+// what the README's quick start runs. DREAMDB_AUDIT_CATALOGUE=0 leaves it out of a quick local run,
+// and says so.
+const enabled = process.env.DREAMDB_AUDIT_CATALOGUE !== '0' || Boolean(only);
 if (!enabled) {
   describe('audit-rls catalogue', () => {
-    it.skip(`skipped: ${entries.length} planted holes and controls, one full audit each; run npm run test:catalogue (CI runs it)`, () => {});
+    it.skip(`skipped (DREAMDB_AUDIT_CATALOGUE=0): ${entries.length} planted holes and controls, one full audit each; npm run test:catalogue runs them alone`, () => {});
   });
 }
 
