@@ -100,8 +100,9 @@ const CASES: Record<string, Case> = {
     quiet: ["CREATE FUNCTION public.award() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ select 1 $$;", 'CREATE FUNCTION public.award() RETURNS void LANGUAGE sql AS $$ select 1 $$;'],
   },
   'transaction-control-in-transaction': {
-    fires: ['CREATE TABLE private.a (id int);\nCOMMIT;', 'BEGIN;\nCREATE TABLE private.a (id int);', 'ROLLBACK;'],
-    quiet: ['-- dreamdb:no-transaction\nSELECT 1;\nCOMMIT;', 'SAVEPOINT s; ROLLBACK TO SAVEPOINT s;', "DO $$ BEGIN PERFORM 1; END $$;"],
+    // What migrate refuses, the lint reports: SAVEPOINT and role switches included.
+    fires: ['CREATE TABLE private.a (id int);\nCOMMIT;', 'BEGIN;\nCREATE TABLE private.a (id int);', 'ROLLBACK;', 'SAVEPOINT s; ROLLBACK TO SAVEPOINT s;', 'SET ROLE service_role;', 'SET SESSION AUTHORIZATION postgres;'],
+    quiet: ['-- dreamdb:no-transaction\nSELECT 1;\nCOMMIT;', "DO $$ BEGIN PERFORM 1; END $$;", "SET search_path = public, extensions;"],
   },
 };
 
