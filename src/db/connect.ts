@@ -61,7 +61,10 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   state.onLost = () => {
     const what = state.pinnedFor;
     lastLost = () => (what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!);
-    if (options.endOnLoss) void sql.end({ timeout: 0 }).catch(() => {});
+    // A client pinned by a session lock cannot go on: end it, so every pending query fails now
+    // (postgres.js can otherwise leave a query queued for the lost connection pending for ever,
+    // and Node exits 13 with no message once nothing else is left to wait for).
+    if (options.endOnLoss || what) void sql.end({ timeout: 0 }).catch(() => {});
   };
   return sql;
 }
