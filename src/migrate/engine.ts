@@ -363,12 +363,34 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
     on conflict (version) do update set checksum = excluded.checksum
     returning statements_done`;
   const started = performance.now();
+  const recordDone = (q: Sql | postgres.TransactionSql<Record<string, unknown>>, done: number) =>
+    q`update dreamdb.migrations set statements_done = ${done}, done_checksum = ${prefixChecksum(statements, done)}
+      where version = ${file.version}`;
   for (let i = row?.statements_done ?? 0; i < statements.length; i += 1) {
     const statement = statements[i]!;
     if (statement.concurrentIndex) await dropInvalidIndex(sql, statement.concurrentIndex);
+    // Exactly once: a statement that may run in a transaction commits together with its progress
+    // row, so a run that dies (kill -9, a lost connection) after the server committed it cannot
+    // leave it to be run again. Only what Postgres forbids in a transaction block runs alone.
+    let alone = runsOutsideTransaction(statement);
+    const run = () =>
+      alone
+        ? sql.unsafe(statement.text).simple()
+        : sql.begin(async (tx) => {
+            await tx.unsafe(statement.text).simple();
+            await recordDone(tx, i + 1);
+          });
     await withLockRetries(settings, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
       try {
-        await sql.unsafe(statement.text).simple();
+        try {
+          await run();
+        } catch (error) {
+          // "cannot run inside a transaction block" / a procedure or DO block that commits: the
+          // attempt was rolled back whole; run it on its own.
+          if (alone || !isPgError(error) || !OWN_TRANSACTION_CODES.has(error.code ?? '')) throw error;
+          alone = true;
+          await run();
+        }
       } catch (error) {
         if (isPgError(error) && error.code === '55P03') throw error;
         throw isPgError(error) ? fileError(file, statement.offset, error) : error;
@@ -379,8 +401,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
         hint: 'Check for duplicate values or a failed build in the server log, then rerun `dreamdb migrate` (the invalid index is dropped and rebuilt).',
       });
     }
-    await sql`update dreamdb.migrations set statements_done = ${i + 1}, done_checksum = ${prefixChecksum(statements, i + 1)}
-              where version = ${file.version}`;
+    if (alone) await recordDone(sql, i + 1);
   }
   await sql.begin(async (tx) => {
     await tx`update dreamdb.migrations set statements_done = null, done_checksum = null, applied_at = now(),
@@ -390,6 +411,26 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
   await sql`reset all`;
   await sql`reset role`;
   await applyConfiguredSearchPath(sql);
+}
+
+/** active_sql_transaction (cannot run inside a transaction block), invalid_transaction_termination. */
+const OWN_TRANSACTION_CODES = new Set(['25001', '2D000']);
+
+/**
+ * Statements Postgres refuses inside a transaction block (or that end one): these run on their
+ * own, and their progress row follows them. Anything else missed here fails inside the block with
+ * 25001 and is then run on its own too.
+ */
+function runsOutsideTransaction(statement: Statement): boolean {
+  const node = (statement.node ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  if (node.TransactionStmt || node.CallStmt || node.VacuumStmt || node.CreatedbStmt || node.DropdbStmt) return true;
+  if (node.AlterSystemStmt || node.CreateTableSpaceStmt || node.DropTableSpaceStmt) return true;
+  if (node.CreateSubscriptionStmt || node.AlterSubscriptionStmt || node.DropSubscriptionStmt) return true;
+  if (node.IndexStmt?.concurrent || node.DropStmt?.concurrent) return true;
+  const reindex = node.ReindexStmt as { params?: { DefElem?: { defname?: string } }[] } | undefined;
+  if (reindex?.params?.some((p) => p.DefElem?.defname === 'concurrently')) return true;
+  const alter = node.AlterTableStmt as { cmds?: { AlterTableCmd?: { def?: { PartitionCmd?: { concurrent?: boolean } } } }[] } | undefined;
+  return alter?.cmds?.some((c) => c.AlterTableCmd?.def?.PartitionCmd?.concurrent) ?? false;
 }
 
 /** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index that IF NOT EXISTS would then skip. */
