@@ -167,11 +167,18 @@ describe('migrate', () => {
       const reserved = await blocker.reserve();
       await reserved`begin`;
       await reserved`lock table public.busy in access share mode`;
+      let retried!: () => void;
+      const firstRetry = new Promise<void>((r) => (retried = r));
       const run = runMigrations(db.url, {
         settings: settings(dir, { lockTimeoutMs: 100, lockRetries: 10 }),
-        onEvent: (e) => e.type === 'retry' && retries.push(e.attempt),
+        onEvent: (e) => {
+          if (e.type !== 'retry') return;
+          retries.push(e.attempt);
+          retried();
+        },
       });
-      await new Promise((r) => setTimeout(r, 600));
+      // The blocker ends once migrate has waited and backed off at least once (not after a fixed sleep).
+      await Promise.race([firstRetry, run]);
       await reserved`commit`;
       reserved.release();
       const result = await run;
