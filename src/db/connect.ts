@@ -135,6 +135,13 @@ const CONNECTION_CODES: Record<string, string> = {
 
 const LOST_CODES = new Set(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'EPIPE', 'ECONNRESET']);
 
+/** The error of a query whose connection died under it (terminated, reset, closed). */
+export function isConnectionLoss(error: unknown): boolean {
+  const e = error as { code?: string; errno?: string } | undefined;
+  const code = e?.code ?? e?.errno;
+  return code !== undefined && LOST_CODES.has(code);
+}
+
 /** Maps a failure to connect, or a connection lost mid-run, into a UsageError (exit 2) that never shows the password. */
 /** How a server that offers no SSL answers a client that insists on it. */
 const SSL_REFUSAL_CODES = new Set(['ECONNRESET', 'CONNECTION_CLOSED', 'DREAMDB_STARTUP_CLOSED', 'EPIPE']);

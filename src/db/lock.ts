@@ -1,5 +1,5 @@
 /** Session advisory locks held on one dedicated connection for a whole run. */
-import { sessionOf, type Sql } from './connect.js';
+import { isConnectionLoss, sessionOf, type Sql } from './connect.js';
 import { DreamdbError } from '../errors.js';
 import { LockLostError } from './socket.js';
 
@@ -54,7 +54,11 @@ export async function withAdvisoryLock<T>(sql: Sql, key: bigint, options: LockOp
     if (session.lostPinned) throw new LockLostError(options.what);
     return result;
   } catch (error) {
-    if (session.lostPinned && !(error instanceof LockLostError)) throw new LockLostError(options.what, error);
+    // The server's "terminating connection" error can arrive before the socket closes.
+    if (!(error instanceof LockLostError) && (session.lostPinned || isConnectionLoss(error))) {
+      session.lostPinned = true;
+      throw new LockLostError(options.what, error);
+    }
     throw error;
   } finally {
     if (!session.lostPinned) await sql`select pg_advisory_unlock(${key.toString()}::bigint)`.catch(() => {});

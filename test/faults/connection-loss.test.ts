@@ -107,10 +107,9 @@ describe('connection lost mid-run', () => {
     expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
     expect(await source.sql`select count(*)::int as n from public.artists`).toEqual(before);
   });
-  // Known bug, found by this test and not fixed yet (issue 12 stays open): killed right after a
-  // step, rotate sometimes exits 13 (a promise that never settles after the lost connection) with
-  // no message, instead of the lock-lost line. Run it with DREAMDB_FAULTS_KNOWN_BUGS=1.
-  it.skipIf(process.env.DREAMDB_FAULTS_KNOWN_BUGS !== '1')('partitions rotate: one line, exit 1, and the next run finishes the rotation (skipped: known bug, exit 13 after a kill between steps)', async () => {
+  // Found by this test: killed right after a step, rotate sometimes exited 13 (a query queued for
+  // the lost connection never settled) or 2 (the server's 57P01 arrived before the socket closed).
+  it('partitions rotate: one line, exit 1, and the next run finishes the rotation', async () => {
     cell('partitions rotate', 'pg_terminate_backend mid-run');
     const target = await migratedDatabase('loss_rotate');
     const partitions = async () =>
