@@ -1,8 +1,8 @@
 /** Connections: one place that opens postgres.js clients and turns failures into clear errors. */
 import postgres from 'postgres';
-import { DreamdbError, UsageError } from '../errors.js';
+import { ConnectionError, DreamdbError, LockLostError, UsageError } from '../errors.js';
 import { redactUrl } from './redact.js';
-import { endpointsOf, LockLostError, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
+import { endpointsOf, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
 
@@ -43,7 +43,10 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   // libpq's connect_timeout (URL or PGCONNECT_TIMEOUT) bounds each connect; 10 s by default.
   const fromUrl = Number(parsed.searchParams.get('connect_timeout') || process.env.PGCONNECT_TIMEOUT || NaN);
   const timeoutSeconds = options.connectTimeoutSeconds ?? (fromUrl > 0 ? fromUrl : 10);
+  // libpq decodes a percent-encoded database name (`/my%20db`); postgres.js sends it as written.
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const sql = postgres(parsed.toString(), {
+    ...(database ? { database } : {}),
     max: options.max ?? 1,
     onnotice: options.onNotice ?? (() => {}),
     connect_timeout: timeoutSeconds,
@@ -142,7 +145,6 @@ export function isConnectionLoss(error: unknown): boolean {
   return code !== undefined && LOST_CODES.has(code);
 }
 
-/** Maps a failure to connect, or a connection lost mid-run, into a UsageError (exit 2) that never shows the password. */
 /** How a server that offers no SSL answers a client that insists on it. */
 const SSL_REFUSAL_CODES = new Set(['ECONNRESET', 'CONNECTION_CLOSED', 'DREAMDB_STARTUP_CLOSED', 'EPIPE']);
 
@@ -155,7 +157,8 @@ function requiresSsl(url: string): boolean {
   }
 }
 
-export function connectionError(url: string, error: unknown, options: { during?: boolean } = {}): UsageError | undefined {
+/** Maps a failure to connect, or a connection lost mid-run, into a ConnectionError (exit 2) that never shows the password. */
+export function connectionError(url: string, error: unknown, options: { during?: boolean } = {}): ConnectionError | undefined {
   const err = error as { code?: string; errno?: string; message?: string };
   const code = err?.code ?? err?.errno;
   if (!code || !(code in CONNECTION_CODES)) return undefined;
@@ -172,8 +175,8 @@ export function connectionError(url: string, error: unknown, options: { during?:
           : options.during && LOST_CODES.has(code)
             ? 'Nothing was left half-done (each step is one transaction); run the command again once the server is reachable.'
             : 'Check the host and port, and that the server is running; `dreamdb db status` for the embedded one.';
-  const lead = options.during && LOST_CODES.has(code) ? 'Lost the connection to' : 'Cannot connect to';
-  return new UsageError(`${lead} ${redactUrl(url)}: ${reason}.`, { hint, cause: error });
+  const lost = Boolean(options.during && LOST_CODES.has(code));
+  return new ConnectionError(`${lost ? 'Lost the connection to' : 'Cannot connect to'} ${redactUrl(url)}: ${reason}.`, { hint, cause: error, lost });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { DreamdbError } from '../errors.js';
+import { LockLostError } from '../errors.js';
 
 export type Endpoint = { path: string } | { host: string; port: number };
 
@@ -31,16 +31,8 @@ export function newSessionState(): SessionState {
 /** How many connects in a row may close during startup, and for how long, before giving up. */
 export const MAX_FAILED_STARTS = 3;
 
-/** The lock's connection died; the run must not send anything else (exit 1). */
-export class LockLostError extends DreamdbError {
-  constructor(what: string, cause?: unknown) {
-    super(`Lost the connection that held the ${what} lock; stopped without running anything else on a new connection.`, {
-      hint: `The server ended the session (restart, failover, pg_terminate_backend or a network drop). Run the command again: it takes the lock anew and continues where this run stopped.`,
-      cause,
-    });
-    this.name = 'LockLostError';
-  }
-}
+/** Re-exported: the class lives with the other named errors in src/errors.ts. */
+export { LockLostError };
 
 /** A socket that fails at once with `error`, so postgres.js rejects the query instead of retrying. */
 function failingSocket(error: Error): Duplex {

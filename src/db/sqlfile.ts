@@ -4,6 +4,7 @@
  */
 import { parse } from 'libpg-query';
 import { DreamdbError } from '../errors.js';
+import type { PgErrorFields } from './pg-errors.js';
 
 export interface Statement {
   /** The statement's text, as in the file. */
@@ -78,22 +79,8 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line, column };
 }
 
-/** Postgres error fields as postgres.js exposes them. */
-export interface PgErrorFields {
-  message: string;
-  code?: string;
-  severity?: string;
-  detail?: string;
-  hint?: string;
-  position?: string;
-  where?: string;
-  internal_position?: string;
-  internal_query?: string;
-}
-
-export function isPgError(error: unknown): error is PgErrorFields & Error {
-  return error instanceof Error && (error as { name?: string }).name === 'PostgresError';
-}
+// Re-exported for the modules that import them from here; they live in pg-errors.ts.
+export { isPgError, type PgErrorFields } from './pg-errors.js';
 
 /**
  * A Postgres error from a statement of a file, as `file:line:col`, the line, a caret, and the
