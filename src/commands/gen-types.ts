@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { withTarget, type Context } from '../context.js';
 import { withDb } from '../db/connect.js';
-import { DreamdbError, ExitCode, UsageError } from '../errors.js';
+import { DreamdbError, ExitCode, UsageError, fileSystemError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { diffLines, type DiffSummary } from '../typegen/diff.js';
 import { generateTypes, type GenerateOptions } from '../typegen/generate.js';
@@ -125,11 +125,14 @@ async function writeAtomically(file: string, text: string): Promise<void> {
     const stat = await fs.stat(file).catch(() => undefined);
     if (stat?.isDirectory()) throw new UsageError(`${file} is a directory.`, { hint: 'Give --out a file name, e.g. --out src/types/database.ts.' });
     const temp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(temp, text);
-    await fs.rename(temp, file).catch(async (error: unknown) => {
-      await fs.rm(temp, { force: true });
-      throw error;
-    });
+    try {
+      await fs.writeFile(temp, text);
+      await fs.rename(temp, file);
+    } catch (error) {
+      // Never leave half a module beside the committed one (a full disk stops writeFile midway).
+      await fs.rm(temp, { force: true }).catch(() => {});
+      throw fileSystemError(error, file) ?? error;
+    }
   } catch (error) {
     if (error instanceof DreamdbError) throw error;
     throw new UsageError(`Cannot write ${file}: ${(error as Error).message}`, { hint: 'Check the directory exists and is writable.' });

@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from '../db/connect.js';
+import { fileSystemError } from '../errors.js';
 
 export interface ArchiveResult {
   file: string;
@@ -19,15 +20,21 @@ export async function archiveTable(sql: Sql, schema: string, table: string, file
   await fs.mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.partial`;
   const [count] = await sql<{ n: string }[]>`select count(*)::text as n from ${sql(schema)}.${sql(table)}`;
-  const stream = await sql`copy ${sql(schema)}.${sql(table)} to stdout with (format csv, header true)`.readable();
-  await pipeline(stream, createWriteStream(partial, { mode: 0o600 }));
-  const handle = await fs.open(partial, 'r+');
   try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const stream = await sql`copy ${sql(schema)}.${sql(table)} to stdout with (format csv, header true)`.readable();
+    await pipeline(stream, createWriteStream(partial, { mode: 0o600 }));
+    const handle = await fs.open(partial, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(partial, file);
+  } catch (error) {
+    // A full disk must not leave the partial file filling it; the partition is kept (not dropped).
+    await fs.rm(partial, { force: true }).catch(() => {});
+    throw fileSystemError(error, partial) ?? error;
   }
-  await fs.rename(partial, file);
   const dir = await fs.open(path.dirname(file), 'r');
   try {
     await dir.sync();
