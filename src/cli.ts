@@ -5,7 +5,7 @@ import path from 'node:path';
 import { action, EXIT_CODES, TARGET_HELP } from './commands/action.js';
 import { DreamdbError, ExitCode } from './errors.js';
 import { redactText } from './db/redact.js';
-import { lostConnectionCrash } from './db/connect.js';
+import { lostConnectionCrash, lostConnectionError } from './db/connect.js';
 import { packageRoot } from './paths.js';
 import { style } from './ui/output.js';
 import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
@@ -161,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   // A crash inside the driver after a lost connection is that lost connection, in one line.
   const onCrash = (error: unknown) => {
-    const lost = lostConnectionCrash(error);
+    const lost = lostConnectionCrash(error) ?? lostConnectionError(error);
     if (!lost) {
       say(`${style.red('internal error:')} ${stackOf(error)}`);
       process.exit(ExitCode.failed);
@@ -182,6 +182,12 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof DreamdbError) {
       sayError(error);
       return error.exitCode;
+    }
+    // A pool opened outside withDb lost its connection: still one line, exit 2.
+    const lost = lostConnectionError(error);
+    if (lost) {
+      sayError(lost);
+      return lost.exitCode;
     }
     // Not something a user can fix: a bug. Show everything.
     say(`${style.red('internal error:')} ${stackOf(error)}`);

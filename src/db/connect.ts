@@ -85,6 +85,18 @@ export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
 }
 
 /**
+ * The one-line error for a connection-loss error that reached the top level without passing a
+ * withDb scope (a pool opened by hand): the connection dreamdb lost, else the error's own reason.
+ */
+export function lostConnectionError(error: unknown): DreamdbError | undefined {
+  if (error instanceof DreamdbError || !isConnectionLoss(error)) return undefined;
+  return lastLost?.() ?? new UsageError(`Lost the connection to the database: ${(error as Error).message}.`, {
+    hint: 'Run the command again once the server is reachable.',
+    cause: error,
+  });
+}
+
+/**
  * libpq allows an empty host when `?host=` names it (`postgresql://user@/db?host=/var/run/postgresql`);
  * WHATWG URLs do not, so a placeholder host stands in (the socket factory reads ?host= itself).
  */

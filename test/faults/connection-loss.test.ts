@@ -139,4 +139,43 @@ describe('connection lost mid-run', () => {
       await target.drop();
     }
   });
+
+  it('dr-drill: its restore connection terminated: one line, a failing exit code, the scratch database dropped', async () => {
+    cell('dr-drill', 'pg_terminate_backend of the restore mid-COPY');
+    const drills = async () =>
+      (await admin<{ n: number }[]>`select count(*)::int as n from pg_database where datname like 'dreamdb\\_drill\\_%'`)[0]!.n;
+    const before = await drills();
+    const { done } = startCli(['dr-drill', '--db', source.url, '--skip-audit']);
+    let finished = false;
+    let killed = 0;
+    void done.then(() => (finished = true));
+    while (!finished && killed === 0) {
+      const rows = await admin<{ ok: boolean }[]>`
+        select pg_terminate_backend(pid) as ok from pg_stat_activity
+         where datname like 'dreamdb\\_drill\\_%' and application_name like 'dreamdb%' and query ilike '%copy%' and pid <> pg_backend_pid()`;
+      killed += rows.filter((r) => r.ok).length;
+      if (!killed) await new Promise((r) => setTimeout(r, 5));
+    }
+    const result = await done;
+    expect(killed).toBeGreaterThan(0);
+    expect([1, 2, 3]).toContain(result.code);
+    expect(result.stderr + result.stdout).toMatch(/restore/i);
+    expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
+    expect(await drills()).toBe(before);
+  });
+
+  it('bench: its connections terminated mid-run: one line, exit 2, or the run reports the failed requests', async () => {
+    cell('bench', 'pg_terminate_backend mid-run');
+    const target = await migratedDatabase('loss_bench');
+    try {
+      const args = ['bench', '--db', target.url, '--scale', 'small', '--duration', '3', '--no-pgbench', '--no-realtime', '--yes'];
+      const { result, killed } = await runAndTerminate(args, target.name, 'dreamdb bench%', '%');
+      expect(killed).toBeGreaterThan(0);
+      expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
+      if (result.code === 0) expect(result.stdout).toMatch(/errors/);
+      else expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
+    } finally {
+      await target.drop();
+    }
+  });
 });
