@@ -208,3 +208,13 @@ export async function withDb<T>(url: string, fn: (sql: Sql) => Promise<T>, optio
     await sql.end({ timeout: 5 });
   }
 }
+
+/**
+ * withDb for `count` clients at once (parallel workers, sessions that watch each other): each its
+ * own client, options per index, all ended afterwards; failures mapped as in withDb.
+ */
+export async function withDbs<T>(url: string, count: number, fn: (clients: Sql[]) => Promise<T>, options: ConnectOptions | ((index: number) => ConnectOptions) = {}): Promise<T> {
+  const open = (clients: Sql[]): Promise<T> =>
+    clients.length >= count ? fn(clients) : withDb(url, (sql) => open([...clients, sql]), typeof options === 'function' ? options(clients.length) : options);
+  return open([]);
+}
