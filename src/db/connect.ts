@@ -90,9 +90,10 @@ export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
  */
 export function lostConnectionError(error: unknown): DreamdbError | undefined {
   if (error instanceof DreamdbError || !isConnectionLoss(error)) return undefined;
-  return lastLost?.() ?? new UsageError(`Lost the connection to the database: ${(error as Error).message}.`, {
+  return lastLost?.() ?? new ConnectionError(`Lost the connection to the database: ${(error as Error).message}.`, {
     hint: 'Run the command again once the server is reachable.',
     cause: error,
+    lost: true,
   });
 }
 

@@ -221,6 +221,12 @@ describe('withMaintenanceDb', () => {
     expect(await withMaintenanceDb(db.url, async (sql) => (await sql<{ d: string }[]>`select current_database() as d`)[0]!.d)).toBe('postgres');
     expect(await withMaintenanceDb(db.url, async (sql) => (await sql<{ d: string }[]>`select current_database() as d`)[0]!.d, { avoid: 'postgres' })).toBe('template1');
   });
+  it('does not try template1 when the server itself is unreachable', async () => {
+    const error = await withMaintenanceDb('postgresql://u:pw@127.0.0.1:1/app', async () => undefined, { connectTimeoutSeconds: 2 }).then(() => expect.unreachable(), (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toBe('Cannot connect to postgresql://u:*****@127.0.0.1:1/postgres: nothing is listening there.');
+  });
+
   it('does not retry elsewhere when fn itself fails', async () => {
     let runs = 0;
     const error = await withMaintenanceDb(db.url, async (sql) => { runs += 1; await sql`select 1/0`; }).then(() => expect.unreachable(), (e: unknown) => e);
