@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { loadConfig } from './config/load.js';
+import { findProjectRoot } from './config/root.js';
 import { loadSupabaseProject, type SupabaseProject } from './config/supabase-toml.js';
 import type { Config } from './config/schema.js';
 import { acquire, embeddedPaths, type EmbeddedPaths } from './db/embedded.js';
 import { validateUrl } from './db/connect.js';
+import { databaseOf } from './db/databases.js';
 import { redactUrl } from './db/redact.js';
 import { UsageError } from './errors.js';
 import { createOutput, type Output } from './ui/output.js';
@@ -34,7 +36,14 @@ export interface Target {
 }
 
 export interface Context {
+  /** Where dreamdb was run: paths given on the command line resolve from here. */
   cwd: string;
+  /**
+   * The project root (src/config/root.ts): the config, the migrations, the embedded server's
+   * data and every path written in the config resolve from here. The same as cwd when dreamdb
+   * runs in the root.
+   */
+  root: string;
   flags: GlobalFlags;
   config: Config;
   configPath?: string;
@@ -46,29 +55,43 @@ export interface Context {
 
 export async function createContext(flags: GlobalFlags, options: { cwd?: string; env?: NodeJS.ProcessEnv; out?: Output } = {}): Promise<Context> {
   const cwd = options.cwd ?? process.cwd();
-  const { config, path: configPath } = await loadConfig(cwd, flags.config);
-  const supabase = await loadSupabaseProject(cwd);
+  const { root } = findProjectRoot(cwd);
+  const { config, path: configPath, deprecations } = await loadConfig(cwd, flags.config, root);
+  const supabase = await loadSupabaseProject(root);
+  const out = options.out ?? createOutput({ json: flags.json });
+  for (const line of deprecations) out.warn(line);
   return {
     cwd,
+    root,
     flags,
     config,
     ...(configPath ? { configPath } : {}),
     ...(supabase ? { supabase } : {}),
-    out: options.out ?? createOutput({ json: flags.json }),
+    out,
     env: options.env ?? process.env,
   };
 }
 
+/** A path written in the config (or a project default), as an absolute path from the project root. */
+export function projectPath(ctx: Pick<Context, 'root'>, relative: string): string {
+  return path.resolve(ctx.root, relative);
+}
+
+/** A project path as the commands show and resolve it: relative to where dreamdb was run. */
+function fromCwd(ctx: Pick<Context, 'cwd' | 'root'>, relative: string): string {
+  return ctx.root === ctx.cwd ? relative : path.relative(ctx.cwd, projectPath(ctx, relative)) || '.';
+}
+
 export function embeddedDir(ctx: Context): EmbeddedPaths {
-  return embeddedPaths(path.resolve(ctx.cwd, ctx.config.embedded?.dir ?? '.dreamdb'));
+  return embeddedPaths(projectPath(ctx, ctx.config.embedded?.dir ?? '.dreamdb'));
 }
 
 export function migrateSettings(ctx: Context): MigrateSettings {
   const m = ctx.config.migrations;
   return {
-    dir: m?.dir ?? (ctx.supabase ? path.relative(ctx.cwd, ctx.supabase.migrationsDir) : defaultMigrateSettings.dir),
+    dir: m?.dir ? fromCwd(ctx, m.dir) : ctx.supabase ? path.relative(ctx.cwd, ctx.supabase.migrationsDir) : fromCwd(ctx, defaultMigrateSettings.dir),
     lockTimeoutMs: m?.lockTimeout ?? defaultMigrateSettings.lockTimeoutMs,
-    lockRetries: m?.lockRetries ?? defaultMigrateSettings.lockRetries,
+    lockRetries: m?.lockAttempts ?? m?.lockRetries ?? defaultMigrateSettings.lockRetries,
     waitMs: m?.waitTimeout ?? defaultMigrateSettings.waitMs,
     autoExposeNewTables: ctx.config.base?.autoExposeNewTables ?? ctx.supabase?.autoExposeNewTables ?? false,
   };
@@ -117,6 +140,6 @@ export async function withTarget<T>(ctx: Context, fn: (target: Target) => Promis
 /** Plan → show → confirm → apply: production targets need typed confirmation or --yes. */
 export async function confirmProduction(ctx: Context, target: Target, action: string): Promise<boolean> {
   if (!target.production || ctx.flags.yes) return true;
-  const name = new URL(target.url).pathname.replace(/^\//, '') || 'postgres';
+  const name = databaseOf(target.url);
   return ctx.out.confirmTyped(`${action} on PRODUCTION (${target.display}).`, name);
 }

@@ -1,15 +1,9 @@
 /** The `audit` section of dreamdb.config.json (strict: unknown keys are errors). */
 import { z } from 'zod';
+import { durationSchema } from './values.js';
 
 /** A duration as milliseconds (decimals allowed, for tight budgets), or "150ms", "0.2s". */
-const budget = z.union([
-  z.number().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?\s*(ms|s)$/, 'expected a duration like "150ms" or "0.2s"'),
-]).transform((value) => {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s)$/.exec(value)!;
-  return Number(match[1]) * (match[2] === 's' ? 1_000 : 1);
-});
+const budget = durationSchema({ units: ['ms', 's'], fractional: true });
 
 const qualifiedName = z.string().regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/, 'expected schema.table, e.g. public.artists');
 

@@ -3,7 +3,9 @@
  * key is never read from here: only the NAME of the environment variable that holds it.
  */
 import { z } from 'zod';
-import { durationMs } from './doctor.js';
+import { durationSchema } from './values.js';
+
+const durationMs = durationSchema();
 
 const tablePattern = z
   .string()

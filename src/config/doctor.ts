@@ -4,25 +4,13 @@
  * off with `disable`.
  */
 import { z } from 'zod';
+import { byteSizeSchema, durationSchema } from './values.js';
 
-/** Milliseconds, or "500ms", "2s", "5m", "1h". (A copy of schema.ts's: importing it here would be circular.) */
-export const durationMs = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, 'expected a duration like "500ms", "2s" or "5m"')])
-  .transform((value) => {
-    if (typeof value === 'number') return value;
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value)!;
-    return Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h']);
-  });
+/** Milliseconds, or "500ms", "2s", "5m", "1h". */
+export const durationMs = durationSchema();
 
 /** Bytes, or "512kB", "64MB", "1GB" (powers of 1024, as Postgres reads them). */
-export const byteSize = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB)$/, 'expected a size like "64MB" or "1GB"')])
-  .transform((value) => {
-    if (typeof value === 'number') return value;
-    const match = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|MB|GB|TB)$/.exec(value)!;
-    const unit = { B: 1, kB: 1024, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[match[2] as 'B'];
-    return Math.round(Number(match[1]) * unit);
-  });
+export const byteSize = byteSizeSchema();
 
 const ratio = z.number().min(0).max(1);
 

@@ -3,21 +3,26 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, deprecatedKeysIn, type Config } from './schema.js';
+import { formatZodIssues } from './values.js';
 
-export const CONFIG_NAMES = ['dreamdb.config.json', 'dreamdb.config.ts'];
+import { CONFIG_NAMES } from './root.js';
+
+export { CONFIG_NAMES };
 
 export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file read, if any. */
   path?: string;
+  /** One line per renamed key the file still uses. */
+  deprecations: string[];
 }
 
-export async function loadConfig(cwd: string, explicit?: string): Promise<LoadedConfig> {
-  const file = explicit ? path.resolve(cwd, explicit) : CONFIG_NAMES.map((n) => path.join(cwd, n)).find((p) => existsSync(p));
-  if (!file) return { config: configSchema.parse({}) };
+/** `--config` resolves from the working directory; without it the file is looked for in the project root. */
+export async function loadConfig(cwd: string, explicit?: string, root = cwd): Promise<LoadedConfig> {
+  const file = explicit ? path.resolve(cwd, explicit) : CONFIG_NAMES.map((n) => path.join(root, n)).find((p) => existsSync(p));
+  if (!file) return { config: configSchema.parse({}), deprecations: [] };
   const shown = path.relative(cwd, file) || file;
   let raw: unknown;
   if (file.endsWith('.ts') || file.endsWith('.mts') || file.endsWith('.js') || file.endsWith('.mjs')) {
@@ -36,7 +41,7 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
       throw new UsageError(`${shown} is not valid JSON: ${(error as Error).message}`, { hint: 'Fix the syntax; JSON allows no comments or trailing commas.' });
     }
   }
-  return { config: validateConfig(raw, shown), path: file };
+  return { config: validateConfig(raw, shown), path: file, deprecations: deprecatedKeysIn(raw).map((d) => `${shown}: ${d}`) };
 }
 
 async function importConfig(file: string, shown: string): Promise<unknown> {
@@ -74,22 +79,9 @@ function unwrapDefault(mod: { default?: unknown }, shown?: string): unknown {
 export function validateConfig(raw: unknown, shown: string): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = formatIssues(parsed.error.issues);
+  const problems = formatZodIssues(parsed.error.issues);
   throw new UsageError(`${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`, {
     details: problems,
     hint: 'Fix these keys; see "Configuration" in the README for every key.',
   });
-}
-
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  const out: string[] = [];
-  for (const issue of issues) {
-    const at = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(`${issue.path.length ? `${at}.` : ''}${key}: unknown key`);
-    } else {
-      out.push(`${at}: ${issue.message}`);
-    }
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 /** The `partitions` section of dreamdb.config.json: defaults for `dreamdb partitions`. */
 import { z } from 'zod';
-import { duration } from './schema-duration.js';
+import { durationSchema } from './values.js';
 
 export const partitionsConfigSchema = z.strictObject({
   /** Years ahead of the current one that must have a partition (rotate). */
@@ -11,6 +11,10 @@ export const partitionsConfigSchema = z.strictObject({
   retain: z.number().int().min(1).max(100).optional(),
   /** Where retired partitions' rows are archived before a drop. */
   archiveDir: z.string().min(1).optional(),
-  /** lock_timeout for each attach/detach attempt. */
-  lockTimeout: duration.optional(),
+  /** Postgres's lock_timeout for each attach/detach attempt (rotate's --lock-timeout). */
+  lockTimeout: durationSchema().optional(),
+  /** Attempts per step when a lock times out, the first included (rotate's --attempts). */
+  lockAttempts: z.number().int().min(1).max(1000).optional(),
+  /** How long rotate waits for another rotation of the same table (rotate's --wait-timeout). */
+  waitTimeout: durationSchema().optional(),
 });

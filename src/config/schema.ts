@@ -1,6 +1,6 @@
 /** The one strict schema of dreamdb.config.json / dreamdb.config.ts. Unknown keys are errors. */
 import { z } from 'zod';
-import { duration } from './schema-duration.js';
+import { durationSchema } from './values.js';
 import { auditConfigSchema } from './audit.js';
 import { seedConfigSchema } from './seed.js';
 import { storageConfigSchema } from './storage.js';
@@ -33,12 +33,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Default: supabase/migrations where supabase/config.toml exists, else sql/migrations. */
       dir: z.string().min(1).optional(),
-      /** lock_timeout for DDL; on timeout the file is retried with backoff. */
-      lockTimeout: duration.default(2_000),
-      lockRetries: z.number().int().min(1).max(50).default(5),
+      /** Postgres's lock_timeout for each DDL attempt; on timeout the file is retried with backoff. */
+      lockTimeout: durationSchema().default(2_000),
+      /** Attempts per file (or statement) when a lock times out, the first included (default 5). */
+      lockAttempts: z.number().int().min(1).max(50).optional(),
+      /** Deprecated: the old name of lockAttempts (it always counted attempts, not retries). */
+      lockRetries: z.number().int().min(1).max(50).optional(),
       /** How long to wait for another `dreamdb migrate` on the same database. */
-      waitTimeout: duration.default(60_000),
+      waitTimeout: durationSchema().default(60_000),
     })
+    .refine((m) => !(m.lockAttempts !== undefined && m.lockRetries !== undefined), { message: 'set lockAttempts, not both lockAttempts and lockRetries (its old name)' })
     .optional(),
   base: z
     .strictObject({
@@ -61,7 +65,20 @@ export const configSchema = z.strictObject({
   backup: backupConfigSchema.optional(),
 });
 
-export { duration, toMs } from './schema-duration.js';
+/** Keys that were renamed: still read, with a one-line warning naming the new key. */
+export const DEPRECATED_KEYS: readonly { path: readonly [string, string]; now: string }[] = [
+  { path: ['migrations', 'lockRetries'], now: 'migrations.lockAttempts' },
+];
+
+/** The warnings for the deprecated keys a raw config uses. */
+export function deprecatedKeysIn(raw: unknown): string[] {
+  const out: string[] = [];
+  for (const { path: [section, key], now } of DEPRECATED_KEYS) {
+    const value = (raw as Record<string, Record<string, unknown> | undefined> | undefined)?.[section]?.[key];
+    if (value !== undefined) out.push(`${section}.${key} is deprecated: write ${now} (same meaning); the old key still works.`);
+  }
+  return out;
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

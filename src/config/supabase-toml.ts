@@ -9,7 +9,8 @@ import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { CONFIG_NAMES, formatIssues } from './load.js';
+import { CONFIG_NAMES } from './load.js';
+import { formatZodIssues } from './values.js';
 
 export interface SupabaseProject {
   /** The directory holding supabase/ (the project root). */
@@ -74,7 +75,7 @@ export async function loadSupabaseProject(cwd: string): Promise<SupabaseProject 
   }
   const parsed = tomlSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = formatIssues(parsed.error.issues);
+    const problems = formatZodIssues(parsed.error.issues);
     throw new UsageError(`${shown}: ${problems.join('; ')}`, { hint: 'See https://supabase.com/docs/guides/local-development/cli/config for these keys.' });
   }
   const dir = path.dirname(configPath);

@@ -90,9 +90,10 @@ export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
  */
 export function lostConnectionError(error: unknown): DreamdbError | undefined {
   if (error instanceof DreamdbError || !isConnectionLoss(error)) return undefined;
-  return lastLost?.() ?? new UsageError(`Lost the connection to the database: ${(error as Error).message}.`, {
+  return lastLost?.() ?? new ConnectionError(`Lost the connection to the database: ${(error as Error).message}.`, {
     hint: 'Run the command again once the server is reachable.',
     cause: error,
+    lost: true,
   });
 }
 
@@ -207,4 +208,14 @@ export async function withDb<T>(url: string, fn: (sql: Sql) => Promise<T>, optio
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/**
+ * withDb for `count` clients at once (parallel workers, sessions that watch each other): each its
+ * own client, options per index, all ended afterwards; failures mapped as in withDb.
+ */
+export async function withDbs<T>(url: string, count: number, fn: (clients: Sql[]) => Promise<T>, options: ConnectOptions | ((index: number) => ConnectOptions) = {}): Promise<T> {
+  const open = (clients: Sql[]): Promise<T> =>
+    clients.length >= count ? fn(clients) : withDb(url, (sql) => open([...clients, sql]), typeof options === 'function' ? options(clients.length) : options);
+  return open([]);
 }

@@ -31,6 +31,9 @@ export async function dropDatabase(sql: Sql, name: string, options: { force?: bo
   await sql.unsafe(`drop database if exists ${quoteIdent(name)}${options.force ? ' with (force)' : ''}`);
 }
 
+/** 3D000 no such database, 28000 / 42501 not allowed to connect to it. */
+const CANNOT_ENTER = new Set(['3D000', '28000', '42501']);
+
 /**
  * Runs fn on a maintenance database of the server (to CREATE / DROP DATABASE from): postgres, or
  * template1 when postgres is the one to leave alone or cannot be entered. Connection failures
@@ -46,8 +49,9 @@ export async function withMaintenanceDb<T>(url: string, fn: (sql: Sql) => Promis
         return fn(sql);
       }, options);
     } catch (error) {
-      // Only a database we could not enter sends us to the next one.
-      if (entered || i === candidates.length - 1) throw error;
+      // Only a database that is missing or closed to us sends us to the next one.
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      if (entered || i === candidates.length - 1 || !CANNOT_ENTER.has(code ?? '')) throw error;
     }
   }
   throw new Error('unreachable');

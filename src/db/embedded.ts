@@ -14,6 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DreamdbError, UsageError } from '../errors.js';
 
 const execFileAsync = promisify(execFile);
@@ -25,6 +26,8 @@ export interface EmbeddedPaths {
   state: string; // server.json
   leases: string; // one file per command using an on-demand server
   startLock: string;
+  /** The port this data directory's server listens on, kept across stops (reused while free). */
+  port: string;
 }
 
 export interface EmbeddedState {
@@ -53,6 +56,7 @@ export function embeddedPaths(root: string): EmbeddedPaths {
     state: path.join(abs, 'server.json'),
     leases: path.join(abs, 'leases'),
     startLock: path.join(abs, 'start.lock'),
+    port: path.join(abs, 'port'),
   };
 }
 
@@ -164,7 +168,7 @@ async function checkTraversable(dir: string, who: RunAs): Promise<void> {
   }
 }
 
-async function run(cmd: string, args: string[], who: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+async function runBinary(cmd: string, args: string[], who: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       ...who,
@@ -206,7 +210,7 @@ export async function ensureCluster(paths: EmbeddedPaths): Promise<boolean> {
     await fs.chown(paths.root, who.uid, who.gid!);
     await fs.chown(paths.pgdata, who.uid, who.gid!);
   }
-  const { code, output } = await run(
+  const { code, output } = await runBinary(
     bin.initdb,
     ['--pgdata', paths.pgdata, '--username', 'postgres', '--auth', 'trust', '--encoding', 'UTF8', '--no-locale', '--no-instructions'],
     who,
@@ -243,6 +247,28 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether nothing listens on 127.0.0.1:port (binding it briefly is the only reliable test). */
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The port for this data directory: the one it had before while it is free (so URLs in .env
+ * files and GUI clients keep working across `db stop` / `db start`), else a new free one, kept.
+ */
+export async function portFor(paths: EmbeddedPaths): Promise<number> {
+  const remembered = Number((await fs.readFile(paths.port, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(remembered) && remembered > 0 && remembered < 65_536 && (await isPortFree(remembered))) return remembered;
+  const port = await freePort();
+  await fs.writeFile(paths.port, `${port}\n`);
+  return port;
 }
 
 export async function freePort(): Promise<number> {
@@ -289,7 +315,7 @@ async function withStartLock<T>(paths: EmbeddedPaths, fn: () => Promise<T>): Pro
         continue;
       }
       if (Date.now() > deadline) throw new DreamdbError(`Another dreamdb (pid ${holder}) is starting or stopping the embedded server.`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
   try {
@@ -315,13 +341,13 @@ async function startServer(paths: EmbeddedPaths, mode: EmbeddedState['mode']): P
   const who = await runAs();
   await checkTraversable(paths.pgdata, who);
   await fs.writeFile(path.join(paths.pgdata, 'pg_hba.conf'), HBA);
-  const port = await freePort();
+  const port = await portFor(paths);
   // The server log can hold query text, the directory the data: their owner's only.
   await fs.chmod(paths.root, 0o700).catch(() => {});
   await fs.writeFile(paths.log, '', { mode: 0o600 });
   await fs.chmod(paths.log, 0o600);
   if (who.uid !== undefined) await fs.chown(paths.log, who.uid, who.gid!);
-  const { code, output } = await run(
+  const { code, output } = await runBinary(
     bin.pg_ctl,
     ['start', '--pgdata', paths.pgdata, '--log', paths.log, '--wait', '--timeout', '60', '-o', `-p ${port}`],
     who,
@@ -345,7 +371,7 @@ async function stopServer(paths: EmbeddedPaths): Promise<void> {
   if (!runningServer(paths)) return;
   const bin = await binaries();
   const who = await runAs();
-  const { code, output } = await run(bin.pg_ctl, ['stop', '--pgdata', paths.pgdata, '--mode', 'fast', '--wait', '--timeout', '60'], who);
+  const { code, output } = await runBinary(bin.pg_ctl, ['stop', '--pgdata', paths.pgdata, '--mode', 'fast', '--wait', '--timeout', '60'], who);
   if (code !== 0 && runningServer(paths)) {
     throw new DreamdbError('The embedded PostgreSQL server did not stop.', { details: tailLines(output, 8) });
   }

@@ -1,7 +1,7 @@
 /** Session advisory locks held on one dedicated connection for a whole run. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionLoss, sessionOf, type Sql } from './connect.js';
-import { DreamdbError } from '../errors.js';
-import { LockLostError } from './socket.js';
+import { LockLostError, LockUnavailableError } from '../errors.js';
 
 /** Keys: stable 64-bit numbers per purpose, so dreamdb's locks never collide with each other. */
 export const LockKeys = {
@@ -14,6 +14,8 @@ export interface LockOptions {
   /** How long to wait for another holder, in milliseconds. */
   waitMs: number;
   what: string;
+  /** The flag that sets waitMs, for the hint (null: the command has none). */
+  waitFlag?: string | null;
   onWait?: (holderPid: number | null) => void;
 }
 
@@ -38,11 +40,11 @@ export async function withAdvisoryLock<T>(sql: Sql, key: bigint, options: LockOp
       options.onWait?.(holder?.pid ?? null);
     }
     if (Date.now() >= deadline) {
-      throw new DreamdbError(`Another ${options.what} is running on this database and did not finish within ${Math.round(options.waitMs / 1000)}s.`, {
-        hint: 'Wait for it to finish, or raise --lock-timeout.',
+      throw new LockUnavailableError(`Another ${options.what} is running on this database and did not finish within ${Math.round(options.waitMs / 1000)}s.`, {
+        hint: options.waitFlag === null ? 'Wait for it to finish, then run the command again.' : `Wait for it to finish, or raise ${options.waitFlag ?? '--lock-timeout'}.`,
       });
     }
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
     delay = Math.min(delay * 2, 500);
   }
   // From here on the client must never reconnect: a new connection would not hold the lock.

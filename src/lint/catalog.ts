@@ -1,12 +1,8 @@
 /** The lint's knowledge from the target's catalog: what exists, and what the app uses. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Sql } from '../db/connect.js';
-import { sqlDir } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
 import { loadParser, parseCheck } from '../typegen/expressions.js';
 import { EXPOSED_SCHEMAS, notNullColumn, SchemaModel, type RelationInfo } from './schema.js';
-
-const query = (name: string) => readFileSync(path.join(sqlDir, 'lint', name), 'utf8');
 
 const KINDS: Record<string, RelationInfo['kind']> = { r: 'table', p: 'table', v: 'view', m: 'matview', f: 'other' };
 
@@ -24,7 +20,7 @@ export async function schemaFromCatalog(sql: Sql): Promise<SchemaModel> {
   await loadParser();
   const schemas = [...EXPOSED_SCHEMAS];
   const model = new SchemaModel();
-  const relations = await sql.unsafe<RelationRow[]>(query('relations.sql'), [schemas]);
+  const relations = await sql.unsafe<RelationRow[]>(packagedSql('lint/relations.sql'), [schemas]);
   for (const r of relations) {
     const info: RelationInfo = {
       schema: r.schema,
@@ -42,7 +38,7 @@ export async function schemaFromCatalog(sql: Sql): Promise<SchemaModel> {
     }
     model.relations.set(`${r.schema}.${r.name}`, info);
   }
-  const functions = await sql.unsafe<{ schema: string; name: string; volatility: 'v' | 's' | 'i'; app_uses: boolean }[]>(query('functions.sql'), [schemas]);
+  const functions = await sql.unsafe<{ schema: string; name: string; volatility: 'v' | 's' | 'i'; app_uses: boolean }[]>(packagedSql('lint/functions.sql'), [schemas]);
   for (const f of functions) model.functions.set(`${f.schema}.${f.name}`, { existing: true, appUses: f.app_uses, volatility: f.volatility });
   return model;
 }

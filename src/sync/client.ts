@@ -5,6 +5,7 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/connect.js';
 import { claimsFor, type Actor } from '../db/impersonate.js';
+import { quoteLiteral } from '../db/quote.js';
 
 export type SyncRow = Record<string, unknown> & { id: string; version?: number };
 
@@ -57,8 +58,8 @@ export function artistActor(sub: string): Actor {
 async function rpc<T>(sql: Sql, actor: Actor, call: string, readOnly: boolean, path: string): Promise<T> {
   const claims = JSON.stringify(claimsFor(actor));
   const text = `begin${readOnly ? ' read only' : ''};
-select set_config('role', ${literal(actor.role)}, true), set_config('request.jwt.claims', ${literal(claims)}, true),
-       set_config('request.method', ${literal(readOnly ? 'GET' : 'POST')}, true), set_config('request.path', ${literal(path)}, true),
+select set_config('role', ${quoteLiteral(actor.role)}, true), set_config('request.jwt.claims', ${quoteLiteral(claims)}, true),
+       set_config('request.method', ${quoteLiteral(readOnly ? 'GET' : 'POST')}, true), set_config('request.path', ${quoteLiteral(path)}, true),
        set_config('statement_timeout', '8s', true);
 select ${call} as out;
 commit;`;
@@ -79,11 +80,6 @@ commit;`;
   }
 }
 
-/** A string literal for a simple-protocol query (standard_conforming_strings is on since 9.1). */
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 /** The same transaction with nothing in it (`select 1`): the bench's baseline round trip. */
 export async function emptyRpc(sql: Sql, actor: Actor): Promise<number> {
   return rpc<number>(sql, actor, '1', true, '/rest/v1/rpc/ping');
@@ -91,7 +87,7 @@ export async function emptyRpc(sql: Sql, actor: Actor): Promise<number> {
 
 /** One page of the artist's changes after cursor (null: from the beginning). */
 export async function syncPull(sql: Sql, actor: Actor, cursor: string | null, limit?: number): Promise<PullPage> {
-  const call = `public.sync_pull(${cursor === null ? 'null' : literal(cursor)}, ${limit === undefined ? 'null' : String(Math.trunc(limit))}::int)`;
+  const call = `public.sync_pull(${cursor === null ? 'null' : quoteLiteral(cursor)}, ${limit === undefined ? 'null' : String(Math.trunc(limit))}::int)`;
   return rpc<PullPage>(sql, actor, call, true, '/rest/v1/rpc/sync_pull');
 }
 
@@ -108,6 +104,6 @@ export async function syncPullAll(sql: Sql, actor: Actor, cursor: string | null,
 }
 
 export async function syncPush(sql: Sql, actor: Actor, mutations: Mutation[]): Promise<MutationResult[]> {
-  const out = await rpc<{ results: MutationResult[] }>(sql, actor, `public.sync_push(${literal(JSON.stringify(mutations))}::jsonb)`, false, '/rest/v1/rpc/sync_push');
+  const out = await rpc<{ results: MutationResult[] }>(sql, actor, `public.sync_push(${quoteLiteral(JSON.stringify(mutations))}::jsonb)`, false, '/rest/v1/rpc/sync_push');
   return out.results;
 }

@@ -5,7 +5,7 @@
  */
 import chalk from 'chalk';
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from 'listr2';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, ConfirmationRequiredError } from '../errors.js';
 
 export interface Progress {
   /** A short line of what is happening now. */
@@ -26,7 +26,7 @@ export interface Output {
   confirmTyped(message: string, expected: string): Promise<boolean>;
   /**
    * A yes/no question (default no). Resolves on yes; throws CancelledError(declined) on no, and a
-   * UsageError naming `hint` when there is no terminal to ask.
+   * ConfirmationRequiredError (exit 2) naming `hint` when there is no terminal to ask.
    */
   confirmOrCancel(message: string, options: { hint: string; declined: string }): Promise<void>;
 }
@@ -104,7 +104,7 @@ export function createOutput(options: OutputOptions = {}): Output {
       return value as R;
     },
     async confirmOrCancel(message, { hint, declined }) {
-      if (!interactive) throw new UsageError(`${message} Refusing without a terminal to confirm.`, { hint });
+      if (!interactive) throw new ConfirmationRequiredError(`${message} Refusing without a terminal to confirm.`, { hint });
       const { confirm } = await import('@inquirer/prompts');
       let yes: boolean;
       try {
@@ -116,9 +116,7 @@ export function createOutput(options: OutputOptions = {}): Output {
       if (!yes) throw new CancelledError(declined);
     },
     async confirmTyped(message, expected) {
-      if (!interactive) {
-        throw new UsageError(`${message} Refusing without a terminal to confirm.`, { hint: 'Pass --yes to confirm non-interactively.' });
-      }
+      if (!interactive) throw new ConfirmationRequiredError(`${message} Refusing without a terminal to confirm.`);
       const { input } = await import('@inquirer/prompts');
       try {
         const answer = await input({ message: `${message} Type ${chalk.bold(expected)} to continue:` }, { output: process.stderr });

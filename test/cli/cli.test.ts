@@ -137,6 +137,17 @@ describe('dreamdb binary', () => {
     expect(yes.code).toBe(0);
   });
 
+  it('run from a subdirectory, works on the project root: its migrations, its embedded server, no new .dreamdb', async () => {
+    const sub = path.join(project, 'src', 'lib');
+    await fs.mkdir(sub, { recursive: true });
+    const st = await runCli(['--db', db.url, 'status', '--json'], { cwd: sub });
+    const { counts } = JSON.parse(st.stdout) as { counts: { applied: number; pending: number } };
+    expect(counts.applied + counts.pending, st.stderr).toBe(1);
+    const emb = await runCli(['db', 'status', '--json'], { cwd: sub });
+    expect(JSON.parse(emb.stdout).dataDir).toBe(path.join(await fs.realpath(project), '.dreamdb'));
+    await expect(fs.access(path.join(sub, '.dreamdb'))).rejects.toThrow();
+  });
+
   it('creates the next migration with a UTC version and a header', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-new-'));
     const r = await runCli(['migration', 'new', 'Add artist bio', '--json'], { cwd: dir });

@@ -3,7 +3,7 @@
  * lock-retry policy, quoting, other-database URLs, CREATE/DROP DATABASE, the packaged SQL loader.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, withDb } from '../../src/db/connect.js';
+import { connect, withDb, withDbs } from '../../src/db/connect.js';
 import { createDatabase, databaseOf, dropDatabase, maintenanceUrl, withDatabase, withMaintenanceDb } from '../../src/db/databases.js';
 import { isLockUnavailable, isNotMigrated, isPgError, postgresCause, SqlState, sqlStateOf, translatePgError } from '../../src/db/pg-errors.js';
 import { packagedSql } from '../../src/db/queries.js';
@@ -221,10 +221,29 @@ describe('withMaintenanceDb', () => {
     expect(await withMaintenanceDb(db.url, async (sql) => (await sql<{ d: string }[]>`select current_database() as d`)[0]!.d)).toBe('postgres');
     expect(await withMaintenanceDb(db.url, async (sql) => (await sql<{ d: string }[]>`select current_database() as d`)[0]!.d, { avoid: 'postgres' })).toBe('template1');
   });
+  it('does not try template1 when the server itself is unreachable', async () => {
+    const error = await withMaintenanceDb('postgresql://u:pw@127.0.0.1:1/app', async () => undefined, { connectTimeoutSeconds: 2 }).then(() => expect.unreachable(), (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toBe('Cannot connect to postgresql://u:*****@127.0.0.1:1/postgres: nothing is listening there.');
+  });
+
   it('does not retry elsewhere when fn itself fails', async () => {
     let runs = 0;
     const error = await withMaintenanceDb(db.url, async (sql) => { runs += 1; await sql`select 1/0`; }).then(() => expect.unreachable(), (e: unknown) => e);
     expect(sqlStateOf(error)).toBe('22012');
     expect(runs).toBe(1);
+  });
+});
+
+describe('withDbs', () => {
+  it('opens one client per index with its own options, and ends them all', async () => {
+    const tag = `dreamdb toolkit ${process.pid}`;
+    const seen = await withDbs(db.url, 3, async (clients) => Promise.all(clients.map(async (sql) => (await sql<{ pid: number; app: string }[]>`select pg_backend_pid() as pid, current_setting('application_name') as app`)[0]!)), (i) => ({ connection: { application_name: `${tag} ${i}` } }));
+    expect(seen.map((s) => s.app)).toEqual([0, 1, 2].map((i) => `${tag} ${i}`));
+    expect(new Set(seen.map((s) => s.pid)).size).toBe(3);
+    // A backend leaves pg_stat_activity just after its client said goodbye: poll.
+    const left = () => db.sql`select 1 from pg_stat_activity where application_name like ${`${tag}%`}`;
+    for (let i = 0; i < 200 && (await left()).length; i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(await left()).toHaveLength(0);
   });
 });

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
-import { embeddedPaths, repairSymlinks, runningServer, status } from '../../src/db/embedded.js';
+import net from 'node:net';
+import { embeddedPaths, repairSymlinks, runningServer, startPersistent, status, stopPersistent } from '../../src/db/embedded.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 // A project of its own, so this file's embedded server is not the run's shared one.
@@ -77,6 +78,28 @@ describe('the embedded default', () => {
       expect(r.stderr).toMatch(/shared_buffers/);
     } finally {
       await fs.writeFile(conf, original);
+    }
+  });
+});
+
+describe('the embedded port', () => {
+  it('stays the same across stop and start while it is free, and moves (and is kept) when taken', async () => {
+    const paths = embeddedPaths(path.join(project, '.dreamdb'));
+    const first = (await startPersistent(paths)).port!;
+    await stopPersistent(paths);
+    expect((await startPersistent(paths)).port).toBe(first);
+    await stopPersistent(paths);
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(first, '127.0.0.1', resolve));
+    try {
+      const moved = (await startPersistent(paths)).port!;
+      expect(moved).not.toBe(first);
+      await stopPersistent(paths);
+      expect(Number(await fs.readFile(paths.port, 'utf8'))).toBe(moved);
+      expect((await startPersistent(paths)).port).toBe(moved);
+    } finally {
+      await stopPersistent(paths);
+      await new Promise((resolve) => squatter.close(resolve));
     }
   });
 });

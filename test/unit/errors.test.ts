@@ -1,6 +1,7 @@
 /** The one error set: exit codes, stable codes, and the fix each named error carries. */
 import { describe, expect, it } from 'vitest';
 import * as socket from '../../src/db/socket.js';
+import { createOutput } from '../../src/ui/output.js';
 import {
   CancelledError,
   ConfirmationRequiredError,
@@ -68,5 +69,16 @@ describe('named errors', () => {
         details: [],
       },
     });
+  });
+
+  it('a prompt without a terminal is a ConfirmationRequiredError naming --yes', async () => {
+    const out = createOutput({ interactive: false });
+    const typed = await out.confirmTyped('Migrate on PRODUCTION.', 'app').then(() => expect.unreachable(), (e: unknown) => e);
+    expect(typed).toBeInstanceOf(ConfirmationRequiredError);
+    expect((typed as DreamdbError).hint).toBe('Pass --yes to confirm non-interactively.');
+    const yesNo = await out.confirmOrCancel('Add volume?', { hint: 'Pass --yes to add it.', declined: 'No.' }).then(() => expect.unreachable(), (e: unknown) => e);
+    expect(yesNo).toBeInstanceOf(ConfirmationRequiredError);
+    expect((yesNo as DreamdbError).exitCode).toBe(ExitCode.usage);
+    expect((yesNo as DreamdbError).hint).toBe('Pass --yes to add it.');
   });
 });

@@ -9,8 +9,10 @@
  * table sampled from the target, so rewrites and validation scans have representative work.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, type Sql } from '../../db/connect.js';
-import { DreamdbError } from '../../errors.js';
+import { withDb, type Sql } from '../../db/connect.js';
+import { createDatabase, databaseOf, dropDatabase, withDatabase, withMaintenanceDb } from '../../db/databases.js';
+import { SqlState, sqlStateOf } from '../../db/pg-errors.js';
+import { quoteIdent, quoteLiteral } from '../../db/quote.js';
 import { runMigrations, type MigrateSettings } from '../../migrate/engine.js';
 // postgres.js COPY streams have two hangs, worked around once in the backup code: reuse it.
 import { copyInto, resumeAfterEnd } from '../../backup/streams.js';
@@ -36,55 +38,52 @@ export interface Scratch {
   copiedRows: number;
 }
 
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
-/** Postgres error code of a failure, if it is one. */
-const codeOf = (error: unknown) => (error as { code?: string }).code;
-
-/** A connection to the same server but another database, to run CREATE/DROP DATABASE from. */
-async function maintenance(url: string): Promise<Sql> {
-  for (const db of ['postgres', 'template1']) {
-    const sql = connect(withDatabase(url, db), { max: 1 });
-    try {
-      await sql`select 1`;
-      return sql;
-    } catch {
-      await sql.end({ timeout: 1 });
+/**
+ * Makes the scratch database on `server`: a copy of `template` when given and possible, else an
+ * empty one (the target has other sessions: 55006). 'no createdb' when the user may not create
+ * databases there (42501) and another server can stand in.
+ */
+async function createScratch(server: string, name: string, options: { template?: string; canFallBack: boolean }): Promise<{ method: Scratch['method']; reason: string } | 'no createdb'> {
+  return withMaintenanceDb(server, async (admin) => {
+    await sweepStale(admin);
+    let reason = 'no CREATEDB on the target';
+    if (options.template) {
+      try {
+        await createDatabase(admin, name, { template: options.template });
+        await mark(admin, name);
+        return { method: 'template' as const, reason: '' };
+      } catch (error) {
+        const code = sqlStateOf(error);
+        if (code === SqlState.insufficientPrivilege && options.canFallBack) return 'no createdb' as const;
+        if (code !== OBJECT_IN_USE) throw error;
+        reason = 'the target has other sessions, so it cannot be a template';
+      }
     }
-  }
-  throw new DreamdbError('The trace needs a maintenance database (postgres or template1) on the target\'s server to create its scratch copy from.');
+    await createDatabase(admin, name);
+    await mark(admin, name);
+    return { method: 'rebuilt' as const, reason };
+  });
 }
+
+/** 55006: CREATE DATABASE … TEMPLATE while someone is connected to the template. */
+const OBJECT_IN_USE = '55006';
 
 export async function withScratchCopy<T>(targetUrl: string, options: ScratchOptions, fn: (scratch: Scratch) => Promise<T>): Promise<T> {
   const name = `dreamdb_trace_${randomBytes(5).toString('hex')}`;
-  const target = new URL(targetUrl).pathname.replace(/^\//, '') || 'postgres';
   let server = targetUrl;
   let release: (() => Promise<void>) | undefined;
-  let admin = await maintenance(server);
-  let scratch: Scratch | undefined;
   try {
-    await sweepStale(admin);
-    try {
-      await admin.unsafe(`create database "${name}" template "${target.replace(/"/g, '""')}"`);
-      await mark(admin, name);
-      scratch = { url: withDatabase(server, name), name, method: 'template', server: 'target', copiedRows: 0 };
-    } catch (error) {
-      if (codeOf(error) === '42501' && options.fallbackServer) {
-        // No CREATEDB here: rebuild on the embedded server instead.
-        await admin.end({ timeout: 5 });
-        const fallback = await options.fallbackServer();
-        release = fallback.release;
-        server = fallback.url;
-        admin = await maintenance(server);
-      } else if (codeOf(error) !== '55006') throw error;
-      options.onProgress?.(`trace: rebuilding a scratch copy (${codeOf(error) === '55006' ? 'the target has other sessions, so it cannot be a template' : 'no CREATEDB on the target'})`);
-      await admin.unsafe(`create database "${name}"`);
-      await mark(admin, name);
-      scratch = { url: withDatabase(server, name), name, method: 'rebuilt', server: release ? 'embedded' : 'target', copiedRows: 0 };
+    let made = await createScratch(server, name, { template: databaseOf(targetUrl), canFallBack: Boolean(options.fallbackServer) });
+    if (made === 'no createdb') {
+      // Rebuild on the embedded server instead.
+      const fallback = await options.fallbackServer!();
+      release = fallback.release;
+      server = fallback.url;
+      made = (await createScratch(server, name, { canFallBack: false })) as { method: Scratch['method']; reason: string };
+    }
+    const scratch: Scratch = { url: withDatabase(server, name), name, method: made.method, server: release ? 'embedded' : 'target', copiedRows: 0 };
+    if (made.method === 'rebuilt') {
+      options.onProgress?.(`trace: rebuilding a scratch copy (${made.reason})`);
       await runMigrations(scratch.url, { settings: options.settings, cwd: options.cwd, to: options.appliedTo ?? '0' });
       scratch.copiedRows = await copySample(targetUrl, scratch.url, options.rows, options.onProgress);
     }
@@ -92,9 +91,8 @@ export async function withScratchCopy<T>(targetUrl: string, options: ScratchOpti
   } finally {
     // Always dropped, whatever happened above: (force) ends any session still inside it.
     try {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await withMaintenanceDb(server, (admin) => dropDatabase(admin, name, { force: true }));
     } finally {
-      await admin.end({ timeout: 5 });
       await release?.();
     }
   }
@@ -103,7 +101,7 @@ export async function withScratchCopy<T>(targetUrl: string, options: ScratchOpti
 const MARK = 'dreamdb trace scratch copy, created ';
 
 async function mark(admin: Sql, name: string): Promise<void> {
-  await admin.unsafe(`comment on database "${name}" is '${MARK}${new Date().toISOString()}'`);
+  await admin.unsafe(`comment on database ${quoteIdent(name)} is ${quoteLiteral(MARK + new Date().toISOString())}`);
 }
 
 /**
@@ -116,16 +114,14 @@ async function sweepStale(admin: Sql): Promise<void> {
     where d.datname like 'dreamdb\_trace\_%' and shobj_description(d.oid, 'pg_database') like ${MARK + '%'}
       and substr(shobj_description(d.oid, 'pg_database'), ${MARK.length + 1})::timestamptz < now() - interval '1 hour'
       and not exists (select 1 from pg_stat_activity a where a.datid = d.oid)`;
-  for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}"`).catch(() => {});
+  for (const { datname } of stale) await dropDatabase(admin, datname).catch(() => {});
 }
 
 /** Up to `limit` rows of every ordinary table the two databases share, target → scratch, with COPY. */
 async function copySample(fromUrl: string, toUrl: string, limit: number, onProgress?: (text: string) => void): Promise<number> {
   if (limit <= 0) return 0;
-  const from = connect(fromUrl, { max: 1 });
-  const to = connect(toUrl, { max: 1 });
   let total = 0;
-  try {
+  return withDb(fromUrl, (from) => withDb(toUrl, async (to) => {
     const tables = await to<{ qualified: string; columns: string }[]>`
       select format('%I.%I', n.nspname, c.relname) as qualified,
              string_agg(format('%I', a.attname), ', ' order by a.attnum) as columns
@@ -149,8 +145,5 @@ async function copySample(fromUrl: string, toUrl: string, limit: number, onProgr
     await to.unsafe('analyze');
     onProgress?.(`trace: copied ${total} sample rows into the scratch copy`);
     return total;
-  } finally {
-    await from.end({ timeout: 5 });
-    await to.end({ timeout: 5 });
-  }
+  }));
 }

@@ -6,18 +6,18 @@
  * one (pg_stat_xact_user_tables), and what the app would wait for: probed by taking the
  * locks a SELECT and an INSERT need from another session, with a 20 ms lock_timeout.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, type Sql } from '../../db/connect.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withDbs, type Sql } from '../../db/connect.js';
+import { SqlState, sqlStateOf } from '../../db/pg-errors.js';
+import { packagedSql } from '../../db/queries.js';
 import { lineAndColumn } from '../../db/sqlfile.js';
-import { sqlDir } from '../../paths.js';
 import type { LintFile } from '../model.js';
 import { parseFile } from '../parse.js';
 import { RULE_IDS } from '../rules/index.js';
 
-const query = (name: string) => readFileSync(path.join(sqlDir, 'lint', name), 'utf8');
-const LOCKS = query('trace-locks.sql');
-const STATE = query('trace-state.sql');
+const LOCKS = packagedSql('lint/trace-locks.sql');
+const STATE = packagedSql('lint/trace-state.sql');
 
 /** Lock modes weakest first, as pg_locks names them. */
 const MODES = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
@@ -79,24 +79,18 @@ async function state(sql: Sql, cumulative: boolean): Promise<Map<number, RelStat
   return new Map(rows.map((r) => [Number(r.oid), { name: r.name, isIndex: r.is_index, filenode: Number(r.filenode), seqScan: Number(cumulative ? r.total_seq_scan : r.seq_scan), seqRead: Number(cumulative ? r.total_seq_tup_read : r.seq_tup_read) }]));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function traceFiles(scratchUrl: string, files: readonly LintFile[]): Promise<TraceReport> {
-  const runner = connect(scratchUrl, { max: 1, connection: { application_name: 'dreamdb trace' } });
-  const watcher = connect(scratchUrl, { max: 1, connection: { application_name: 'dreamdb trace watcher' } });
-  const prober = connect(scratchUrl, { max: 1, connection: { application_name: 'dreamdb trace probe' } });
   const report: TraceReport = { statements: [] };
-  try {
-    const [me] = await runner<{ pid: number }[]>`select pg_backend_pid() as pid`;
+  const names = ['dreamdb trace', 'dreamdb trace watcher', 'dreamdb trace probe'];
+  await withDbs(scratchUrl, names.length, async ([runner, watcher, prober]) => {
+    const [me] = await runner!<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const pid = me!.pid;
-    const canFlush = await runner`select 1 from pg_proc where proname = 'pg_stat_force_next_flush'`.then((r) => r.length > 0);
+    const canFlush = await runner!`select 1 from pg_proc where proname = 'pg_stat_force_next_flush'`.then((r) => r.length > 0);
     for (const file of files) {
-      const ok = await traceFile(file, { runner, watcher, prober, pid, canFlush }, report);
+      const ok = await traceFile(file, { runner: runner!, watcher: watcher!, prober: prober!, pid, canFlush }, report);
       if (!ok) break;
     }
-  } finally {
-    await Promise.all([runner.end({ timeout: 5 }), watcher.end({ timeout: 5 }), prober.end({ timeout: 5 })]);
-  }
+  }, (i) => ({ connection: { application_name: names[i]! } }));
   return report;
 }
 
@@ -194,7 +188,7 @@ async function probe(prober: Sql, relation: string): Promise<Waits> {
       });
       return false;
     } catch (error) {
-      if ((error as { code?: string }).code === '55P03') return true;
+      if (sqlStateOf(error) === SqlState.lockNotAvailable) return true;
       throw error;
     }
   };
