@@ -11,7 +11,7 @@ import { style } from './ui/output.js';
 import { migrate, migrateJson, renderMigrate } from './commands/migrate.js';
 import { renderStatus, status } from './commands/status.js';
 import { collectList, newMigration, parseCount, registerMigrationLint, renderRepair, repairMigrations } from './commands/migration.js';
-import { registerPartitions } from './commands/partitions-cli.js';
+import { registerPartitions } from './commands/partitions.js';
 import { registerAuditRls } from './commands/audit-rls.js';
 import { registerSeed } from './commands/seed.js';
 import { registerStorage } from './commands/storage.js';

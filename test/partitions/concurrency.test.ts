@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { DreamdbError } from '../../src/errors.js';
-import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/commands/partitions.js';
+import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/partitions/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { addArtists, installPartitionsFixture, partitionStates, thisYear } from './fixture.js';
 
