@@ -120,7 +120,7 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
   const { files, ignored } = await loadMigrationFiles(path.resolve(cwd, settings.dir), cwd);
   const ledger = await readLedger(sql);
   const supabase = await readSupabaseLedger(sql);
-  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored, files };
+  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored, files, supabase };
 }
 
 /** `--to` must name a version a file (or the ledger) has: a typo would otherwise migrate to the end. */
@@ -163,9 +163,11 @@ export async function runMigrations(url: string, options: MigrateRunOptions): Pr
 
 async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: MigrateEvent) => void): Promise<MigrateRunResult> {
   const { settings } = options;
-  const { plan, ignored, files, ledger } = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  const inspected = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  const { ignored, files, ledger, supabase: supabaseLedger } = inspected;
   if (options.to !== undefined && !options.toMayBeMissing) checkTargetVersion(options.to, files, ledger);
-  await resolvePartialEdits(sql, plan);
+  const resumable = await resumableEdits(sql, inspected.plan);
+  const plan = resumable.size ? planMigrations(files, ledger, { to: options.to, supabase: supabaseLedger, resumable }) : inspected.plan;
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
   for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
   if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
@@ -207,7 +209,7 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
 }
 
 /** COMMIT, ROLLBACK, SAVEPOINT or SET ROLE in a transactional file: refused before any file runs. */
-async function refuseTransactionControl(pending: MigrationFile[]): Promise<void> {
+async function refuseTransactionControl(pending: readonly MigrationFile[]): Promise<void> {
   const problems: string[] = [];
   let first: string | undefined;
   for (const file of pending) {
@@ -332,20 +334,18 @@ function prefixChecksum(statements: Statement[], count: number): string {
 
 /**
  * An unfinished no-transaction file may be edited after the statement that failed: that is the
- * fix. It counts as changed only when a statement already done was edited.
+ * fix. It counts as changed only when a statement already done was edited. The versions whose
+ * edit is such a fix, for the planner to treat as partial.
  */
-async function resolvePartialEdits(sql: Sql, plan: MigrationPlan): Promise<void> {
-  for (const entry of [...plan.changed]) {
+async function resumableEdits(sql: Sql, plan: MigrationPlan): Promise<Set<string>> {
+  const resumable = new Set<string>();
+  for (const entry of plan.changed) {
     if (entry.recorded.statementsDone === null) continue;
     const statements = await splitStatements(entry.file.text);
     const [row] = await sql<{ done_checksum: string | null }[]>`select done_checksum from dreamdb.migrations where version = ${entry.file.version}`;
-    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone)) {
-      plan.changed.splice(plan.changed.indexOf(entry), 1);
-      plan.partial.push(entry);
-      const at = plan.pending.findIndex((f) => f.version > entry.file.version);
-      plan.pending.splice(at === -1 ? plan.pending.length : at, 0, entry.file);
-    }
+    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone)) resumable.add(entry.file.version);
   }
+  return resumable;
 }
 
 async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
