@@ -8,7 +8,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { confirmProduction, withTarget, type Context, type Target } from '../context.js';
 import type { Sql } from '../db/connect.js';
 import { CancelledError, ExitCode } from '../errors.js';
-import { action, EXIT_CODES, TARGET_HELP } from './action.js';
+import { style } from '../ui/output.js';
+import { action, deprecatedOption, durationFlag, EXIT_CODES, TARGET_HELP } from './action.js';
 import {
   checkPartitions,
   describeRotateEvent,
@@ -25,6 +26,15 @@ import {
 const int = (name: string) => (value: string) => {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number.`);
   return Number(value);
+};
+
+/** A duration; a bare number is the old spelling in milliseconds, still read so, with a note. */
+const ddlLockTimeout = (value: string): number => {
+  if (/^\d+$/.test(value.trim())) {
+    process.stderr.write(`${style.yellow('deprecated:')} --lock-timeout ${value} (milliseconds) is deprecated: write --lock-timeout ${value.trim()}ms.\n`);
+    return Number(value);
+  }
+  return durationFlag('--lock-timeout', 'ms')(value);
 };
 
 const date = (value: string) => {
@@ -79,9 +89,10 @@ export function registerPartitions(program: Command): void {
     .option('--archive <dir>', 'write a retired partition\'s rows to a file in <dir> first (needs --retain)')
     .option('--drop', 'drop retired partitions after detaching (and archiving) them (needs --retain)')
     .option('--dry-run', 'print the plan and change nothing')
-    .addOption(new Option('--lock-timeout <ms>', 'lock_timeout of each attach/detach attempt').argParser(int('--lock-timeout')))
+    .addOption(new Option('--lock-timeout <duration>', 'lock_timeout of each attach/detach attempt, e.g. 500ms (default: partitions.lockTimeout, 200ms)').argParser(ddlLockTimeout))
     .addOption(new Option('--attempts <n>', 'attempts per step when a lock times out').argParser(int('--attempts')))
-    .addOption(new Option('--wait <ms>', 'how long to wait for another rotation before giving up').argParser(int('--wait')))
+    .addOption(new Option('--wait-timeout <duration>', 'how long to wait for another rotation before giving up, e.g. 30s (default 30s)').argParser(durationFlag('--wait-timeout')))
+    .addOption(deprecatedOption('--wait <ms>', 'is deprecated: use --wait-timeout <duration> (e.g. 30s).', int('--wait')))
     .addHelpText(
       'after',
       `
@@ -92,7 +103,7 @@ finished by the next run; two at once serialise on an advisory lock.
 ${TARGET_HELP}\n${EXIT_CODES}`,
     )
     .action(
-      action(async (ctx, flags: WindowFlags & { archive?: string; drop?: boolean; dryRun?: boolean; lockTimeout?: number; attempts?: number; wait?: number }) => {
+      action(async (ctx, flags: WindowFlags & { archive?: string; drop?: boolean; dryRun?: boolean; lockTimeout?: number; attempts?: number; waitTimeout?: number; wait?: number }) => {
         const cfg = ctx.config.partitions;
         const result = await withPartitionDb(ctx, async (sql, target) => {
           const base = {
@@ -101,7 +112,7 @@ ${TARGET_HELP}\n${EXIT_CODES}`,
             drop: flags.drop,
             lockTimeoutMs: flags.lockTimeout ?? cfg?.lockTimeout,
             maxAttempts: flags.attempts,
-            lockWaitMs: flags.wait,
+            lockWaitMs: flags.waitTimeout ?? flags.wait,
           };
           if (target.production && !ctx.flags.yes && !flags.dryRun) {
             const plan = await rotatePartitions(sql, { ...base, dryRun: true });

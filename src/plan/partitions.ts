@@ -137,7 +137,7 @@ export function validateRotateOptions(options: {
     intProblem('--first-year', options.firstYear, 1000, 9998),
     intProblem('--lock-timeout', options.lockTimeoutMs, 1, 600_000),
     intProblem('--attempts', options.maxAttempts, 1, 1000),
-    intProblem('--wait', options.lockWaitMs, 0, 86_400_000),
+    intProblem('--wait-timeout', options.lockWaitMs, 0, 86_400_000),
   ].filter((p): p is string => p !== undefined);
   if (options.drop && options.retain === undefined) problems.push('--drop: only with --retain (it drops retired partitions)');
   if (options.archiveDir !== undefined && options.retain === undefined) problems.push('--archive: only with --retain (it archives retired partitions)');

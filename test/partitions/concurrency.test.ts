@@ -52,7 +52,7 @@ describe('two rotations at once', () => {
     await expectComplete(d(Y), 6);
   });
 
-  it('the second waits for the first, or gives up with one line after --wait', async () => {
+  it('the second waits for the first, or gives up with one line after --wait-timeout', async () => {
     const holder = client();
     await holder`select pg_advisory_lock(dreamdb.metrics_partitions_lock_key())`;
     const [holderPid] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
