@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_CODES, TARGET_HELP } from './commands/action.js';
-import { DreamdbError, ExitCode } from './errors.js';
+import { DreamdbError, errorEnvelope, ExitCode } from './errors.js';
 import { redactText } from './db/redact.js';
 import { lostConnectionCrash } from './db/connect.js';
 import { packageRoot } from './paths.js';
@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const line of error.details) say(`  ${line}`);
     if (error.hint) say(`${style.dim('hint:')} ${error.hint}`);
     if (debug) say(stackOf(error));
-    if (json) process.stdout.write(`${redactText(JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }), secrets)}\n`);
+    if (json) process.stdout.write(`${redactText(JSON.stringify(errorEnvelope(error)), secrets)}\n`);
   };
   // A crash inside the driver after a lost connection is that lost connection, in one line.
   const onCrash = (error: unknown) => {

@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { migrate } from '../migrate/migrate.js';
 import { migrateJson, renderMigrate } from '../migrate/render.js';
-import { action, collectList, deprecatedOption, durationFlag, EXIT_CODES, parseCount, TARGET_HELP } from './action.js';
+import { durationFlag, wholeNumberFlag } from '../ui/flags.js';
+import { action, collectList, deprecatedOption, EXIT_CODES, TARGET_HELP } from './action.js';
 
 interface MigrateFlags {
   dryRun?: boolean;
@@ -29,7 +30,7 @@ export function registerMigrate(program: Command): void {
     .addOption(deprecatedOption('--lock-timeout <duration>', 'of migrate is the wait for another migrate: use --wait-timeout (the DDL lock_timeout is migrations.lockTimeout).', durationFlag('--lock-timeout')))
     .option('--allow <rule>', 'accept a lint rule\'s error-level findings for this run (repeatable, or comma-separated)', collectList)
     .option('--trace', 'with --dry-run: apply the pending files to a scratch copy and report the locks each statement holds, for how long, rewrites and scans')
-    .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', parseCount)
+    .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', wholeNumberFlag('--trace-rows', { min: 0 }))
     .addHelpText('after', `${TARGET_HELP}
 Each file runs in one transaction with its ledger rows; a first line "-- dreamdb:no-transaction"
 runs it statement by statement and resumes where it stopped. DDL runs under a short lock_timeout

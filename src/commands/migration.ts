@@ -9,7 +9,8 @@ import { newMigration } from '../migrate/new.js';
 import { renderRepair, renderStatus } from '../migrate/render.js';
 import { repairMigrations } from '../migrate/repair.js';
 import { readMigrationStatus } from '../migrate/status.js';
-import { action, collectList, EXIT_CODES, parseCount, TARGET_HELP } from './action.js';
+import { wholeNumberFlag } from '../ui/flags.js';
+import { action, collectList, EXIT_CODES, TARGET_HELP } from './action.js';
 
 const LINT_HELP = `
 Each finding: file:line:col, level, rule id, what happens to a live app, why, and the safe
@@ -49,7 +50,7 @@ export function registerMigration(program: Command): void {
     .option('--sarif <file>', 'also write SARIF 2.1.0 (GitHub code scanning) to file')
     .option('--junit <file>', 'also write JUnit XML to file')
     .option('--trace', 'also apply the files to a scratch copy of the target and measure locks, rewrites and scans')
-    .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', parseCount)
+    .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', wholeNumberFlag('--trace-rows', { min: 0 }))
     .option('--rules', 'list the rules and exit')
     .addHelpText('after', LINT_HELP)
     .action(

@@ -5,11 +5,12 @@
  * or connection.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { durationFlag, wholeNumberFlag as int } from '../ui/flags.js';
 import { confirmProduction, withTarget, type Context, type Target } from '../context.js';
 import type { Sql } from '../db/connect.js';
 import { CancelledError, ExitCode } from '../errors.js';
 import { style } from '../ui/output.js';
-import { action, deprecatedOption, durationFlag, EXIT_CODES, TARGET_HELP } from './action.js';
+import { action, deprecatedOption, EXIT_CODES, TARGET_HELP } from './action.js';
 import {
   checkPartitions,
   describeRotateEvent,
@@ -23,18 +24,13 @@ import {
   withPartitionsClient,
 } from '../partitions/index.js';
 
-const int = (name: string) => (value: string) => {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number.`);
-  return Number(value);
-};
-
 /** A duration; a bare number is the old spelling in milliseconds, still read so, with a note. */
 const ddlLockTimeout = (value: string): number => {
   if (/^\d+$/.test(value.trim())) {
     process.stderr.write(`${style.yellow('deprecated:')} --lock-timeout ${value} (milliseconds) is deprecated: write --lock-timeout ${value.trim()}ms.\n`);
     return Number(value);
   }
-  return durationFlag('--lock-timeout', 'ms')(value);
+  return durationFlag('--lock-timeout', { defaultUnit: 'ms' })(value);
 };
 
 const date = (value: string) => {

@@ -12,6 +12,9 @@ import { withDb, type ConnectOptions, type Sql } from '../db/connect.js';
 import { LockKeys, withAdvisoryLock } from '../db/lock.js';
 import { fileError, isPgError, splitStatements, type Statement } from '../db/sqlfile.js';
 import { DreamdbError, UsageError } from '../errors.js';
+import { isLockUnavailable } from '../db/pg-errors.js';
+import { withLockRetries } from '../db/retry.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compareVersions, planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
 import { checksum, loadMigrationFiles, normalise } from './files.js';
@@ -277,7 +280,7 @@ async function runFileInTransaction(
   onRetry?: (attempt: number, delayMs: number) => void,
 ): Promise<void> {
   const statements = await statementsOf(file);
-  await withLockRetries(settings, onRetry, async () => {
+  await retryOnLocks(settings, file.path, onRetry, async () => {
     await sql.begin(async (tx) => {
       if (!statements) {
         // Not parseable here: let the server report the error in its own words.
@@ -291,7 +294,7 @@ async function runFileInTransaction(
           try {
             await tx.unsafe(statement.text).simple();
           } catch (error) {
-            if (isPgError(error) && error.code === '55P03') throw error; // retried below
+            if (isLockUnavailable(error)) throw error; // retried by retryOnLocks
             throw isPgError(error) ? fileError(file, statement.offset, error) : error;
           }
         }
@@ -380,7 +383,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
             await tx.unsafe(statement.text).simple();
             await recordDone(tx, i + 1);
           });
-    await withLockRetries(settings, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
+    await retryOnLocks(settings, file.path, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
       try {
         try {
           await run();
@@ -392,7 +395,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
           await run();
         }
       } catch (error) {
-        if (isPgError(error) && error.code === '55P03') throw error;
+        if (isLockUnavailable(error)) throw error;
         throw isPgError(error) ? fileError(file, statement.offset, error) : error;
       }
     });
@@ -453,29 +456,13 @@ async function indexIsValid(sql: Sql, index: { schema: string | null; name: stri
   return rows.length === 0 || rows.every((r) => r.valid);
 }
 
-/** GitLab's "with lock retries": a short lock_timeout, and on 55P03 back off and try again. */
-async function withLockRetries(settings: MigrateSettings, onRetry: ((attempt: number, delayMs: number) => void) | undefined, fn: () => Promise<void>) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await fn();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== '55P03' || attempt >= settings.lockRetries) {
-        if (code === '55P03') {
-          throw new DreamdbError(`Could not take a lock within ${settings.lockTimeoutMs} ms after ${attempt} attempts: ${(error as Error).message}`, {
-            hint: 'A long transaction holds a conflicting lock (see pg_stat_activity); retry later or raise migrations.lockTimeout.',
-            cause: error,
-          });
-        }
-        throw error;
-      }
-      const delayMs = Math.min(250 * 2 ** (attempt - 1), 8_000) + Math.floor(Math.random() * 100);
-      onRetry?.(attempt, delayMs);
-      await sleep(delayMs);
-    }
-  }
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
+/** GitLab's "with lock retries" (src/db/retry.ts): a short lock_timeout, and on 55P03 back off and try again. */
+async function retryOnLocks(settings: MigrateSettings, what: string, onRetry: ((attempt: number, delayMs: number) => void) | undefined, fn: () => Promise<void>) {
+  await withLockRetries(fn, {
+    what,
+    maxAttempts: settings.lockRetries,
+    lockTimeoutMs: settings.lockTimeoutMs,
+    hint: 'A long transaction holds a conflicting lock (see pg_stat_activity); retry later or raise migrations.lockTimeout.',
+    onRetry: onRetry && ((attempt, waitMs) => onRetry(attempt, waitMs)),
+  });
 }

@@ -2,7 +2,8 @@
  * Reading the partitions of public.metrics from the catalog (through dreamdb's partition
  * functions), and the one-line errors a user fixes by migrating or waiting.
  */
-import { DreamdbError } from '../errors.js';
+import { DreamdbError, LockUnavailableError } from '../errors.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
 import { withDb, type Sql } from '../db/connect.js';
 import { resolveNow, type PartitionInfo } from '../plan/partitions.js';
 import { partitionsQuery } from './queries.js';
@@ -23,9 +24,9 @@ export interface ParentInfo {
 export const CATALOG_LOCK_TIMEOUT_MS = 2_000;
 
 /** A catalog read that met another session's lock (SQLSTATE 55P03), as a one-line error. */
-export function catalogLockError(error: unknown, parent: string): DreamdbError | undefined {
-  if ((error as { code?: string })?.code !== '55P03' || error instanceof DreamdbError) return undefined;
-  return new DreamdbError(`Could not read the partitions of ${parent}: another session holds a lock on it (waited ${CATALOG_LOCK_TIMEOUT_MS / 1000} s).`, {
+export function catalogLockError(error: unknown, parent: string): LockUnavailableError | undefined {
+  if (sqlStateOf(error) !== SqlState.lockNotAvailable || error instanceof DreamdbError) return undefined;
+  return new LockUnavailableError(`Could not read the partitions of ${parent}: another session holds a lock on it (waited ${CATALOG_LOCK_TIMEOUT_MS / 1000} s).`, {
     hint: 'A migration or a LOCK TABLE is running; see pg_stat_activity / pg_locks, and run the command again when it is done.',
     cause: error,
   });
@@ -48,15 +49,17 @@ export async function withPartitionsClient<T>(url: string, fn: (sql: Sql) => Pro
 
 /** Errors a user fixes by migrating, as one-line DreamdbErrors. */
 function catalogError(error: unknown, parent: string): DreamdbError | undefined {
-  const code = (error as { code?: string } | undefined)?.code;
-  if (code === '42883' || code === '3F000') {
+  // Kept apart from translatePgError: these say which migration, and `partitions check` reports
+  // them as a finding (exit 3), not as a usage error.
+  const code = sqlStateOf(error);
+  if (code === SqlState.undefinedFunction || code === SqlState.invalidSchemaName) {
     return new DreamdbError("dreamdb's partition functions are not installed in this database.", {
       hint: 'Run dreamdb migrate (migration 20261125100100_metrics_partitions).',
       cause: error,
     });
   }
-  if (code === '42P01') return new DreamdbError(`${parent} does not exist.`, { hint: 'Run dreamdb migrate first.', cause: error });
-  if (code === '42809') {
+  if (code === SqlState.undefinedTable) return new DreamdbError(`${parent} does not exist.`, { hint: 'Run dreamdb migrate first.', cause: error });
+  if (code === SqlState.wrongObjectType) {
     return new DreamdbError(`${parent} is not partitioned by range on one date column.`, {
       hint: 'Check the metrics migration: PARTITION BY RANGE (metric_date).',
       cause: error,

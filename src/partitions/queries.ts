@@ -1,16 +1,6 @@
-/** The catalog queries of the partitions area, kept as files in sql/partitions/. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { sqlDir } from '../paths.js';
+/** The catalog queries of the partitions area: sql/partitions/<name>.sql ($1, $2, ... parameters). */
+import { packagedSql } from '../db/queries.js';
 
-const cache = new Map<string, string>();
-
-/** The text of sql/partitions/<name>.sql (positional parameters $1, $2, ...). */
 export function partitionsQuery(name: string): string {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = readFileSync(path.join(sqlDir, 'partitions', `${name}.sql`), 'utf8');
-    cache.set(name, text);
-  }
-  return text;
+  return packagedSql(`partitions/${name}.sql`);
 }

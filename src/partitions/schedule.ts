@@ -3,6 +3,7 @@
  * the crontab line and CI workflow that run the CLI (retention runs from the CLI only).
  */
 import type { Sql } from '../db/connect.js';
+import { quoteLiteral as sqlLiteral } from '../db/quote.js';
 import { PARTITION_DEFAULTS, validateRotateOptions, type RotateSettings } from '../plan/partitions.js';
 import { readParent } from './catalog.js';
 import { assertCronSchedule, pgCronError, pgCronHint, pgCronState } from './cron.js';
@@ -29,10 +30,6 @@ export interface ScheduleResult {
   crontab: string;
   ci: string;
   notes: string[];
-}
-
-function sqlLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** The CLI's rotate command line for these settings. */

@@ -7,7 +7,8 @@ import type { Sql } from '../db/connect.js';
 import { describeStep, type RotateSettings, type RotationStep } from '../plan/partitions.js';
 import { archiveTable } from './archive.js';
 import { detachPending, type ParentInfo } from './catalog.js';
-import { isLockError, withLockRetries } from './locks.js';
+import { isLockUnavailable } from '../db/pg-errors.js';
+import { withLockRetries } from '../db/retry.js';
 
 export interface AppliedStep extends RotationStep {
   /** Lock timeouts retried (0: every statement got its locks at once). */
@@ -35,6 +36,7 @@ export async function applyStep(ctx: StepContext, step: RotationStep): Promise<A
       what: `${what} ${step.table}`,
       maxAttempts: ctx.settings.maxAttempts,
       lockTimeoutMs: ctx.settings.lockTimeoutMs,
+      hint: 'A long transaction holds metrics (see pg_stat_activity); nothing is blocked, nothing was lost. Run dreamdb partitions rotate again later, or raise --lock-timeout.',
       onRetry: (attempt, waitMs, error) => ctx.onRetry(step, attempt, waitMs, (error as Error).message),
     });
     retries += n - 1;
@@ -104,7 +106,7 @@ async function detachConcurrently(ctx: StepContext, table: string): Promise<void
   try {
     await conn.unsafe(row!.stmt);
   } catch (error) {
-    if (isLockError(error) && (await detachPending(conn, info.parent, table))) return;
+    if (isLockUnavailable(error) && (await detachPending(conn, info.parent, table))) return;
     throw error;
   } finally {
     await conn`reset lock_timeout`;

@@ -5,8 +5,9 @@
 import type postgres from 'postgres';
 import { withTarget, type Context } from '../context.js';
 import { withDb, type Sql } from '../db/connect.js';
-import { isPgError } from '../db/sqlfile.js';
-import { DreamdbError, UsageError } from '../errors.js';
+import { isPgError } from '../db/pg-errors.js';
+import { packagedSql } from '../db/queries.js';
+import { DreamdbError, NotMigratedError, UsageError } from '../errors.js';
 import type { BucketChange, BucketState } from '../plan/storage.js';
 
 export interface StorageBackend {
@@ -28,11 +29,9 @@ export function sqlBackend(sql: Sql, where: string, production: boolean): Storag
     production,
     async list() {
       await requireStorageSchema(sql);
-      const rows = await sql<{ id: string; public: boolean | null; file_size_limit: string | null; allowed_mime_types: string[] | null; objects: number; bytes: string }[]>`
-        select b.id, b.public, b.file_size_limit::text, b.allowed_mime_types,
-               count(o.id)::int as objects, coalesce(sum((o.metadata ->> 'size')::bigint), 0)::text as bytes
-        from storage.buckets b left join storage.objects o on o.bucket_id = b.id
-        group by b.id order by b.id`;
+      const rows = await sql.unsafe<{ id: string; public: boolean | null; file_size_limit: string | null; allowed_mime_types: string[] | null; objects: number; bytes: string }[]>(
+        packagedSql('storage/buckets.sql'),
+      );
       return rows.map((r) => ({
         id: r.id,
         public: Boolean(r.public),
@@ -53,7 +52,7 @@ export function sqlBackend(sql: Sql, where: string, production: boolean): Storag
       });
     },
     async policies() {
-      const rows = await sql<{ policyname: string }[]>`select policyname from pg_policies where schemaname = 'storage' and tablename = 'objects' order by policyname`;
+      const rows = await sql.unsafe<{ policyname: string }[]>(packagedSql('storage/object_policies.sql'));
       return rows.map((r) => r.policyname);
     },
   };
@@ -83,8 +82,8 @@ async function applySql(tx: postgres.TransactionSql<Record<string, unknown>>, ch
 }
 
 async function requireStorageSchema(sql: Sql): Promise<void> {
-  const [row] = await sql<{ ok: boolean }[]>`select to_regclass('storage.buckets') is not null and to_regclass('storage.objects') is not null as ok`;
-  if (!row?.ok) throw new UsageError('The target has no storage schema (storage.buckets, storage.objects).', { hint: 'Run dreamdb migrate first (it installs the Supabase-compatible base on plain Postgres).' });
+  const [row] = await sql.unsafe<{ ok: boolean }[]>(packagedSql('storage/has_schema.sql'));
+  if (!row?.ok) throw new NotMigratedError('storage schema (storage.buckets, storage.objects)', { detail: 'it installs the Supabase-compatible base on plain PostgreSQL' });
 }
 
 interface ApiBucket {

@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { bucketsFileSchema, type Bucket } from '../config/storage.js';
+import { formatZodIssues } from '../config/values.js';
 
 export interface Declared {
   buckets: Bucket[];
@@ -30,7 +31,7 @@ export async function loadDeclaredBuckets(ctx: Context): Promise<Declared> {
   }
   const parsed = bucketsFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${shown}: ${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')}: ${i.message}`);
+    const problems = formatZodIssues(parsed.error.issues, { prefix: shown });
     throw new UsageError(`Invalid bucket declarations: ${problems[0]}`, { details: problems.length > 1 ? problems : [], hint: 'The format is in docs/storage.md.' });
   }
   return { buckets: parsed.data.buckets, source: shown };
