@@ -4,7 +4,7 @@
  * Only the columns a migration declares are compared (not timestamps or owners).
  */
 import type { Sql } from '../db/connect.js';
-import type { DiffStatement } from './engine.js';
+import type { DiffStatement } from './statement.js';
 import { quoteLiteral } from '../db/quote.js';
 
 export interface BucketRow {

@@ -7,7 +7,7 @@
  */
 import type { StableId } from '@supabase/pg-delta';
 import type { Sql } from '../db/connect.js';
-import type { DiffStatement } from './engine.js';
+import type { DiffStatement } from './statement.js';
 import { quoteIdent as quote } from '../db/quote.js';
 
 /** pg_default_acl object types by the pg-delta kinds that are created with them. */

@@ -6,9 +6,9 @@ import { majorVersionMismatch } from '../config/supabase-toml.js';
 import type { LintReport } from '../lint/model.js';
 import { checkAllow, LintRefusedError, lintPending } from '../lint/run.js';
 import { traceOnScratch, type TraceResult } from '../lint/trace/index.js';
-import type { Progress } from '../ui/output.js';
+import { style, type Progress } from '../ui/output.js';
+import type { MigrationPlan } from '../plan/migrations.js';
 import { runMigrations, type MigrateEvent, type MigrateRunResult } from './engine.js';
-import { describePlan } from './render.js';
 import { runSeeds, type SeedRun } from './seeds.js';
 
 export interface MigrateOptions {
@@ -109,4 +109,13 @@ function report(ctx: Context, update: (text: string) => void, event: MigrateEven
       ctx.out.warn(event.message);
       break;
   }
+}
+
+/** The plan as lines: shown by --dry-run and before a production run asks to go on. */
+export function describePlan(plan: MigrationPlan): string[] {
+  const late = new Set(plan.outOfOrder.map((f) => f.version));
+  const lines = plan.adopted.map((f) => `  ${style.green('adopt')}    ${f.version}_${f.name} (applied by the Supabase CLI; recorded, not run)`);
+  lines.push(...plan.pending.map((f) => `  ${style.cyan('pending')}  ${f.version}_${f.name}${f.noTransaction ? ' (no-transaction)' : ''}${late.has(f.version) ? style.yellow(' (out of order: needs --include-all)') : ''}`));
+  for (const f of plan.deferred) lines.push(`  ${style.dim('later')}    ${f.version}_${f.name} (after --to)${late.has(f.version) ? style.yellow(' (out of order)') : ''}`);
+  return lines.length ? lines : ['  nothing to apply'];
 }

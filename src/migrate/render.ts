@@ -1,19 +1,10 @@
 /** Human output (and --json shapes) of migrate, status, migration list and migration repair. */
 import { lintJson, renderLint } from '../lint/report.js';
 import { describeScratch, renderTrace } from '../lint/trace/index.js';
-import type { MigrationPlan } from '../plan/migrations.js';
 import { style } from '../ui/output.js';
 import type { RepairResult } from './ledgers.js';
-import type { MigrateResult } from './migrate.js';
+import { describePlan, type MigrateResult } from './migrate.js';
 import type { StatusEntry, StatusResult } from './status.js';
-
-export function describePlan(plan: MigrationPlan): string[] {
-  const late = new Set(plan.outOfOrder.map((f) => f.version));
-  const lines = plan.adopted.map((f) => `  ${style.green('adopt')}    ${f.version}_${f.name} (applied by the Supabase CLI; recorded, not run)`);
-  lines.push(...plan.pending.map((f) => `  ${style.cyan('pending')}  ${f.version}_${f.name}${f.noTransaction ? ' (no-transaction)' : ''}${late.has(f.version) ? style.yellow(' (out of order: needs --include-all)') : ''}`));
-  for (const f of plan.deferred) lines.push(`  ${style.dim('later')}    ${f.version}_${f.name} (after --to)${late.has(f.version) ? style.yellow(' (out of order)') : ''}`);
-  return lines.length ? lines : ['  nothing to apply'];
-}
 
 export function renderMigrate(result: MigrateResult): string[] {
   const lines: string[] = [];

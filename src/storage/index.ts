@@ -5,6 +5,7 @@
  */
 export { loadDeclaredBuckets, type Declared } from './declarations.js';
 export { apiBackend, sqlBackend, withStorage, type StorageBackend, type StorageOptions } from './backends.js';
-export { storageList, storageSync, type ListedBucket, type ListResult, type SyncOptions, type SyncResult } from './sync.js';
+export { storageList, storageSync } from './sync.js';
+export type { ListedBucket, ListResult, SyncOptions, SyncResult } from './model.js';
 export { formatBytes, renderChanges, renderList, renderSync } from './render.js';
 export { planBuckets, type BucketChange, type BucketField, type BucketPlan, type BucketState } from '../plan/storage.js';

@@ -2,7 +2,7 @@
 import type { Bucket } from '../config/storage.js';
 import type { BucketChange, BucketField } from '../plan/storage.js';
 import { style } from '../ui/output.js';
-import type { ListResult, SyncResult } from './sync.js';
+import type { ListResult, SyncResult } from './model.js';
 
 export function formatBytes(n: number | null): string {
   if (n === null) return 'no limit';

@@ -7,21 +7,8 @@ import { CancelledError, DreamdbError } from '../errors.js';
 import { planBuckets, type BucketChange, type BucketPlan, type BucketState } from '../plan/storage.js';
 import { withStorage, type StorageBackend, type StorageOptions } from './backends.js';
 import { loadDeclaredBuckets } from './declarations.js';
+import type { ListResult, SyncOptions, SyncResult } from './model.js';
 import { renderChanges } from './render.js';
-
-export interface SyncOptions extends StorageOptions {
-  dryRun?: boolean;
-  prune?: boolean;
-}
-
-export interface SyncResult {
-  via: 'sql' | 'api';
-  target: string;
-  source: string;
-  dryRun: boolean;
-  applied: boolean;
-  changes: BucketChange[];
-}
 
 export async function storageSync(ctx: Context, options: SyncOptions = {}): Promise<SyncResult> {
   const declared = await loadDeclaredBuckets(ctx);
@@ -55,20 +42,6 @@ async function confirmSync(ctx: Context, backend: StorageBackend, plan: BucketPl
   const message = `Delete the undeclared bucket${prunes.length > 1 ? 's' : ''} ${prunes.join(', ')} (${backend.where})?`;
   ctx.out.info(renderChanges(plan.changes).join('\n'));
   await ctx.out.confirmOrCancel(message, { hint: 'Pass --yes to prune non-interactively.', declined: 'Not confirmed; nothing was changed.' });
-}
-
-// list ------------------------------------------------------------------------------------------
-
-export interface ListedBucket extends BucketState {
-  declared: boolean;
-}
-
-export interface ListResult {
-  via: 'sql' | 'api';
-  target: string;
-  buckets: ListedBucket[];
-  /** Names of the policies on storage.objects (SQL only). */
-  policies: string[] | null;
 }
 
 export async function storageList(ctx: Context, options: StorageOptions = {}): Promise<ListResult> {
