@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { connect, type Sql } from '../src/db/connect.js';
 import { defaultMigrateSettings, runMigrations } from '../src/migrate/engine.js';
-import { rotatePartitions, type RotateOptions } from '../src/commands/partitions.js';
+import { rotatePartitions, type RotateOptions } from '../src/partitions/index.js';
 import { benchServer, median, ms, percentile } from './lib.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);

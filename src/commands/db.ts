@@ -1,21 +1,35 @@
-/** `dreamdb db start | stop | status | url`: the embedded default server. */
+/** `dreamdb db start | stop | status | url`: the embedded default server (diff and reset register under it too). */
+import type { Command } from 'commander';
 import { embeddedDir, type Context } from '../context.js';
 import { startPersistent, status as embeddedStatus, stopPersistent, type EmbeddedStatus } from '../db/embedded.js';
 import { DreamdbError } from '../errors.js';
+import { action } from './action.js';
 
-export async function dbStart(ctx: Context): Promise<EmbeddedStatus> {
-  return startPersistent(embeddedDir(ctx));
+/** Registers `db` and its server subcommands; returns it for `db diff` and `db reset`. */
+export function registerDb(program: Command): Command {
+  const db = program.command('db').description('manage the embedded PostgreSQL server in .dreamdb/');
+  const show = (s: EmbeddedStatus, ctx: Context) => ctx.out.result(s, () => renderDbStatus(s));
+  db.command('start')
+    .description('start the embedded server and keep it running after the command')
+    .action(action(async (ctx) => show(await startPersistent(embeddedDir(ctx)), ctx)));
+  db.command('stop')
+    .description('stop the embedded server')
+    .action(action(async (ctx) => show(await stopPersistent(embeddedDir(ctx)), ctx)));
+  db.command('status')
+    .description('show whether the embedded server is running, and where')
+    .action(action(async (ctx) => show(await embeddedStatus(embeddedDir(ctx)), ctx)));
+  db.command('url')
+    .description('print the embedded server\'s connection string (for psql or an app) while it runs')
+    .action(
+      action(async (ctx) => {
+        const url = await runningUrl(ctx);
+        ctx.out.result({ url }, () => url);
+      }),
+    );
+  return db;
 }
 
-export async function dbStop(ctx: Context): Promise<EmbeddedStatus> {
-  return stopPersistent(embeddedDir(ctx));
-}
-
-export async function dbStatus(ctx: Context): Promise<EmbeddedStatus> {
-  return embeddedStatus(embeddedDir(ctx));
-}
-
-export async function dbUrl(ctx: Context): Promise<string> {
+async function runningUrl(ctx: Context): Promise<string> {
   const s = await embeddedStatus(embeddedDir(ctx));
   if (!s.running || !s.url) {
     throw new DreamdbError('The embedded server is not running.', { exitCode: 1, hint: 'Start it with `dreamdb db start`, then ask again.' });
@@ -23,7 +37,7 @@ export async function dbUrl(ctx: Context): Promise<string> {
   return s.url;
 }
 
-export function renderDbStatus(s: EmbeddedStatus): string[] {
+function renderDbStatus(s: EmbeddedStatus): string[] {
   if (!s.initialised) return [`Embedded server: not created yet (${s.dataDir}); the first command that needs it creates it.`];
   if (!s.running) return [`Embedded server: stopped (${s.dataDir}).`];
   return [

@@ -1,92 +1,33 @@
-/** `dreamdb status` and `dreamdb migration list`: files beside what the target has applied. */
-import { migrateSettings, withTarget, type Context } from '../context.js';
-import { withDb } from '../db/connect.js';
-import { inspect } from '../migrate/engine.js';
-import { ledgerWarnings } from '../migrate/ledgers.js';
-import type { MigrationPlan } from '../plan/migrations.js';
-import { style } from '../ui/output.js';
-import type { LintReport } from '../lint/model.js';
-import { renderLint } from '../lint/report.js';
-import { lintPending } from '../lint/run.js';
+/** `dreamdb status [--drift]`: what the target has applied beside the files; exit 3 as a CI gate. */
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { ExitCode } from '../errors.js';
+import { renderStatus } from '../migrate/render.js';
+import { readMigrationStatus } from '../migrate/status.js';
+import { driftJson, renderDrift } from '../diff/render.js';
+import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
-export interface StatusEntry {
-  version: string;
-  name: string;
-  state: 'applied' | 'pending' | 'changed' | 'unknown' | 'partial';
-  appliedAt: string | null;
-  path: string | null;
-  /** Where the state comes from when the ledgers disagree, or why a pending file waits. */
-  note?: 'supabase-ledger-only' | 'dreamdb-ledger-only' | 'out-of-order';
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('list applied, pending, changed and unknown migrations; exit 3 when any is pending or changed')
+    .option('--drift', 'compare the live schema with its applied migrations replayed in a shadow; exit 3 when changed by hand')
+    .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
+    .action(
+      action(async (ctx, flags: { drift?: boolean }) => {
+        if (flags.drift) return statusDrift(ctx);
+        const result = await readMigrationStatus(ctx);
+        ctx.out.result(result, () => renderStatus(result));
+        return result.needsAttention ? ExitCode.checkFailed : ExitCode.ok;
+      }),
+    );
 }
 
-export interface StatusResult {
-  target: string;
-  entries: StatusEntry[];
-  counts: Record<StatusEntry['state'], number>;
-  /** True when anything is pending or changed, or the ledgers disagree: the CI gate (exit 3). */
-  needsAttention: boolean;
-  /** Disagreements between dreamdb's ledger and the Supabase CLI's, each with what to do. */
-  warnings: string[];
-  /** The lint of the pending files (null when nothing is pending). */
-  lint: LintReport | null;
-}
-
-export async function status(ctx: Context): Promise<StatusResult> {
-  const settings = migrateSettings(ctx);
-  return withTarget(ctx, (target) =>
-    withDb(target.url, async (sql) => {
-      const { plan, ledger } = await inspect(sql, settings, { cwd: ctx.cwd });
-      const appliedAt = new Map(ledger.map((r) => [r.version, r.appliedAt?.toISOString() ?? null]));
-      const lint = plan.pending.length ? await lintPending(sql, plan.pending) : null;
-      return { target: target.display, ...summarise(plan, appliedAt), warnings: ledgerWarnings(plan, settings.dir), lint };
-    }),
-  );
-}
-
-function summarise(plan: MigrationPlan, appliedAt: Map<string, string | null>): Omit<StatusResult, 'target' | 'warnings' | 'lint'> {
-  const partial = new Set(plan.partial.map((p) => p.file.version));
-  const adopted = new Set(plan.adopted.map((f) => f.version));
-  const dreamdbOnly = new Set(plan.missingFromSupabase.map((m) => m.file.version));
-  const late = new Set(plan.outOfOrder.map((f) => f.version));
-  const note = (version: string): Pick<StatusEntry, 'note'> =>
-    adopted.has(version) ? { note: 'supabase-ledger-only' } : dreamdbOnly.has(version) ? { note: 'dreamdb-ledger-only' } : late.has(version) ? { note: 'out-of-order' } : {};
-  const entries: StatusEntry[] = [
-    ...plan.applied.map((f) => ({ version: f.version, name: f.name, state: 'applied' as const, appliedAt: appliedAt.get(f.version) ?? null, path: f.path, ...note(f.version) })),
-    ...[...plan.pending, ...plan.deferred].map((f) => ({ version: f.version, name: f.name, state: partial.has(f.version) ? ('partial' as const) : ('pending' as const), appliedAt: null, path: f.path, ...note(f.version) })),
-    ...plan.changed.map((c) => ({ version: c.file.version, name: c.file.name, state: 'changed' as const, appliedAt: appliedAt.get(c.file.version) ?? null, path: c.file.path })),
-    ...plan.unknown.map((r) => ({ version: r.version, name: r.name, state: 'unknown' as const, appliedAt: r.appliedAt?.toISOString() ?? null, path: null })),
-    ...plan.unknownSupabase.map((r) => ({ version: r.version, name: r.name ?? '', state: 'unknown' as const, appliedAt: null, path: null, note: 'supabase-ledger-only' as const })),
-  ].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
-  const counts = { applied: 0, pending: 0, changed: 0, unknown: 0, partial: 0 };
-  for (const e of entries) counts[e.state] += 1;
-  return { entries, counts, needsAttention: counts.pending + counts.changed + counts.partial + plan.missingFromSupabase.length > 0 };
-}
-
-const NOTE: Record<NonNullable<StatusEntry['note']>, string> = {
-  'supabase-ledger-only': '  (Supabase CLI ledger only)',
-  'dreamdb-ledger-only': '  (missing from the Supabase CLI ledger)',
-  'out-of-order': '  (out of order: migrate --include-all)',
-};
-
-const COLOR: Record<StatusEntry['state'], (s: string) => string> = {
-  applied: style.green,
-  pending: style.cyan,
-  partial: style.yellow,
-  changed: style.red,
-  unknown: style.yellow,
-};
-
-export function renderStatus(result: StatusResult): string[] {
-  const lines = [`Migrations on ${result.target}:`];
-  for (const e of result.entries) {
-    lines.push(`  ${COLOR[e.state](e.state.padEnd(8))} ${e.version}_${e.name}${e.appliedAt ? style.dim(`  ${e.appliedAt}`) : ''}${e.state === 'unknown' ? style.dim('  (no file)') : ''}${e.note ? style.dim(NOTE[e.note]) : ''}`);
-  }
-  if (!result.entries.length) lines.push('  no migrations');
-  const c = result.counts;
-  lines.push(`${c.applied} applied, ${c.pending} pending, ${c.partial} partial, ${c.changed} changed, ${c.unknown} unknown.`);
-  if (result.lint) lines.push(...renderLint(result.lint, { explain: false }));
-  if (c.changed) lines.push(style.red('Applied files were edited: restore them and put the change in a new migration.'));
-  else if (c.pending || c.partial) lines.push(result.entries.some((e) => e.note === 'out-of-order') ? 'Run `dreamdb migrate` to apply what is pending (`--include-all` for the files marked out of order).' : 'Run `dreamdb migrate` to apply what is pending.');
-  for (const w of result.warnings) lines.push(style.yellow(`warning: ${w}`));
-  return lines;
+/** Exit 3 with the diff when the target was changed by hand; quiet otherwise. */
+async function statusDrift(ctx: Context): Promise<number> {
+  const { checkDrift } = await import('../diff/drift.js'); // the diff engine loads on use
+  const result = await checkDrift(ctx);
+  if (result.drifted || ctx.out.json) ctx.out.result(driftJson(result), () => renderDrift(result));
+  else ctx.out.info(`No drift: ${result.target} matches its ${result.replayed.length} applied migration(s).`);
+  return result.drifted ? ExitCode.checkFailed : ExitCode.ok;
 }

@@ -4,7 +4,8 @@
  * Only the columns a migration declares are compared (not timestamps or owners).
  */
 import type { Sql } from '../db/connect.js';
-import type { DiffStatement } from './engine.js';
+import type { DiffStatement } from './statement.js';
+import { quoteLiteral } from '../db/quote.js';
 
 export interface BucketRow {
   id: string;
@@ -63,5 +64,5 @@ function literal(value: string | boolean | string[] | null): string {
   if (value === null) return 'NULL';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return value.length ? `ARRAY[${value.map(literal).join(', ')}]` : `'{}'::text[]`;
-  return `'${value.replace(/'/g, "''")}'`;
+  return quoteLiteral(value);
 }

@@ -7,7 +7,8 @@
  */
 import type { StableId } from '@supabase/pg-delta';
 import type { Sql } from '../db/connect.js';
-import type { DiffStatement } from './engine.js';
+import type { DiffStatement } from './statement.js';
+import { quoteIdent as quote } from '../db/quote.js';
 
 /** pg_default_acl object types by the pg-delta kinds that are created with them. */
 const OBJTYPE: Record<string, { defacl: string; keyword: string }> = {
@@ -84,8 +85,4 @@ export async function revokeUnwantedDefaults(from: Sql, to: Sql, created: Stable
     }
   }
   return out;
-}
-
-function quote(ident: string): string {
-  return `"${ident.replace(/"/g, '""')}"`;
 }

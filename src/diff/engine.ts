@@ -14,15 +14,9 @@ import { revokeUnwantedDefaults } from './default-privileges.js';
 import { planBuckets, readBuckets, type BucketRow } from './buckets.js';
 import { diffPolicy } from './policy.js';
 import { majorOf, withoutMaintain } from './versions.js';
+import type { DiffStatement } from './statement.js';
 
-export interface DiffStatement {
-  sql: string;
-  verb: 'create' | 'alter' | 'drop';
-  /** What the statement touches, e.g. `column:public.artists.bio`, `policy:public.tasks.x`, `bucket:avatars`. */
-  objects: string[];
-  /** Drops, or rewrites that lose data. */
-  destructive: boolean;
-}
+export type { DiffStatement } from './statement.js';
 
 export interface SchemaDiff {
   statements: DiffStatement[];

@@ -4,10 +4,10 @@
  * never on production. Seeding is the command's next step (seed is its own area).
  */
 import { resolveTarget, withTarget, migrateSettings, type Context } from '../context.js';
-import { withDb } from '../db/connect.js';
-import { UsageError, DreamdbError } from '../errors.js';
+import { createDatabase, databaseOf, dropDatabase, withMaintenanceDb } from '../db/databases.js';
+import { translatePgError } from '../db/pg-errors.js';
+import { UsageError } from '../errors.js';
 import { runMigrations } from '../migrate/engine.js';
-import { isPgError } from '../db/sqlfile.js';
 
 export interface ResetOptions {
   version?: string;
@@ -27,7 +27,7 @@ export async function resetDatabase(ctx: Context, options: ResetOptions = {}): P
     });
   }
   return withTarget(ctx, async (target) => {
-    const database = decodeURIComponent(new URL(target.url).pathname.replace(/^\//, '')) || 'postgres';
+    const database = databaseOf(target.url);
     if (!target.embedded && !ctx.flags.yes) {
       await ctx.out.confirmOrCancel(`Drop and rebuild ${target.display}? Every row in it is lost.`, {
         hint: 'Pass --yes to reset a non-embedded database without a terminal.',
@@ -42,20 +42,13 @@ export async function resetDatabase(ctx: Context, options: ResetOptions = {}): P
 
 /** DROP DATABASE needs another database to stand in: the maintenance one, or template1 for it. */
 async function recreate(url: string, database: string): Promise<void> {
-  const admin = new URL(url);
-  admin.pathname = database === 'postgres' ? '/template1' : '/postgres';
+  const hint = 'db reset needs a role that may drop and create databases (the embedded default has one).';
   try {
-    await withDb(admin.toString(), async (sql) => {
-      await sql.unsafe(`drop database if exists "${database.replace(/"/g, '""')}" with (force)`);
-      await sql.unsafe(`create database "${database.replace(/"/g, '""')}"`);
-    });
+    await withMaintenanceDb(url, async (sql) => {
+      await dropDatabase(sql, database, { force: true });
+      await createDatabase(sql, database);
+    }, { avoid: database });
   } catch (error) {
-    if (isPgError(error)) {
-      throw new DreamdbError(`Could not drop and recreate ${database}: ${error.message}`, {
-        hint: 'db reset needs a role that may drop and create databases (the embedded default has one).',
-        cause: error,
-      });
-    }
-    throw error;
+    throw translatePgError(error, { what: `Could not drop and recreate ${database}`, hints: { permission: hint, other: hint } });
   }
 }

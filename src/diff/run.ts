@@ -7,7 +7,7 @@ import path from 'node:path';
 import { migrateSettings, type Context } from '../context.js';
 import { lintOffline } from '../lint/run.js';
 import type { LintReport } from '../lint/model.js';
-import { newMigration } from '../commands/migration.js';
+import { newMigration } from '../migrate/new.js';
 import { diffDatabases, type SchemaDiff } from './engine.js';
 import { describeEndpoint, parseEndpoint, withEndpoint, type Endpoint } from './shadow.js';
 

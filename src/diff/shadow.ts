@@ -8,6 +8,7 @@ import { embeddedDir, migrateSettings, type Context } from '../context.js';
 import { acquire, type Lease } from '../db/embedded.js';
 import { validateUrl, withDb } from '../db/connect.js';
 import { redactUrl } from '../db/redact.js';
+import { withDatabase } from '../db/databases.js';
 import { runMigrations } from '../migrate/engine.js';
 
 export interface ShadowOptions {
@@ -16,12 +17,6 @@ export interface ShadowOptions {
   /** The database the shadow will be compared with (a non-production target). */
   near?: string;
   onProgress?: (message: string) => void;
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 /** Leases are per process (one lease file per pid), so nested uses share one and release it once. */

@@ -12,6 +12,9 @@ import { withDb, type ConnectOptions, type Sql } from '../db/connect.js';
 import { LockKeys, withAdvisoryLock } from '../db/lock.js';
 import { fileError, isPgError, splitStatements, type Statement } from '../db/sqlfile.js';
 import { DreamdbError, UsageError } from '../errors.js';
+import { isLockUnavailable } from '../db/pg-errors.js';
+import { withLockRetries } from '../db/retry.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compareVersions, planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
 import { checksum, loadMigrationFiles, normalise } from './files.js';
@@ -120,7 +123,7 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
   const { files, ignored } = await loadMigrationFiles(path.resolve(cwd, settings.dir), cwd);
   const ledger = await readLedger(sql);
   const supabase = await readSupabaseLedger(sql);
-  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored, files };
+  return { plan: planMigrations(files, ledger, { to: options.to, supabase }), ledger, ignored, files, supabase };
 }
 
 /** `--to` must name a version a file (or the ledger) has: a typo would otherwise migrate to the end. */
@@ -163,9 +166,11 @@ export async function runMigrations(url: string, options: MigrateRunOptions): Pr
 
 async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: MigrateEvent) => void): Promise<MigrateRunResult> {
   const { settings } = options;
-  const { plan, ignored, files, ledger } = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  const inspected = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
+  const { ignored, files, ledger, supabase: supabaseLedger } = inspected;
   if (options.to !== undefined && !options.toMayBeMissing) checkTargetVersion(options.to, files, ledger);
-  await resolvePartialEdits(sql, plan);
+  const resumable = await resumableEdits(sql, inspected.plan);
+  const plan = resumable.size ? planMigrations(files, ledger, { to: options.to, supabase: supabaseLedger, resumable }) : inspected.plan;
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
   for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
   if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
@@ -207,7 +212,7 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
 }
 
 /** COMMIT, ROLLBACK, SAVEPOINT or SET ROLE in a transactional file: refused before any file runs. */
-async function refuseTransactionControl(pending: MigrationFile[]): Promise<void> {
+async function refuseTransactionControl(pending: readonly MigrationFile[]): Promise<void> {
   const problems: string[] = [];
   let first: string | undefined;
   for (const file of pending) {
@@ -275,7 +280,7 @@ async function runFileInTransaction(
   onRetry?: (attempt: number, delayMs: number) => void,
 ): Promise<void> {
   const statements = await statementsOf(file);
-  await withLockRetries(settings, onRetry, async () => {
+  await retryOnLocks(settings, file.path, onRetry, async () => {
     await sql.begin(async (tx) => {
       if (!statements) {
         // Not parseable here: let the server report the error in its own words.
@@ -289,7 +294,7 @@ async function runFileInTransaction(
           try {
             await tx.unsafe(statement.text).simple();
           } catch (error) {
-            if (isPgError(error) && error.code === '55P03') throw error; // retried below
+            if (isLockUnavailable(error)) throw error; // retried by retryOnLocks
             throw isPgError(error) ? fileError(file, statement.offset, error) : error;
           }
         }
@@ -332,20 +337,18 @@ function prefixChecksum(statements: Statement[], count: number): string {
 
 /**
  * An unfinished no-transaction file may be edited after the statement that failed: that is the
- * fix. It counts as changed only when a statement already done was edited.
+ * fix. It counts as changed only when a statement already done was edited. The versions whose
+ * edit is such a fix, for the planner to treat as partial.
  */
-async function resolvePartialEdits(sql: Sql, plan: MigrationPlan): Promise<void> {
-  for (const entry of [...plan.changed]) {
+async function resumableEdits(sql: Sql, plan: MigrationPlan): Promise<Set<string>> {
+  const resumable = new Set<string>();
+  for (const entry of plan.changed) {
     if (entry.recorded.statementsDone === null) continue;
     const statements = await splitStatements(entry.file.text);
     const [row] = await sql<{ done_checksum: string | null }[]>`select done_checksum from dreamdb.migrations where version = ${entry.file.version}`;
-    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone)) {
-      plan.changed.splice(plan.changed.indexOf(entry), 1);
-      plan.partial.push(entry);
-      const at = plan.pending.findIndex((f) => f.version > entry.file.version);
-      plan.pending.splice(at === -1 ? plan.pending.length : at, 0, entry.file);
-    }
+    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone)) resumable.add(entry.file.version);
   }
+  return resumable;
 }
 
 async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
@@ -380,7 +383,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
             await tx.unsafe(statement.text).simple();
             await recordDone(tx, i + 1);
           });
-    await withLockRetries(settings, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
+    await retryOnLocks(settings, file.path, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
       try {
         try {
           await run();
@@ -392,7 +395,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
           await run();
         }
       } catch (error) {
-        if (isPgError(error) && error.code === '55P03') throw error;
+        if (isLockUnavailable(error)) throw error;
         throw isPgError(error) ? fileError(file, statement.offset, error) : error;
       }
     });
@@ -453,29 +456,13 @@ async function indexIsValid(sql: Sql, index: { schema: string | null; name: stri
   return rows.length === 0 || rows.every((r) => r.valid);
 }
 
-/** GitLab's "with lock retries": a short lock_timeout, and on 55P03 back off and try again. */
-async function withLockRetries(settings: MigrateSettings, onRetry: ((attempt: number, delayMs: number) => void) | undefined, fn: () => Promise<void>) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await fn();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== '55P03' || attempt >= settings.lockRetries) {
-        if (code === '55P03') {
-          throw new DreamdbError(`Could not take a lock within ${settings.lockTimeoutMs} ms after ${attempt} attempts: ${(error as Error).message}`, {
-            hint: 'A long transaction holds a conflicting lock (see pg_stat_activity); retry later or raise migrations.lockTimeout.',
-            cause: error,
-          });
-        }
-        throw error;
-      }
-      const delayMs = Math.min(250 * 2 ** (attempt - 1), 8_000) + Math.floor(Math.random() * 100);
-      onRetry?.(attempt, delayMs);
-      await sleep(delayMs);
-    }
-  }
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
+/** GitLab's "with lock retries" (src/db/retry.ts): a short lock_timeout, and on 55P03 back off and try again. */
+async function retryOnLocks(settings: MigrateSettings, what: string, onRetry: ((attempt: number, delayMs: number) => void) | undefined, fn: () => Promise<void>) {
+  await withLockRetries(fn, {
+    what,
+    maxAttempts: settings.lockRetries,
+    lockTimeoutMs: settings.lockTimeoutMs,
+    hint: 'A long transaction holds a conflicting lock (see pg_stat_activity); retry later or raise migrations.lockTimeout.',
+    onRetry: onRetry && ((attempt, waitMs) => onRetry(attempt, waitMs)),
+  });
 }

@@ -5,6 +5,7 @@
  */
 import type { Sql } from '../db/connect.js';
 import { UsageError } from '../errors.js';
+import { partitionsQuery } from './queries.js';
 
 const FIELDS = [
   { name: 'minute', min: 0, max: 59 },
@@ -58,9 +59,7 @@ export type PgCronState = 'installed' | 'available' | 'absent';
 
 /** Whether cron.schedule exists here, could be created, or the server does not ship pg_cron. */
 export async function pgCronState(sql: Sql): Promise<PgCronState> {
-  const [row] = await sql<{ installed: boolean; available: boolean }[]>`
-    select to_regprocedure('cron.schedule(text,text,text)') is not null as installed,
-           exists (select 1 from pg_available_extensions where name = 'pg_cron') as available`;
+  const [row] = await sql.unsafe<{ installed: boolean; available: boolean }[]>(partitionsQuery('pg_cron_state'));
   return row?.installed ? 'installed' : row?.available ? 'available' : 'absent';
 }
 

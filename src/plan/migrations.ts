@@ -27,41 +27,47 @@ export interface SupabaseLedgerRow {
 
 export interface PlanOptions {
   to?: string;
+  /**
+   * Unfinished no-transaction files edited only after the statements already done (the fix of
+   * the statement that failed): partial, to resume, instead of changed. The engine finds them.
+   */
+  resumable?: ReadonlySet<string>;
   /** The Supabase CLI's ledger; undefined when it is not read (then the ledgers are not compared). */
   supabase?: readonly SupabaseLedgerRow[];
 }
 
+/** The plan is a value: the engine derives what it needs from it and never changes it. */
 export interface MigrationPlan {
   /** Applied files: in dreamdb's ledger, or only in the Supabase CLI's (see adopted). */
-  applied: MigrationFile[];
+  readonly applied: readonly MigrationFile[];
   /**
    * Applied per the Supabase CLI's ledger only (`supabase db push` ran them): they count as
    * applied and the next migrate records them in dreamdb's ledger with the file's checksum.
    */
-  adopted: MigrationFile[];
+  readonly adopted: readonly MigrationFile[];
   /** Finished in dreamdb's ledger but absent from the Supabase CLI's: `supabase db push` would re-run them. */
-  missingFromSupabase: { file: MigrationFile; recorded: LedgerRow }[];
+  readonly missingFromSupabase: readonly { file: MigrationFile; recorded: LedgerRow }[];
   /** Versions in the Supabase CLI's ledger with no file (and not in dreamdb's). */
-  unknownSupabase: SupabaseLedgerRow[];
+  readonly unknownSupabase: readonly SupabaseLedgerRow[];
   /** Files to apply now, in order (after --to is applied). */
-  pending: MigrationFile[];
+  readonly pending: readonly MigrationFile[];
   /** Pending files left out by --to. */
-  deferred: MigrationFile[];
+  readonly deferred: readonly MigrationFile[];
   /** Applied files whose checksum differs from the ledger's. */
-  changed: { file: MigrationFile; recorded: LedgerRow }[];
+  readonly changed: readonly { file: MigrationFile; recorded: LedgerRow }[];
   /** Versions in the ledger with no file. */
-  unknown: LedgerRow[];
+  readonly unknown: readonly LedgerRow[];
   /** No-transaction files started but not finished (resumed by the next run). */
-  partial: { file: MigrationFile; recorded: LedgerRow }[];
+  readonly partial: readonly { file: MigrationFile; recorded: LedgerRow }[];
   /** Pending files older than the newest applied one (applied out of order). */
-  outOfOrder: MigrationFile[];
+  readonly outOfOrder: readonly MigrationFile[];
 }
 
 export function planMigrations(files: readonly MigrationFile[], ledger: readonly LedgerRow[], options: PlanOptions = {}): MigrationPlan {
   const byVersion = new Map(ledger.map((row) => [row.version, row]));
   const supabase = new Set((options.supabase ?? []).map((row) => row.version));
   const fileVersions = new Set(files.map((f) => f.version));
-  const plan: MigrationPlan = {
+  const plan: { -readonly [K in keyof MigrationPlan]: MigrationPlan[K] extends readonly (infer T)[] ? T[] : never } = {
     applied: [], adopted: [], missingFromSupabase: [], unknownSupabase: [],
     pending: [], deferred: [], changed: [], unknown: [], partial: [], outOfOrder: [],
   };
@@ -79,7 +85,7 @@ export function planMigrations(files: readonly MigrationFile[], ledger: readonly
       if (newestFinished !== undefined && compareVersions(file.version, newestFinished) < 0) plan.outOfOrder.push(file);
       continue;
     }
-    if (recorded.checksum !== file.checksum) {
+    if (recorded.checksum !== file.checksum && !(recorded.statementsDone !== null && options.resumable?.has(file.version))) {
       plan.changed.push({ file, recorded });
       continue;
     }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { wholeNumberProblem } from '../config/values.js';
 
 export const PARTITION_DEFAULTS = {
   parent: 'public.metrics',
@@ -115,9 +116,8 @@ export interface RotateSettings {
 }
 
 function intProblem(name: string, value: number | undefined, min: number, max: number): string | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) return `${name}: must be a whole number from ${min} to ${max} (got ${value})`;
-  return undefined;
+  const problem = value === undefined ? undefined : wholeNumberProblem(value, { min, max });
+  return problem && `${name}: ${problem} (got ${value})`;
 }
 
 /** Every problem with the options at once, as one UsageError (exit 2). */
@@ -137,7 +137,7 @@ export function validateRotateOptions(options: {
     intProblem('--first-year', options.firstYear, 1000, 9998),
     intProblem('--lock-timeout', options.lockTimeoutMs, 1, 600_000),
     intProblem('--attempts', options.maxAttempts, 1, 1000),
-    intProblem('--wait', options.lockWaitMs, 0, 86_400_000),
+    intProblem('--wait-timeout', options.lockWaitMs, 0, 86_400_000),
   ].filter((p): p is string => p !== undefined);
   if (options.drop && options.retain === undefined) problems.push('--drop: only with --retain (it drops retired partitions)');
   if (options.archiveDir !== undefined && options.retain === undefined) problems.push('--archive: only with --retain (it archives retired partitions)');
@@ -218,12 +218,6 @@ export function describeStep(step: RotationStep): string {
     case 'drop':
       return `drop ${step.table}`;
   }
-}
-
-/** Exponential backoff with jitter, for lock retries: 100 ms, 200 ms, ... capped at 5 s. */
-export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 100, capMs = 5_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * (0.5 + random() / 2));
 }
 
 // Reading a partition list ------------------------------------------------------------------

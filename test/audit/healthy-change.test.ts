@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run.js';
 import { failing } from '../../src/audit/report.js';
-import { rotatePartitions } from '../../src/commands/partitions.js';
+import { rotatePartitions } from '../../src/partitions/index.js';
 import { connect } from '../../src/db/connect.js';
 import { runCli } from '../helpers/cli.js';
 import type { TestDatabase } from '../helpers/db.js';

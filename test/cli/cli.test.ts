@@ -53,6 +53,17 @@ describe('dreamdb binary', () => {
     expect(ok.stdout).toContain('1 applied, 0 pending');
   });
 
+  it('migrate --dry-run prints the plan and logs no "done"; the old --lock-timeout still works, with a note', async () => {
+    const r = await runCli(['--db', db.url, 'migrate', '--dry-run', '--lock-timeout', '5s'], { cwd: project });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Plan for');
+    expect(r.stderr).toMatch(/deprecated: --lock-timeout .*use --wait-timeout/);
+    expect(r.stderr).not.toMatch(/\bdone\b/);
+    const renamed = await runCli(['--db', db.url, 'migrate', '--wait-timeout', '5s', '--json'], { cwd: project });
+    expect(renamed.code).toBe(0);
+    expect(renamed.stderr).not.toContain('deprecated');
+  });
+
   it('takes the target from DATABASE_URL', async () => {
     const r = await runCli(['status', '--json'], { cwd: project, env: { DATABASE_URL: db.url } });
     expect(JSON.parse(r.stdout).target).toContain(db.name);

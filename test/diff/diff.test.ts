@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import { diffDatabases } from '../../src/diff/engine.js';
-import { rotatePartitions } from '../../src/commands/partitions.js';
+import { rotatePartitions } from '../../src/partitions/index.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 import { copyOf, projectDir } from './helpers.js';

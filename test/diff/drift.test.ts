@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
-import { rotatePartitions } from '../../src/commands/partitions.js';
+import { rotatePartitions } from '../../src/partitions/index.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 import { projectDir } from './helpers.js';

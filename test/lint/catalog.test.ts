@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/commands/migrate.js';
-import { status } from '../../src/commands/status.js';
+import { migrate } from '../../src/migrate/migrate.js';
+import { readMigrationStatus } from '../../src/migrate/status.js';
 import { createContext } from '../../src/context.js';
 import { lintPending } from '../../src/lint/run.js';
 import { renderTrace } from '../../src/lint/trace/index.js';
@@ -64,7 +64,7 @@ describe('migrate and status', () => {
   });
 
   it('status lists the pending file\'s findings', async () => {
-    const s = await status(await context());
+    const s = await readMigrationStatus(await context());
     expect(s.needsAttention).toBe(true);
     expect(s.lint?.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.rule}`)).toEqual([`${FILE}:2:38 index-not-concurrent`]);
   });

@@ -238,6 +238,29 @@ describe('migrate', () => {
     expect(n).toBe(1); // statement 2 ran once, not again on resume
   });
 
+  it('resumes an unfinished no-transaction file whose failed statement was fixed, and refuses one whose done statements were edited', async () => {
+    const head = '-- dreamdb:no-transaction\ncreate table public.r (id int);\n';
+    const dir = await migrationDir({ '20260101000000_r.sql': `${head}insert into public.nosuch values (1);\n` });
+    const failed = (await runMigrations(db.url, { settings: settings(dir) }).catch((x: unknown) => x)) as DreamdbError;
+    expect(failed).toBeInstanceOf(DreamdbError);
+    expect(failed.message).toContain('20260101000000_r.sql:3:');
+    // The fix of the statement that failed: the run resumes after the statement already done.
+    await writeFile(dir, '20260101000000_r.sql', `${head}insert into public.r values (1);\n`);
+    const plan = await runMigrations(db.url, { settings: settings(dir), dryRun: true });
+    expect(plan.plan.changed).toEqual([]);
+    expect(plan.plan.partial.map((p) => p.file.version)).toEqual(['20260101000000']);
+    const resumed = await runMigrations(db.url, { settings: settings(dir) });
+    expect(resumed.applied.map((a) => a.version)).toEqual(['20260101000000']);
+    const [{ n }] = (await db.sql`select count(*)::int as n from public.r`) as unknown as [{ n: number }];
+    expect(n).toBe(1);
+
+    const dir2 = await migrationDir({ '20260102000000_s.sql': '-- dreamdb:no-transaction\ncreate table public.s (id int);\ninsert into public.nosuch values (1);\n' });
+    await runMigrations(db.url, { settings: settings(dir2) }).catch(() => undefined);
+    await writeFile(dir2, '20260102000000_s.sql', '-- dreamdb:no-transaction\ncreate table public.s (id bigint);\ninsert into public.s values (1);\n');
+    const changed = (await runMigrations(db.url, { settings: settings(dir2) }).catch((x: unknown) => x)) as DreamdbError;
+    expect(changed.name).toBe('MigrationChangedError');
+  });
+
   it('stops at --to, and a dry run changes nothing', async () => {
     const dir = await migrationDir({ '20260101000000_a.sql': 'create table public.a (id int);\n', '20260102000000_b.sql': 'create table public.b (id int);\n' });
     const dry = await runMigrations(db.url, { settings: settings(dir), dryRun: true });

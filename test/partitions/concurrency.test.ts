@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { DreamdbError } from '../../src/errors.js';
-import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/commands/partitions.js';
+import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/partitions/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { addArtists, installPartitionsFixture, partitionStates, thisYear } from './fixture.js';
 
@@ -52,7 +52,7 @@ describe('two rotations at once', () => {
     await expectComplete(d(Y), 6);
   });
 
-  it('the second waits for the first, or gives up with one line after --wait', async () => {
+  it('the second waits for the first, or gives up with one line after --wait-timeout', async () => {
     const holder = client();
     await holder`select pg_advisory_lock(dreamdb.metrics_partitions_lock_key())`;
     const [holderPid] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;

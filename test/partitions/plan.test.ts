@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { lockRetryDelayMs as backoffMs } from '../../src/db/retry.js';
 import {
   analyzePartitions,
-  backoffMs,
   checkReason,
   parseNow,
   resolveNow,

@@ -4,7 +4,7 @@
  * progress event ("event <n> <type> <action> <table>") and "finished" at the end.
  */
 import { connect } from '../../src/db/connect.js';
-import { rotatePartitions, type RotateOptions } from '../../src/commands/partitions.js';
+import { rotatePartitions, type RotateOptions } from '../../src/partitions/index.js';
 
 const [url, json] = process.argv.slice(2);
 const sql = connect(url!, { connection: { application_name: 'rotate-child' } });

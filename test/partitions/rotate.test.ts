@@ -13,7 +13,7 @@ import {
   rotatePartitions,
   schedulePartitions,
   summarizeRotation,
-} from '../../src/commands/partitions.js';
+} from '../../src/partitions/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { addArtists, insertMetrics, installPartitionsFixture, partitionStates, thisYear } from './fixture.js';
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { asUser } from '../../src/db/impersonate.js';
-import { checkPartitions, listPartitions, rotatePartitions } from '../../src/commands/partitions.js';
+import { checkPartitions, listPartitions, rotatePartitions } from '../../src/partitions/index.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { thisYear } from './fixture.js';
 

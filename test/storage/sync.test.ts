@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDeclaredBuckets, planBuckets, renderList, renderSync, storageList, storageSync, type BucketState } from '../../src/commands/storage.js';
+import { loadDeclaredBuckets, planBuckets, renderList, renderSync, storageList, storageSync, type BucketState } from '../../src/storage/index.js';
 import { byteSize, type Bucket } from '../../src/config/storage.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';

@@ -47,6 +47,21 @@ describe('planMigrations', () => {
     expect(plan.outOfOrder.map((f) => f.version)).toEqual([b.version]);
   });
 
+  it('resumes an unfinished file edited after its done statements only when told it is resumable', () => {
+    const edited = { ...a, text: 'select 1; select 2;', checksum: checksum('select 1; select 2;') };
+    const ledger = [row(a, { statementsDone: 1, appliedAt: null })];
+    const strict = planMigrations([edited, b], ledger);
+    expect(strict.changed.map((c) => c.file.version)).toEqual([a.version]);
+    expect(strict.pending.map((f) => f.version)).toEqual([b.version]);
+    const resumed = planMigrations([edited, b], ledger, { resumable: new Set([a.version]) });
+    expect(resumed.changed).toEqual([]);
+    expect(resumed.partial.map((p) => p.file.version)).toEqual([a.version]);
+    expect(resumed.pending.map((f) => f.version)).toEqual([a.version, b.version]);
+    // A finished file is never resumable: its edit stays a change.
+    const finished = planMigrations([edited], [row(a)], { resumable: new Set([a.version]) });
+    expect(finished.changed.map((c) => c.file.version)).toEqual([a.version]);
+  });
+
   it('compares versions numerically, not as text', () => {
     expect(compareVersions('9', '10')).toBeLessThan(0);
     expect(compareVersions('20260101000000', '20260101000000')).toBe(0);

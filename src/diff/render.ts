@@ -1,16 +1,6 @@
-/** `dreamdb status --drift`: exit 3 with the diff when the target was changed by hand; quiet otherwise. */
-import type { DriftResult } from '../diff/drift.js';
-import type { Context } from '../context.js';
-import { ExitCode } from '../errors.js';
+/** Human output (and the --json shape) of `status --drift`. */
+import type { DriftResult } from './drift.js';
 import { style } from '../ui/output.js';
-
-export async function statusDrift(ctx: Context): Promise<number> {
-  const { checkDrift } = await import('../diff/drift.js'); // the diff engine loads on use
-  const result = await checkDrift(ctx);
-  if (result.drifted || ctx.out.json) ctx.out.result(driftJson(result), () => renderDrift(result));
-  else ctx.out.info(`No drift: ${result.target} matches its ${result.replayed.length} applied migration(s).`);
-  return result.drifted ? ExitCode.checkFailed : ExitCode.ok;
-}
 
 export function driftJson(r: DriftResult) {
   return { target: r.target, drifted: r.drifted, replayed: r.replayed, missingFiles: r.missingFiles, changes: r.diff.statements, sql: r.diff.sql, ignoredPartitions: r.diff.ignoredPartitions };
