@@ -75,7 +75,7 @@ export async function createBackup(url: string, options: BackupOptions): Promise
   const workers: Sql[] = [];
   let tempDir: string | undefined;
   // withDb: a failure to connect, or a connection lost on the way, is the one-line exit 2.
-  const run = async (main: Sql): Promise<BackupResult> => {
+  const backUp = async (main: Sql): Promise<BackupResult> => {
     await main.unsafe('begin isolation level repeatable read read only');
     const info = await serverInfo(main);
     const scope = selectScope(await listTables(main), options.include, options.exclude);
@@ -155,9 +155,9 @@ export async function createBackup(url: string, options: BackupOptions): Promise
     return { dir: finalDir, manifest, durationMs: manifest.durationMs };
   };
   try {
-    return await withDb(url, run, { max: 1, connection: backupSession(options.lockTimeoutMs) });
+    return await withDb(url, backUp, { max: 1, connection: backupSession(options.lockTimeoutMs) });
   } catch (error) {
-    throw fileSystemError(error, tempDir ?? options.outDir) ?? explain(error);
+    throw fileSystemError(error, tempDir ?? options.outDir) ?? rlsError(error);
   } finally {
     await Promise.all(workers.map((c) => c.end({ timeout: 5 }).catch(() => {})));
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});
@@ -287,7 +287,8 @@ async function copyOut(conn: Sql, table: CatalogTable, role: 'data' | 'ledger', 
   };
 }
 
-function explain(error: unknown): unknown {
+/** A backup role subject to row level security would silently miss rows: say so. */
+function rlsError(error: unknown): unknown {
   const e = error as { code?: string; message?: string };
   if (e?.code === '42501' && /row-level security/i.test(e.message ?? '')) {
     return new DreamdbError(`The backup role is subject to row level security: ${e.message}. A backup taken this way would silently miss rows.`, {

@@ -155,7 +155,7 @@ export async function applySeed(target: SeedTarget, input: PreparedSeed, hooks: 
     });
   }
   return withDb(t.url, (sql) =>
-    withAdvisoryLock(sql, LockKeys.seed, { waitMs: 60_000, what: 'dreamdb seed', onWait: () => hooks.onWait?.() }, () => run(sql, t.display, input, hooks)),
+    withAdvisoryLock(sql, LockKeys.seed, { waitMs: 60_000, what: 'dreamdb seed', onWait: () => hooks.onWait?.() }, () => seedOnConnection(sql, t.display, input, hooks)),
   { max: 1, connection: { application_name: 'dreamdb seed' } });
 }
 
@@ -168,7 +168,7 @@ async function requireSchema(sql: Sql): Promise<void> {
   }
 }
 
-async function run(sql: Sql, display: string, input: PreparedSeed, hooks: SeedHooks): Promise<SeedResult> {
+async function seedOnConnection(sql: Sql, display: string, input: PreparedSeed, hooks: SeedHooks): Promise<SeedResult> {
   await requireSchema(sql);
   const hashes = await readSeedHashes(sql);
   const changed = input.expanded.filter(({ fixture }) => input.reapply || hashes.get(fixture.path) !== fixture.hash);
