@@ -5,11 +5,11 @@
 import type { AuditConfig } from '../config/audit.js';
 import { withDb, type Sql } from '../db/connect.js';
 import { redactUrl } from '../db/redact.js';
-import { isPgError } from '../db/sqlfile.js';
-import { UsageError } from '../errors.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
+import { packagedSql } from '../db/queries.js';
+import { NotMigratedError, UsageError } from '../errors.js';
 import { writeJunit, type AuditReport } from './report.js';
 import { runAudit, type AuditOptions } from './run.js';
-import { auditSql } from './sqlfiles.js';
 
 export interface AuditDatabaseOptions extends Pick<AuditOptions, 'only' | 'skipLatency' | 'writeExpectations' | 'compareExpectations'> {
   /** The resolved audit config (auditSettings). */
@@ -34,13 +34,13 @@ export async function auditDatabase(url: string, options: AuditDatabaseOptions):
   return report;
 }
 
-const MIGRATE_FIRST = 'Run dreamdb migrate first: it installs the Supabase-compatible base on plain PostgreSQL.';
+const BASE = 'it installs the Supabase-compatible base on plain PostgreSQL';
 
 /** The audit needs Supabase's auth helpers, the tenant table, and a role that bypasses RLS and can switch into each API role. */
 async function checkPrerequisites(sql: Sql, config: AuditConfig): Promise<void> {
-  const [found] = await sql.unsafe<{ auth: boolean; root: boolean }[]>(auditSql('prerequisites.sql'), [config.tenant.root]);
+  const [found] = await sql.unsafe<{ auth: boolean; root: boolean }[]>(packagedSql('audit/prerequisites.sql'), [config.tenant.root]);
   if (!found?.auth) {
-    throw new UsageError('This database has no auth.uid(): it is neither a Supabase project nor migrated by dreamdb.', { hint: MIGRATE_FIRST });
+    throw new NotMigratedError('auth.uid() (neither a Supabase project nor migrated by dreamdb)', { detail: BASE });
   }
   if (!found.root) {
     throw new UsageError(`The tenant table ${config.tenant.root} does not exist, so the audit cannot tell whose a row is.`, {
@@ -48,15 +48,15 @@ async function checkPrerequisites(sql: Sql, config: AuditConfig): Promise<void> 
     });
   }
   try {
-    const [me] = await sql.unsafe<{ user: string; super: boolean; bypass: boolean; anon: boolean; authenticated: boolean; service: boolean }[]>(auditSql('connecting-role.sql'));
+    const [me] = await sql.unsafe<{ user: string; super: boolean; bypass: boolean; anon: boolean; authenticated: boolean; service: boolean }[]>(packagedSql('audit/connecting-role.sql'));
     if (!me || !(me.super || me.bypass) || !me.anon || !me.authenticated || !me.service) {
       throw new UsageError(`The audit must connect as a role that bypasses RLS and can switch to anon, authenticated and service_role; ${me?.user ?? 'this role'} cannot.`, {
         hint: 'Connect as postgres (on Supabase: the direct connection or the session pooler, user postgres).',
       });
     }
   } catch (error) {
-    if (isPgError(error) && error.code === '42704') {
-      throw new UsageError('This database has no Supabase API roles (anon, authenticated, service_role).', { hint: MIGRATE_FIRST });
+    if (sqlStateOf(error) === SqlState.undefinedObject) {
+      throw new NotMigratedError('Supabase API roles (anon, authenticated, service_role)', { detail: BASE, cause: error });
     }
     throw error;
   }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/connect.js';
 import { claimsFor } from '../db/impersonate.js';
-import { isPgError } from '../db/sqlfile.js';
+import { isPgError, SqlState } from '../db/pg-errors.js';
 import type { Finding, Level } from './model.js';
 import { auditSql, auditSqlFiles, literal, qualified, sqlHeader } from './sqlfiles.js';
 
@@ -49,7 +49,7 @@ export async function runLints(sql: Sql, schemas: string[], extraClaims: Record<
       const rows = await sql.unsafe<{ object: string; detail: string | null }[]>(lint.sql, [schemas]);
       for (const row of rows) findings.push(lintFinding(lint, row.object, row.detail));
     } catch (error) {
-      if (isPgError(error) && (error.code === '42P01' || error.code === '3F000')) skipped.push({ id: lint.id, reason: error.message });
+      if (isPgError(error) && (error.code === SqlState.undefinedTable || error.code === SqlState.invalidSchemaName)) skipped.push({ id: lint.id, reason: error.message });
       else if (isPgError(error)) findings.push({ ...lintFinding(lint, lint.id, `the lint could not run: ${error.code}: ${error.message}`), id: 'audit.lint_failed', level: 'warn' });
       else throw error;
     }

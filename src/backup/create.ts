@@ -13,6 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
 import { connect, withDb, type Sql } from '../db/connect.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
+import { quoteLiteral } from '../db/quote.js';
 import { DreamdbError, fileSystemError, UsageError } from '../errors.js';
 import { isSupabase } from '../migrate/engine.js';
 import { packageRoot } from '../paths.js';
@@ -189,7 +191,7 @@ async function copyTables(url: string, main: Sql, scope: Scope, o: CopyTablesOpt
       o.workers.push(w);
       await w.unsafe('begin isolation level repeatable read read only');
       // SET TRANSACTION SNAPSHOT takes no parameters; the id is the server's own, quoted anyway.
-      await w.unsafe(`set transaction snapshot '${snap!.id.replace(/'/g, "''")}'`);
+      await w.unsafe(`set transaction snapshot ${quoteLiteral(snap!.id)}`);
     }
   }
 
@@ -290,7 +292,7 @@ async function copyOut(conn: Sql, table: CatalogTable, role: 'data' | 'ledger', 
 /** A backup role subject to row level security would silently miss rows: say so. */
 function rlsError(error: unknown): unknown {
   const e = error as { code?: string; message?: string };
-  if (e?.code === '42501' && /row-level security/i.test(e.message ?? '')) {
+  if (sqlStateOf(error) === SqlState.insufficientPrivilege && /row-level security/i.test(e.message ?? '')) {
     return new DreamdbError(`The backup role is subject to row level security: ${e.message}. A backup taken this way would silently miss rows.`, {
       hint: 'Back up as a role that bypasses RLS: a superuser, or one with BYPASSRLS (postgres on Supabase).',
       cause: error,

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AuditConfig } from '../config/audit.js';
 import { withDb, type Sql } from '../db/connect.js';
+import { dropDatabase, withDatabase } from '../db/databases.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
 import { DreamdbError } from '../errors.js';
 import { redactUrl } from '../db/redact.js';
 import { createBackup, type BackupOptions, type BackupProgress } from './create.js';
@@ -201,12 +203,6 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
   }
 }
 
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
 async function createScratch(admin: Sql, name: string): Promise<void> {
   const [stmt] = await admin<{ text: string }[]>`
     select format('create database %I template template0 encoding %L', ${name}::text, pg_encoding_to_char(d.encoding)) as text
@@ -214,7 +210,7 @@ async function createScratch(admin: Sql, name: string): Promise<void> {
   try {
     await admin.unsafe(stmt!.text);
   } catch (error) {
-    if ((error as { code?: string }).code === '42501') {
+    if (sqlStateOf(error) === SqlState.insufficientPrivilege) {
       throw new DreamdbError(`The drill cannot create its scratch database: ${(error as Error).message}.`, {
         hint: 'Run the drill as a role with CREATEDB (postgres on Supabase has it).',
         cause: error,
@@ -225,6 +221,5 @@ async function createScratch(admin: Sql, name: string): Promise<void> {
 }
 
 async function dropScratch(admin: Sql, name: string): Promise<void> {
-  const [stmt] = await admin<{ text: string }[]>`select format('drop database if exists %I with (force)', ${name}::text) as text`;
-  await admin.unsafe(stmt!.text);
+  await dropDatabase(admin, name, { force: true });
 }

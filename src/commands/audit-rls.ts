@@ -12,6 +12,7 @@ import { auditDatabase } from '../audit/database.js';
 import { AREAS, type Area } from '../audit/model.js';
 import { renderReport, type AuditReport } from '../audit/report.js';
 import type { AuditOptions } from '../audit/run.js';
+import { wholeNumberFlag } from '../ui/flags.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
 export { runAudit, BUILTIN_SUPPRESSIONS, type AuditOptions } from '../audit/run.js';
@@ -49,8 +50,8 @@ export function registerAuditRls(program: Command): void {
     .option('--expectations <file>', 'expectations file (default: audit.expectations, fixtures/audit/expectations.txt)')
     .option('--junit <file>', 'also write the findings as JUnit XML for CI')
     .option('--allow-production', 'audit a target labelled production')
-    .option('--artists <n>', 'artists to impersonate (default: audit.artists, 3)', (v) => positiveInt(v, '--artists', 8))
-    .option('--iterations <n>', 'runs of each latency query per artist (default: audit.latency.iterations, 30)', (v) => positiveInt(v, '--iterations', 10_000))
+    .option('--artists <n>', 'artists to impersonate (default: audit.artists, 3)', wholeNumberFlag('--artists', { min: 1, max: 8 }))
+    .option('--iterations <n>', 'runs of each latency query per artist (default: audit.latency.iterations, 30)', wholeNumberFlag('--iterations', { min: 1, max: 10_000 }))
     .addHelpText('after', `${TARGET_HELP}
 
 Areas:
@@ -88,10 +89,4 @@ ${EXIT_CODES.replace('3    a check found problems', '3    findings (anything but
         return report.exitCode;
       }),
     );
-}
-
-function positiveInt(value: string, flag: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} expects a whole number from 1 to ${max}, got "${value}".`);
-  return n;
 }

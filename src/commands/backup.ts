@@ -4,7 +4,7 @@
  * database and proven identical, and a drill that does all of it on a schedule.
  */
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { auditSettings } from '../config/audit.js';
 import { backupSettings, type BackupConfig } from '../config/backup.js';
 import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
@@ -16,6 +16,7 @@ import { describeTables, tableCounts, type Manifest } from '../backup/manifest.j
 import { backupSize, restoreBackup, type RestoreProgress, type RestoreResult } from '../backup/restore.js';
 import { formatBytes, formatDuration } from '../backup/scope.js';
 import { verifyBackup as checkBackup, type VerifyResult } from '../backup/verify.js';
+import { wholeNumberFlag } from '../ui/flags.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
@@ -207,12 +208,6 @@ export function renderDrill(r: DrillResult & { target: string }): string[] {
   return lines;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('expected a whole number from 1 to 16');
-  return n;
-}
-
 export function registerBackup(program: Command): void {
   const backupCmd = program
     .command('backup')
@@ -220,7 +215,7 @@ export function registerBackup(program: Command): void {
     .option('--out <dir>', 'directory to create the backup in (default: backup.dir, "backups")')
     .option('--encrypt', 'encrypt every file with AES-256-GCM; the key is read from $DREAMDB_BACKUP_KEY (backup.keyEnv), never from a flag')
     .addOption(new Option('--format <format>', 'dreamdb (COPY files, no pg_dump needed) or pg_dump (a custom-format archive from a pg_dump of the server\'s major version)').choices(['dreamdb', 'pg_dump']).default('dreamdb'))
-    .addOption(new Option('--jobs <n>', 'parallel connections on the one snapshot (default: backup.jobs, 2)').argParser(positiveInt))
+    .addOption(new Option('--jobs <n>', 'parallel connections on the one snapshot (default: backup.jobs, 2)').argParser(wholeNumberFlag('--jobs', { min: 1, max: 16 })))
     .addHelpText(
       'after',
       `${TARGET_HELP}

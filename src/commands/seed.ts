@@ -2,9 +2,10 @@
  * `dreamdb seed`: the hand-written fixtures and, with --scale / --artists / --days, generated
  * volume (src/seed/run.ts). Never on a target labelled production.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { withTarget, type Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { wholeNumberFlag } from '../ui/flags.js';
 import { parseDate } from '../seed/dates.js';
 import { renderSeed } from '../seed/report.js';
 import { applySeed, fixturesLocation, prepareSeed, seedHooks, type SeedResult, type VolumeSettings } from '../seed/run.js';
@@ -61,21 +62,14 @@ export async function seed(ctx: Context, options: SeedOptions = {}): Promise<See
   return withTarget(ctx, (target) => applySeed(target, prepared, seedHooks(ctx.out, { yes: ctx.flags.yes })));
 }
 
-function integer(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number.`);
-    return Number(value);
-  };
-}
-
 export function registerSeed(program: Command): void {
   program
     .command('seed')
     .description('load the fixtures (idempotent, hash-tracked) and, with --scale or --artists/--days, generated volume')
     .addOption(new Option('--scale <size>', 'generate volume: small (100 artists × 90 days), medium (1,000 × 365), large (10,000 × 730)').choices(Object.keys(SCALES)))
-    .option('--artists <n>', 'generated artists (overrides the scale\'s)', integer('--artists'))
-    .option('--days <n>', 'days of daily metrics per artist and platform (overrides the scale\'s)', integer('--days'))
-    .option('--seed <n>', 'seed of the generator: the same seed gives the same data (default: config seed.seed, else 1)', integer('--seed'))
+    .option('--artists <n>', 'generated artists (overrides the scale\'s)', wholeNumberFlag('--artists'))
+    .option('--days <n>', 'days of daily metrics per artist and platform (overrides the scale\'s)', wholeNumberFlag('--days'))
+    .option('--seed <n>', 'seed of the generator: the same seed gives the same data (default: config seed.seed, else 1)', wholeNumberFlag('--seed'))
     .option('--end-date <yyyy-mm-dd>', 'last day of generated metrics (default: today, UTC)')
     .option('--no-fixtures', 'skip the fixture files')
     .option('--reapply', 're-apply every fixture file, even unchanged ones (after rows were deleted, say)')

@@ -3,12 +3,10 @@
  * sql/doctor/), compares one figure with its threshold (src/config/doctor.ts), and says in one
  * line what it found and what to do about it.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { DoctorCheckId, DoctorConfig } from '../config/doctor.js';
 import type { Sql } from '../db/connect.js';
 import { inspect, type MigrateSettings } from '../migrate/engine.js';
-import { sqlDir } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
 import { formatBytes, formatDuration } from '../backup/scope.js';
 
 export type CheckStatus = 'ok' | 'alert' | 'skipped';
@@ -38,14 +36,8 @@ export interface CheckContext {
 
 type Check = (c: CheckContext) => Promise<Omit<CheckResult, 'id' | 'title'>>;
 
-const cache = new Map<string, string>();
 async function query<T>(sql: Sql, name: string, params: unknown[] = []): Promise<T[]> {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = await fs.readFile(path.join(sqlDir, 'doctor', `${name}.sql`), 'utf8');
-    cache.set(name, text);
-  }
-  return (await sql.unsafe(text, params as never[])) as unknown as T[];
+  return (await sql.unsafe(packagedSql(`doctor/${name}.sql`), params as never[])) as unknown as T[];
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;

@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import { withDb, type Sql } from '../db/connect.js';
 import { LockKeys, withAdvisoryLock } from '../db/lock.js';
 import { redactUrl } from '../db/redact.js';
-import { isPgError } from '../db/sqlfile.js';
-import { DreamdbError, UsageError } from '../errors.js';
+import { parseWholeNumber } from '../config/values.js';
+import { pgErrorDetails, isPgError } from '../db/pg-errors.js';
+import { packagedSql } from '../db/queries.js';
+import { DreamdbError, NotMigratedError, UsageError } from '../errors.js';
 import { isSupabase } from '../migrate/engine.js';
 import { packageRoot } from '../paths.js';
 import type { Output } from '../ui/output.js';
@@ -135,10 +137,12 @@ export async function prepareSeed(options: SeedDatabaseOptions = {}): Promise<Pr
 }
 
 function checkVolume(v: VolumeSettings): Required<VolumeSettings> {
-  if (!Number.isInteger(v.artists) || v.artists < 1 || v.artists > 1_000_000) throw new UsageError(`--artists must be a whole number from 1 to 1,000,000 (got ${v.artists}).`);
-  if (!Number.isInteger(v.days) || v.days < 1 || v.days > 3_660) throw new UsageError(`--days must be a whole number from 1 to 3,660 (got ${v.days}).`);
-  if (!Number.isInteger(v.seed) || v.seed < 0 || v.seed > 2 ** 31 - 1) throw new UsageError(`--seed must be a whole number from 0 to 2147483647 (got ${v.seed}).`);
-  return { ...v, endDay: v.endDay ?? todayUtc() };
+  return {
+    artists: parseWholeNumber(v.artists, { name: '--artists', min: 1, max: 1_000_000 }),
+    days: parseWholeNumber(v.days, { name: '--days', min: 1, max: 3_660 }),
+    seed: parseWholeNumber(v.seed, { name: '--seed', min: 0, max: 2 ** 31 - 1 }),
+    endDay: v.endDay ?? todayUtc(),
+  };
 }
 
 /** Seeds the target: prepareSeed, then applySeed. */
@@ -160,12 +164,8 @@ export async function applySeed(target: SeedTarget, input: PreparedSeed, hooks: 
 }
 
 async function requireSchema(sql: Sql): Promise<void> {
-  const [row] = await sql<{ ok: boolean }[]>`
-    select to_regclass('public.artists') is not null and to_regclass('public.metrics') is not null
-       and to_regclass('auth.users') is not null as ok`;
-  if (!row?.ok) {
-    throw new UsageError('The target has no Dream Suite schema (public.artists, public.metrics, auth.users).', { hint: 'Run dreamdb migrate first.' });
-  }
+  const [row] = await sql.unsafe<{ ok: boolean }[]>(packagedSql('seed/schema-present.sql'));
+  if (!row?.ok) throw new NotMigratedError('Dream Suite schema (public.artists, public.metrics, auth.users)');
 }
 
 async function seedOnConnection(sql: Sql, display: string, input: PreparedSeed, hooks: SeedHooks): Promise<SeedResult> {
@@ -286,10 +286,7 @@ async function confirmVolume(sql: Sql, hooks: SeedHooks, fixtureIds: string[], v
 
 function asSeedError(error: unknown, what: string, hint: string): unknown {
   if (error instanceof DreamdbError || !isPgError(error)) return error;
-  const e = error as Error & { code?: string; detail?: string; where?: string };
-  return new DreamdbError(`${what}: ${e.message}${e.code ? ` (${e.code})` : ''}`, {
-    details: [e.detail, e.where].filter((x): x is string => Boolean(x)).map((x) => x.split('\n')[0]!.slice(0, 300)),
-    hint,
-    cause: error,
-  });
+  // Not translatePgError: its message ends in a period, and a missing object here is a conflict
+  // with the fixture, not an unmigrated database.
+  return new DreamdbError(`${what}: ${error.message}${error.code ? ` (${error.code})` : ''}`, { details: pgErrorDetails(error), hint, cause: error });
 }
