@@ -1,7 +1,7 @@
 /** The human lines of a seed: what was applied and generated, and how to sign in. */
 import { style } from '../ui/output.js';
 import { DEV_PASSWORD } from './apply.js';
-import type { SeedResult } from './run.js';
+import type { SeedResult } from './result.js';
 import type { ScaleProgress } from './write-scale.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -21,39 +21,10 @@ import { expandFixture, loadFixtures, type FixtureRows, type LoadedFixture } fro
 import { ensureMetricsPartitions } from './metrics-partitions.js';
 import { progressLine } from './report.js';
 import { makeWindow, type Window } from './scale.js';
-import { planArtists, writeScale, type ScaleWriteResult, type TableCounts } from './write-scale.js';
+import type { FixtureOutcome, ScaleOutcome, SeedResult } from './result.js';
+import { planArtists, writeScale, type ScaleWriteResult } from './write-scale.js';
 
-export interface FixtureOutcome {
-  path: string;
-  artist: string;
-  status: 'applied' | 'unchanged' | 'would-apply';
-  rows: number;
-}
-
-export interface ScaleOutcome {
-  seed: number;
-  artists: number;
-  days: number;
-  startDate: string;
-  endDate: string;
-  artistsAdded: number;
-  artistsSkipped: number;
-  rows: TableCounts | null;
-  totalRows: number;
-  /** Rows the run will write (dry run) or wrote. */
-  expectedMetricRows: number;
-  durationMs: number;
-  rowsPerSecond: number;
-  metricRowsPerSecond: number;
-}
-
-export interface SeedResult {
-  target: string;
-  dryRun: boolean;
-  fixtures: FixtureOutcome[];
-  partitions: { year: number; status: string }[];
-  scale: ScaleOutcome | null;
-}
+export type { FixtureOutcome, ScaleOutcome, SeedResult } from './result.js';
 
 /** What to generate: `artists` artists with `days` days of metrics ending on `endDay`. */
 export interface VolumeSettings {
