@@ -15,8 +15,6 @@ import type { AuditOptions } from '../audit/run.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
-export { runAudit, BUILTIN_SUPPRESSIONS, type AuditOptions } from '../audit/run.js';
-
 /** `dreamdb audit-rls` as a call: the config and files resolved from the context, production refused. */
 export async function auditRls(ctx: Context, options: AuditOptions = {}): Promise<AuditReport> {
   const { config: overrides, expectationsFile, junit, allowProduction, ...rest } = options;
