@@ -5,6 +5,7 @@
  * action that changes another artist's data, or awards itself server-owned values (through a
  * trigger, a SECURITY DEFINER function, a rule), shows as a table whose digest moved.
  */
+import { quoteLiteral } from '../db/quote.js';
 import type { AuditConfig } from '../config/audit.js';
 import { isDerived, isServerOwned, type Relation } from './catalog.js';
 import type { TxSql } from './session.js';
@@ -96,6 +97,4 @@ export function serverOwnedColumns(rel: Relation, config: AuditConfig): { column
   return { columns: [...new Set([...pk, ...columns])].length === pk.length ? [] : [...new Set([...pk, ...columns])], existing: insertable };
 }
 
-function lit(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
+const lit = quoteLiteral;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditConfig } from '../config/audit.js';
 import type { Sql } from '../db/connect.js';
+import { ConnectionError, DreamdbError } from '../errors.js';
 import { roleStatementTimeout } from '../db/impersonate.js';
 import { fullName, loadFunctions, loadRelations } from './catalog.js';
 import { Canaries } from './canaries.js';
@@ -142,6 +143,9 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
 }
 
 export function isConnectionError(error: unknown): boolean {
+  // withDb's mapped errors, and the driver's own (a DreamdbError's code is not a SQLSTATE).
+  if (error instanceof ConnectionError) return true;
+  if (error instanceof DreamdbError) return false;
   const code = (error as { code?: string } | undefined)?.code ?? '';
   return /^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED'].includes(code);
 }

@@ -11,7 +11,7 @@ import { DEFAULT_BUDGET_MS } from '../config/audit.js';
 import type { Sql } from '../db/connect.js';
 import { roleStatementTimeout } from '../db/impersonate.js';
 import { splitStatements } from '../db/sqlfile.js';
-import { DreamdbError, ExitCode } from '../errors.js';
+import { NotMigratedError } from '../errors.js';
 import type { Finding } from './model.js';
 import { makeActor, ProbeSession, type AuditActor, type TxSql } from './session.js';
 import { auditSql, auditSqlFiles, sqlHeader } from './sqlfiles.js';
@@ -81,7 +81,7 @@ export async function runLatency(sql: Sql, config: AuditConfig, options: { requi
   const [missing] = await sql<{ missing: string[] }[]>`select array(select t from unnest(${REQUIRED}::text[]) t where to_regclass(t) is null) as missing`;
   if (missing!.missing.length) {
     const reason = `the Dream Suite tables are missing (${missing!.missing.join(', ')})`;
-    if (options.required) throw new DreamdbError(`Cannot measure latency: ${reason}.`, { exitCode: ExitCode.usage, hint: 'Run dreamdb migrate first.' });
+    if (options.required) throw new NotMigratedError(`Dream Suite tables the latency queries read (${missing!.missing.join(', ')})`);
     return { ...base, skipped: reason };
   }
   const queries = latencyQueries();

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/connect.js';
 import { claimsFor } from '../db/impersonate.js';
-import { isPgError } from '../db/sqlfile.js';
+import { isPgError, SqlState } from '../db/pg-errors.js';
 import type { Finding, Level } from './model.js';
-import { auditSqlFiles, literal, qualified, sqlHeader } from './sqlfiles.js';
+import { auditSql, auditSqlFiles, literal, qualified, sqlHeader } from './sqlfiles.js';
 
 export interface LintDefinition {
   id: string;
@@ -49,7 +49,7 @@ export async function runLints(sql: Sql, schemas: string[], extraClaims: Record<
       const rows = await sql.unsafe<{ object: string; detail: string | null }[]>(lint.sql, [schemas]);
       for (const row of rows) findings.push(lintFinding(lint, row.object, row.detail));
     } catch (error) {
-      if (isPgError(error) && (error.code === '42P01' || error.code === '3F000')) skipped.push({ id: lint.id, reason: error.message });
+      if (isPgError(error) && (error.code === SqlState.undefinedTable || error.code === SqlState.invalidSchemaName)) skipped.push({ id: lint.id, reason: error.message });
       else if (isPgError(error)) findings.push({ ...lintFinding(lint, lint.id, `the lint could not run: ${error.code}: ${error.message}`), id: 'audit.lint_failed', level: 'warn' });
       else throw error;
     }
@@ -76,29 +76,39 @@ function lintFinding(lint: LintDefinition, object: string, detail: string | null
  * the table's size: an index condition would hide a per-row call that bites on a sequential scan.
  */
 async function planLint(sql: Sql, schemas: string[], extraClaims: Record<string, unknown>): Promise<Finding[]> {
-  const tables = await sql<{ schema: string; name: string }[]>`
-    select n.nspname as schema, c.relname as name
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = any(${schemas}) and c.relkind in ('r', 'p', 'v') and not c.relispartition
-      and has_any_column_privilege('authenticated', c.oid, 'SELECT')
-      and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polcmd in ('r', '*'))
-    order by 1, 2`;
-  if (!tables.length) return [];
-  const claims = JSON.stringify(claimsFor({ role: 'authenticated', sub: randomUUID(), email: 'plan@dreamdb-audit.invalid', claims: extraClaims }));
+  const tables = await sql.unsafe<{ schema: string; name: string }[]>(auditSql('plan-lint-tables.sql'), [schemas]);
+  // Without index paths the policy must show as a Filter: either a per-row call or a $n from an InitPlan.
+  const planner = { enable_indexscan: 'off', enable_bitmapscan: 'off', enable_indexonlyscan: 'off' };
   const findings: Finding[] = [];
+  for (const { object, plan } of await explainAsUser(sql, tables, extraClaims, planner, (relation) => `explain (format json, verbose) select 1 from ${relation}`)) {
+    const perRow = perRowCalls(plan);
+    if (perRow.length) {
+      findings.push(lintFinding(PLAN_LINT, `${object.schema}.${object.name}`, `${perRow[0]!.node}: ${perRow[0]!.filter.slice(0, 160)}`, perRow.map((p) => `${p.node} Filter: ${p.filter}`)));
+    }
+  }
+  return findings;
+}
+
+/**
+ * The plan of `explain(relation)` for each object, as a fresh signed-in user with the planner
+ * settings given: each in a savepoint of one transaction that is always rolled back. An object
+ * whose EXPLAIN fails in Postgres is left out.
+ */
+async function explainAsUser<O extends { schema: string; name: string }>(
+  sql: Sql, objects: readonly O[], extraClaims: Record<string, unknown>, planner: Record<string, string>, explain: (relation: string) => string,
+): Promise<{ object: O; plan: unknown }[]> {
+  if (!objects.length) return [];
+  const claims = JSON.stringify(claimsFor({ role: 'authenticated', sub: randomUUID(), email: 'plan@dreamdb-audit.invalid', claims: extraClaims }));
+  const settings = Object.entries(planner).map(([name, value]) => `, set_config(${literal(name)}, ${literal(value)}, true)`).join('');
+  const plans: { object: O; plan: unknown }[] = [];
   const rollback = new Error('dreamdb:rollback');
   await sql
     .begin(async (tx) => {
-      for (const t of tables) {
-        // Without index paths the policy must show as a Filter: either a per-row call or a $n from an InitPlan.
-        await tx.unsafe(`savepoint plan; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(claims)}, true),
-          set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)`).simple();
+      for (const object of objects) {
+        await tx.unsafe(`savepoint plan; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(claims)}, true)${settings}`).simple();
         try {
-          const [row] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(`explain (format json, verbose) select 1 from ${qualified(t.schema, t.name)}`);
-          const perRow = perRowCalls(row?.['QUERY PLAN']);
-          if (perRow.length) {
-            findings.push(lintFinding(PLAN_LINT, `${t.schema}.${t.name}`, `${perRow[0]!.node}: ${perRow[0]!.filter.slice(0, 160)}`, perRow.map((p) => `${p.node} Filter: ${p.filter}`)));
-          }
+          const [row] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(explain(qualified(object.schema, object.name)));
+          plans.push({ object, plan: row?.['QUERY PLAN'] });
         } catch (error) {
           if (!isPgError(error)) throw error;
         } finally {
@@ -110,7 +120,7 @@ async function planLint(sql: Sql, schemas: string[], extraClaims: Record<string,
     .catch((error) => {
       if (error !== rollback) throw error;
     });
-  return findings;
+  return plans;
 }
 
 const PER_ROW = /current_setting\(|auth\.(uid|jwt|role|email)\(\)/i;
@@ -139,31 +149,14 @@ export function perRowCalls(plan: unknown): { node: string; filter: string }[] {
  * whose predicate the policy implies, a partitioned index) and there is nothing to report.
  */
 async function confirmUnindexed(sql: Sql, findings: Finding[], extraClaims: Record<string, unknown>): Promise<Finding[]> {
-  const candidates = findings.filter((f) => f.id === 'policy_column_unindexed');
+  const candidates = [...new Set(findings.filter((f) => f.id === 'policy_column_unindexed').map((f) => f.object))];
   if (!candidates.length) return findings;
-  const claims = JSON.stringify(claimsFor({ role: 'authenticated', sub: randomUUID(), email: 'plan@dreamdb-audit.invalid', claims: extraClaims }));
-  const served = new Set<string>();
-  const rollback = new Error('dreamdb:rollback');
-  await sql
-    .begin(async (tx) => {
-      for (const object of new Set(candidates.map((f) => f.object))) {
-        const [schema, name] = splitQualified(object);
-        await tx.unsafe(`savepoint plan; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(claims)}, true),
-          set_config('enable_seqscan', 'off', true)`).simple();
-        try {
-          const [row] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(`explain (format json) select * from ${qualified(schema, name)}`);
-          if (usesIndex(row?.['QUERY PLAN'])) served.add(object);
-        } catch (error) {
-          if (!isPgError(error)) throw error;
-        } finally {
-          await tx.unsafe('rollback to savepoint plan; release savepoint plan').simple();
-        }
-      }
-      throw rollback;
-    })
-    .catch((error) => {
-      if (error !== rollback) throw error;
-    });
+  const objects = candidates.map((object) => {
+    const [schema, name] = splitQualified(object);
+    return { object, schema, name };
+  });
+  const plans = await explainAsUser(sql, objects, extraClaims, { enable_seqscan: 'off' }, (relation) => `explain (format json) select * from ${relation}`);
+  const served = new Set(plans.filter((p) => usesIndex(p.plan)).map((p) => p.object.object));
   return findings.filter((f) => f.id !== 'policy_column_unindexed' || !served.has(f.object));
 }
 

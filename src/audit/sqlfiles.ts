@@ -1,18 +1,14 @@
 /** The audit's SQL lives in sql/audit/: catalog queries, lints, latency queries, seeding. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { packagedSql } from '../db/queries.js';
 import { sqlDir } from '../paths.js';
 
 const auditDir = path.join(sqlDir, 'audit');
-const cache = new Map<string, string>();
 
+/** sql/audit/<name>, read once. */
 export function auditSql(name: string): string {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = readFileSync(path.join(auditDir, name), 'utf8');
-    cache.set(name, text);
-  }
-  return text;
+  return packagedSql(`audit/${name}`);
 }
 
 /** A file's `-- key: value` header lines. */
@@ -33,16 +29,5 @@ export function auditSqlFiles(folder: string): { name: string; text: string }[] 
     .map((f) => ({ name: f.replace(/\.sql$/, ''), text: auditSql(path.join(folder, f)) }));
 }
 
-/** A quoted literal for the few statements sent with the simple protocol (no parameters there). */
-export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** A quoted identifier, `schema.name` split on the first dot. */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualified(schema: string, name: string): string {
-  return `${ident(schema)}.${ident(name)}`;
-}
+/** Quoting for statements that cannot take parameters: the toolkit's (src/db/quote.ts). */
+export { quoteLiteral as literal, quoteIdent as ident, quoteQualified as qualified } from '../db/quote.js';

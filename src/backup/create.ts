@@ -12,10 +12,13 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
-import { connect, connectionError, type Sql } from '../db/connect.js';
+import { connect, withDb, type Sql } from '../db/connect.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
+import { quoteLiteral } from '../db/quote.js';
 import { DreamdbError, fileSystemError, UsageError } from '../errors.js';
 import { isSupabase } from '../migrate/engine.js';
 import { packageRoot } from '../paths.js';
+import type { BackupConfig } from '../config/backup.js';
 import { COPY_SESSION, listSequences, listTables, readAppliedMigrations, serverInfo } from './catalog.js';
 import { encryptStream, macOf, newBackupKeys, type BackupKeys } from './crypto.js';
 import { readStructure, structureRoots } from './structure.js';
@@ -71,15 +74,10 @@ export async function createBackup(url: string, options: BackupOptions): Promise
   }
   const id = randomUUID();
   const keys = options.encrypt ? newBackupKeys(options.encrypt.env, options.encrypt.keyEnv, id) : undefined;
-  const main = connect(url, { max: 1, connection: backupSession(options.lockTimeoutMs) });
   const workers: Sql[] = [];
   let tempDir: string | undefined;
-  try {
-    try {
-      await main`select 1`;
-    } catch (error) {
-      throw connectionError(url, error) ?? error;
-    }
+  // withDb: a failure to connect, or a connection lost on the way, is the one-line exit 2.
+  const backUp = async (main: Sql): Promise<BackupResult> => {
     await main.unsafe('begin isolation level repeatable read read only');
     const info = await serverInfo(main);
     const scope = selectScope(await listTables(main), options.include, options.exclude);
@@ -157,10 +155,13 @@ export async function createBackup(url: string, options: BackupOptions): Promise
     tempDir = undefined;
     await syncDir(path.dirname(finalDir));
     return { dir: finalDir, manifest, durationMs: manifest.durationMs };
+  };
+  try {
+    return await withDb(url, backUp, { max: 1, connection: backupSession(options.lockTimeoutMs) });
   } catch (error) {
-    throw connectionError(url, error, { during: true }) ?? fileSystemError(error, tempDir ?? options.outDir) ?? explain(error);
+    throw fileSystemError(error, tempDir ?? options.outDir) ?? rlsError(error);
   } finally {
-    await Promise.all([main, ...workers].map((c) => c.end({ timeout: 5 }).catch(() => {})));
+    await Promise.all(workers.map((c) => c.end({ timeout: 5 }).catch(() => {})));
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});
   }
 }
@@ -190,7 +191,7 @@ async function copyTables(url: string, main: Sql, scope: Scope, o: CopyTablesOpt
       o.workers.push(w);
       await w.unsafe('begin isolation level repeatable read read only');
       // SET TRANSACTION SNAPSHOT takes no parameters; the id is the server's own, quoted anyway.
-      await w.unsafe(`set transaction snapshot '${snap!.id.replace(/'/g, "''")}'`);
+      await w.unsafe(`set transaction snapshot ${quoteLiteral(snap!.id)}`);
     }
   }
 
@@ -288,9 +289,10 @@ async function copyOut(conn: Sql, table: CatalogTable, role: 'data' | 'ledger', 
   };
 }
 
-function explain(error: unknown): unknown {
+/** A backup role subject to row level security would silently miss rows: say so. */
+function rlsError(error: unknown): unknown {
   const e = error as { code?: string; message?: string };
-  if (e?.code === '42501' && /row-level security/i.test(e.message ?? '')) {
+  if (sqlStateOf(error) === SqlState.insufficientPrivilege && /row-level security/i.test(e.message ?? '')) {
     return new DreamdbError(`The backup role is subject to row level security: ${e.message}. A backup taken this way would silently miss rows.`, {
       hint: 'Back up as a role that bypasses RLS: a superuser, or one with BYPASSRLS (postgres on Supabase).',
       cause: error,
@@ -330,4 +332,16 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The config's backup section as createBackup's settings (the drill takes the same). */
+export function backupSettingsFrom(cfg: BackupConfig, encryptWith?: NodeJS.ProcessEnv): Pick<BackupOptions, 'include' | 'exclude' | 'jobs' | 'compression' | 'lockTimeoutMs' | 'encrypt'> {
+  return {
+    include: cfg.include,
+    exclude: cfg.exclude,
+    jobs: cfg.jobs,
+    compression: cfg.compression,
+    lockTimeoutMs: cfg.lockTimeout,
+    encrypt: encryptWith ? { env: encryptWith, keyEnv: cfg.keyEnv } : undefined,
+  };
 }

@@ -9,15 +9,36 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, connectionError } from '../db/connect.js';
+import type { AuditConfig } from '../config/audit.js';
+import { withDb, type Sql } from '../db/connect.js';
+import { dropDatabase, withDatabase } from '../db/databases.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
 import { DreamdbError } from '../errors.js';
 import { redactUrl } from '../db/redact.js';
 import { createBackup, type BackupOptions, type BackupProgress } from './create.js';
+import { describeTables, tableCounts } from './manifest.js';
 import { checkContents, checkFiles, openBackup } from './read.js';
 import { backupSize, restoreBackup, type RestoreOptions, type RestoreProgress, type RestoreResult } from './restore.js';
 
 /** The audit run on the restored copy. Returns ok=false with a summary when it finds problems. */
-export type AuditStep = (url: string) => Promise<{ ok: boolean; summary: string; findings: number }>;
+export type AuditStep = (url: string, onProgress?: (text: string) => void) => Promise<{ ok: boolean; summary: string; findings: number }>;
+
+/**
+ * The drill's own audit step: the RLS audit (src/audit) on the restored copy. The audit is loaded
+ * when the step runs, so a drill still reports its other figures where it cannot load.
+ */
+export function rlsAuditStep(settings: { config: AuditConfig; expectationsFile: string }): AuditStep {
+  return async (url, onProgress) => {
+    const { auditDatabase } = await import('../audit/database.js');
+    const report = await auditDatabase(url, { ...settings, onProgress });
+    const bad = report.findings.filter((f) => f.level !== 'info');
+    return {
+      ok: report.ok,
+      findings: bad.length,
+      summary: report.ok ? `audit-rls clean (${report.areas.join(', ')})` : `audit-rls: ${bad.length} finding(s), e.g. ${bad[0]?.id ?? '?'}`,
+    };
+  };
+}
 
 export interface DrillOptions {
   backup: Omit<BackupOptions, 'outDir' | 'onProgress' | 'name'>;
@@ -72,7 +93,6 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
   const scratch = `dreamdb_drill_${randomBytes(4).toString('hex')}`;
   const server = options.scratchServer ?? url;
   const scratchUrl = withDatabase(server, scratch);
-  const admin = connect(server, { max: 1, connection: { application_name: 'dreamdb dr-drill' } });
   let created = false;
 
   const step = async <T>(name: DrillStepName, fn: () => Promise<{ value: T; detail: string; ok?: boolean }>): Promise<T | undefined> => {
@@ -90,83 +110,85 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
     }
   };
 
-  try {
+  // On the scratch database's server; withDb makes a failure to reach it the one-line exit 2.
+  const drill = async (admin: Sql): Promise<DrillResult> => {
     try {
-      await admin`select 1`;
-    } catch (error) {
-      throw connectionError(server, error) ?? error;
-    }
-    say('backing up');
-    const backup = await step('backup', async () => {
-      const b = await createBackup(url, { ...options.backup, outDir, onProgress: (e: BackupProgress) => e.type === 'table' && say(`backup: ${e.done}/${e.total} tables`) });
-      figures.backupMs = b.durationMs;
-      figures.backupBytes = await backupSize(b.dir);
-      result.backupDir = b.dir;
-      return { value: b, detail: `${b.manifest.totals.tables} tables, ${b.manifest.totals.rows} rows in ${b.dir}` };
-    });
-    if (!backup) return finish();
-
-    say('verifying the backup files');
-    const verified = await step('verify', async () => {
-      const started = performance.now();
-      const opened = await openBackup(backup.dir, { env: options.restore.env, keyEnv: options.restore.keyEnv });
-      const problems = [...(await checkFiles(opened)), ...(await checkContents(opened))];
-      figures.verifyMs = Math.round(performance.now() - started);
-      return { value: problems.length === 0, ok: problems.length === 0, detail: problems.length ? problems.map((p) => `${p.file}: ${p.problem}`).join('; ') : `${backup.manifest.tables.length} files match the manifest` };
-    });
-    if (!verified) return finish();
-
-    say(`creating the scratch database ${scratch}`);
-    const made = await step('scratch', async () => {
-      await createScratch(admin, scratch);
-      created = true;
-      return { value: true, detail: `${scratch} on ${redactUrl(server)}` };
-    });
-    if (!made) return finish();
-
-    say('restoring into the scratch database');
-    const restored = await step('restore', async () => {
-      const r = await restoreBackup(backup.dir, scratchUrl, {
-        ...options.restore,
-        onProgress: (e: RestoreProgress) => {
-          if (e.type === 'phase') say(`restore: ${e.phase}`);
-        },
+      say('backing up');
+      const backup = await step('backup', async () => {
+        const b = await createBackup(url, { ...options.backup, outDir, onProgress: (e: BackupProgress) => e.type === 'table' && say(`backup: ${e.done}/${e.total} tables`) });
+        figures.backupMs = b.durationMs;
+        figures.backupBytes = await backupSize(b.dir);
+        result.backupDir = b.dir;
+        return { value: b, detail: `${describeTables(tableCounts(b.manifest))}, ${b.manifest.totals.rows} rows of data in ${b.dir}` };
       });
-      figures.restoreMs = r.timings.totalMs;
-      figures.tablesVerified = r.tables;
-      figures.rowsVerified = r.rows;
-      result.restore = r;
-      return { value: r, detail: `${r.tables} tables and ${r.rows} rows restored and identical to the backup` };
-    });
-    if (!restored) return finish();
+      if (!backup) return finish();
 
-    if (options.audit) {
-      say('auditing row level security on the restored copy');
-      await step('audit', async () => {
+      say('verifying the backup files');
+      const verified = await step('verify', async () => {
         const started = performance.now();
-        const a = await options.audit!(scratchUrl);
-        figures.auditMs = Math.round(performance.now() - started);
-        return { value: a, ok: a.ok, detail: a.summary };
+        const opened = await openBackup(backup.dir, { env: options.restore.env, keyEnv: options.restore.keyEnv });
+        const problems = [...(await checkFiles(opened)), ...(await checkContents(opened))];
+        figures.verifyMs = Math.round(performance.now() - started);
+        return { value: problems.length === 0, ok: problems.length === 0, detail: problems.length ? problems.map((p) => `${p.file}: ${p.problem}`).join('; ') : `${describeTables(tableCounts(backup.manifest))}: ${backup.manifest.tables.length} files match the manifest` };
       });
-    } else if (options.thresholds.requireAudit) {
-      steps.push({ step: 'audit', ok: false, durationMs: 0, detail: 'no RLS audit available to run on the restored copy' });
-      shortfalls.push('audit: no RLS audit available to run on the restored copy');
-    }
-    return finish();
-  } finally {
-    if (created) {
-      const started = performance.now();
-      try {
-        await dropScratch(admin, scratch);
-        steps.push({ step: 'cleanup', ok: true, durationMs: Math.round(performance.now() - started), detail: `dropped ${scratch}` });
-      } catch (error) {
-        const detail = `could not drop ${scratch}: ${(error as Error).message}`;
-        steps.push({ step: 'cleanup', ok: false, durationMs: Math.round(performance.now() - started), detail });
-        shortfalls.push(`cleanup: ${detail}`);
-        result.ok = false;
+      if (!verified) return finish();
+
+      say(`creating the scratch database ${scratch}`);
+      const made = await step('scratch', async () => {
+        await createScratch(admin, scratch);
+        created = true;
+        return { value: true, detail: `${scratch} on ${redactUrl(server)}` };
+      });
+      if (!made) return finish();
+
+      say('restoring into the scratch database');
+      const restored = await step('restore', async () => {
+        const r = await restoreBackup(backup.dir, scratchUrl, {
+          ...options.restore,
+          onProgress: (e: RestoreProgress) => {
+            if (e.type === 'phase') say(`restore: ${e.phase}`);
+          },
+        });
+        figures.restoreMs = r.timings.totalMs;
+        figures.tablesVerified = r.tables;
+        figures.rowsVerified = r.rows;
+        result.restore = r;
+        return { value: r, detail: `${r.tables} tables and ${r.rows} rows restored and identical to the backup` };
+      });
+      if (!restored) return finish();
+
+      if (options.audit) {
+        say('auditing row level security on the restored copy');
+        await step('audit', async () => {
+          const started = performance.now();
+          const a = await options.audit!(scratchUrl, (text) => say(`audit: ${text}`));
+          figures.auditMs = Math.round(performance.now() - started);
+          return { value: a, ok: a.ok, detail: a.summary };
+        });
+      } else if (options.thresholds.requireAudit) {
+        steps.push({ step: 'audit', ok: false, durationMs: 0, detail: 'no RLS audit available to run on the restored copy' });
+        shortfalls.push('audit: no RLS audit available to run on the restored copy');
+      }
+      return finish();
+    } finally {
+      if (created) {
+        const started = performance.now();
+        try {
+          await dropScratch(admin, scratch);
+          steps.push({ step: 'cleanup', ok: true, durationMs: Math.round(performance.now() - started), detail: `dropped ${scratch}` });
+        } catch (error) {
+          const detail = `could not drop ${scratch}: ${(error as Error).message}`;
+          steps.push({ step: 'cleanup', ok: false, durationMs: Math.round(performance.now() - started), detail });
+          shortfalls.push(`cleanup: ${detail}`);
+          result.ok = false;
+        }
       }
     }
-    await admin.end({ timeout: 5 });
+  };
+
+  try {
+    return await withDb(server, drill, { max: 1, connection: { application_name: 'dreamdb dr-drill' } });
+  } finally {
     if (!options.outDir) {
       await fs.rm(outDir, { recursive: true, force: true });
       result.backupDir = null;
@@ -181,20 +203,14 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
   }
 }
 
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
-async function createScratch(admin: ReturnType<typeof connect>, name: string): Promise<void> {
+async function createScratch(admin: Sql, name: string): Promise<void> {
   const [stmt] = await admin<{ text: string }[]>`
     select format('create database %I template template0 encoding %L', ${name}::text, pg_encoding_to_char(d.encoding)) as text
       from pg_catalog.pg_database d where d.datname = current_database()`;
   try {
     await admin.unsafe(stmt!.text);
   } catch (error) {
-    if ((error as { code?: string }).code === '42501') {
+    if (sqlStateOf(error) === SqlState.insufficientPrivilege) {
       throw new DreamdbError(`The drill cannot create its scratch database: ${(error as Error).message}.`, {
         hint: 'Run the drill as a role with CREATEDB (postgres on Supabase has it).',
         cause: error,
@@ -204,7 +220,6 @@ async function createScratch(admin: ReturnType<typeof connect>, name: string): P
   }
 }
 
-async function dropScratch(admin: ReturnType<typeof connect>, name: string): Promise<void> {
-  const [stmt] = await admin<{ text: string }[]>`select format('drop database if exists %I with (force)', ${name}::text) as text`;
-  await admin.unsafe(stmt!.text);
+async function dropScratch(admin: Sql, name: string): Promise<void> {
+  await dropDatabase(admin, name, { force: true });
 }

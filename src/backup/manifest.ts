@@ -2,6 +2,7 @@
  * The manifest: what a backup holds and how to check it. Written last, inside the temporary
  * directory, just before the rename: a directory without a valid manifest is never a backup.
  */
+import { formatZodIssues } from '../config/values.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -135,7 +136,7 @@ export async function readManifest(dir: string): Promise<Manifest> {
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+    const problems = formatZodIssues(parsed.error.issues);
     throw new DreamdbError(`${shown}/manifest.json is not a dreamdb backup manifest this version can read: ${problems.slice(0, 3).join('; ')}`, {
       details: problems,
       hint: 'Use the dreamdb version that wrote it, or another backup.',
@@ -154,4 +155,25 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * What a backup holds, counted the same way by backup, verify, restore and the drill: the tables
+ * of app data (their rows are totals.rows) and the migration ledgers kept with them (null: inside
+ * a pg_dump archive, not counted).
+ */
+export interface TableCounts {
+  data: number;
+  ledgers: number | null;
+}
+
+export function tableCounts(m: Manifest): TableCounts {
+  if (m.archive) return { data: m.archive.tables.length, ledgers: null };
+  const data = m.tables.filter((t) => t.role === 'data').length;
+  return { data, ledgers: m.tables.length - data };
+}
+
+export function describeTables(c: TableCounts): string {
+  const ledgers = c.ledgers === null ? 'the migration ledgers' : `${c.ledgers} migration ledger${c.ledgers === 1 ? '' : 's'}`;
+  return `${c.data} data tables + ${ledgers}`;
 }

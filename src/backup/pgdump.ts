@@ -4,6 +4,7 @@
  * older pg_restore cannot read). It reads dreamdb's exported snapshot (--snapshot), so the row
  * counts in the manifest are those of the archive exactly.
  */
+import { quoteIdent } from '../db/quote.js';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -80,9 +81,7 @@ export function pgDumpSelection(include: readonly string[], exclude: readonly st
 }
 
 /** pg_dump patterns: double quotes make a name literal (no wildcards, case kept). */
-function quotePattern(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+const quotePattern = quoteIdent;
 
 /**
  * Runs pg_dump -Fc to stdout into `file`, hashing on the way. The password travels in PGPASSWORD,

@@ -202,16 +202,13 @@ async function checkSchemaVersion(sql: Sql, backup: OpenedBackup, warnings: stri
  * analyzes.
  */
 async function analyzeTables(url: string, statements: readonly string[]): Promise<void> {
-  const sql = connect(url, { max: 2, connection: { application_name: 'dreamdb restore (analyze)' } });
-  try {
+  await withDb(url, async (sql) => {
     const queue = [...statements];
     const worker = async () => {
       for (let s = queue.shift(); s; s = queue.shift()) await sql.unsafe(s);
     };
     await Promise.all([worker(), worker()]);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 2, connection: { application_name: 'dreamdb restore (analyze)' } });
 }
 
 function roundAll<T extends Record<string, number>>(o: T): T {

@@ -6,69 +6,33 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { auditSettings, type AuditConfig } from '../config/audit.js';
-import { withDb, type Sql } from '../db/connect.js';
-import { isPgError } from '../db/sqlfile.js';
 import { UsageError } from '../errors.js';
 import { withTarget, type Context } from '../context.js';
+import { auditDatabase } from '../audit/database.js';
 import { AREAS, type Area } from '../audit/model.js';
-import { renderReport, writeJunit, type AuditReport } from '../audit/report.js';
-import { runAudit, type AuditOptions } from '../audit/run.js';
+import { renderReport, type AuditReport } from '../audit/report.js';
+import type { AuditOptions } from '../audit/run.js';
+import { wholeNumberFlag } from '../ui/flags.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
-export { runAudit, BUILTIN_SUPPRESSIONS, type AuditOptions } from '../audit/run.js';
-
+/** `dreamdb audit-rls` as a call: the config and files resolved from the context, production refused. */
 export async function auditRls(ctx: Context, options: AuditOptions = {}): Promise<AuditReport> {
-  const config = auditSettings({ ...ctx.config.audit, ...options.config } as AuditConfig);
+  const { config: overrides, expectationsFile, junit, allowProduction, ...rest } = options;
+  const config = auditSettings({ ...ctx.config.audit, ...overrides } as AuditConfig);
   return withTarget(ctx, async (target) => {
-    if (target.production && !options.allowProduction) {
+    if (target.production && !allowProduction) {
       throw new UsageError(`Refusing to audit ${target.display}: it is labelled production.`, {
         hint: 'The audit writes fixture rows inside a transaction it rolls back, and uses subtransactions; run it on a staging copy, or pass --allow-production.',
       });
     }
-    const expectationsFile = path.resolve(ctx.cwd, options.expectationsFile ?? config.expectations);
-    const report = await withDb(target.url, async (sql) => {
-      await checkPrerequisites(sql, config);
-      return runAudit(sql, config, { ...options, expectationsFile, target: target.display });
+    return auditDatabase(target.url, {
+      ...rest,
+      config,
+      expectationsFile: path.resolve(ctx.cwd, expectationsFile ?? config.expectations),
+      ...(junit ? { junit: path.resolve(ctx.cwd, junit) } : {}),
+      target: target.display,
     });
-    if (options.junit) await writeJunit(path.resolve(ctx.cwd, options.junit), report);
-    return report;
   });
-}
-
-/** The audit needs Supabase's auth helpers, the tenant table, and a role that bypasses RLS and can switch into each API role. */
-async function checkPrerequisites(sql: Sql, config: AuditConfig): Promise<void> {
-  const [found] = await sql<{ auth: boolean; root: boolean }[]>`
-    select to_regprocedure('auth.uid()') is not null as auth, to_regclass(${config.tenant.root}) is not null as root`;
-  if (!found?.auth) {
-    throw new UsageError('This database has no auth.uid(): it is neither a Supabase project nor migrated by dreamdb.', {
-      hint: 'Run dreamdb migrate first: it installs the Supabase-compatible base on plain PostgreSQL.',
-    });
-  }
-  if (!found.root) {
-    throw new UsageError(`The tenant table ${config.tenant.root} does not exist, so the audit cannot tell whose a row is.`, {
-      hint: 'Run dreamdb migrate, or set audit.tenant.root to the table whose id is the user id.',
-    });
-  }
-  try {
-    const [me] = await sql<{ user: string; super: boolean; bypass: boolean; anon: boolean; authenticated: boolean; service: boolean }[]>`
-      select current_user as user, r.rolsuper as super, r.rolbypassrls as bypass,
-             pg_has_role(current_user, 'anon', 'MEMBER') as anon,
-             pg_has_role(current_user, 'authenticated', 'MEMBER') as authenticated,
-             pg_has_role(current_user, 'service_role', 'MEMBER') as service
-      from pg_roles r where r.rolname = current_user`;
-    if (!me || !(me.super || me.bypass) || !me.anon || !me.authenticated || !me.service) {
-      throw new UsageError(`The audit must connect as a role that bypasses RLS and can switch to anon, authenticated and service_role; ${me?.user ?? 'this role'} cannot.`, {
-        hint: 'Connect as postgres (on Supabase: the direct connection or the session pooler, user postgres).',
-      });
-    }
-  } catch (error) {
-    if (isPgError(error) && error.code === '42704') {
-      throw new UsageError('This database has no Supabase API roles (anon, authenticated, service_role).', {
-        hint: 'Run dreamdb migrate first: it installs the Supabase-compatible base on plain PostgreSQL.',
-      });
-    }
-    throw error;
-  }
 }
 
 export function auditJson(r: AuditReport) {
@@ -84,8 +48,8 @@ export function registerAuditRls(program: Command): void {
     .option('--expectations <file>', 'expectations file (default: audit.expectations, fixtures/audit/expectations.txt)')
     .option('--junit <file>', 'also write the findings as JUnit XML for CI')
     .option('--allow-production', 'audit a target labelled production')
-    .option('--artists <n>', 'artists to impersonate (default: audit.artists, 3)', (v) => positiveInt(v, '--artists', 8))
-    .option('--iterations <n>', 'runs of each latency query per artist (default: audit.latency.iterations, 30)', (v) => positiveInt(v, '--iterations', 10_000))
+    .option('--artists <n>', 'artists to impersonate (default: audit.artists, 3)', wholeNumberFlag('--artists', { min: 1, max: 8 }))
+    .option('--iterations <n>', 'runs of each latency query per artist (default: audit.latency.iterations, 30)', wholeNumberFlag('--iterations', { min: 1, max: 10_000 }))
     .addHelpText('after', `${TARGET_HELP}
 
 Areas:
@@ -123,10 +87,4 @@ ${EXIT_CODES.replace('3    a check found problems', '3    findings (anything but
         return report.exitCode;
       }),
     );
-}
-
-function positiveInt(value: string, flag: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} expects a whole number from 1 to ${max}, got "${value}".`);
-  return n;
 }

@@ -4,20 +4,23 @@
  * database and proven identical, and a drill that does all of it on a schedule.
  */
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { auditSettings } from '../config/audit.js';
 import { backupSettings, type BackupConfig } from '../config/backup.js';
 import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
 import { validateUrl } from '../db/connect.js';
-import { structureProblems } from '../backup/structure.js';
 import { CancelledError, ExitCode } from '../errors.js';
-import { createBackup, type BackupProgress } from '../backup/create.js';
-import { runDrill, type AuditStep, type DrillResult } from '../backup/drill.js';
-import type { Manifest } from '../backup/manifest.js';
-import { checkContents, checkFiles, openBackup, type FileProblem } from '../backup/read.js';
+import { backupSettingsFrom, createBackup, type BackupProgress } from '../backup/create.js';
+import { rlsAuditStep, runDrill, type AuditStep, type DrillResult } from '../backup/drill.js';
+import { describeTables, tableCounts, type Manifest } from '../backup/manifest.js';
 import { backupSize, restoreBackup, type RestoreProgress, type RestoreResult } from '../backup/restore.js';
 import { formatBytes, formatDuration } from '../backup/scope.js';
+import { verifyBackup as checkBackup, type VerifyResult } from '../backup/verify.js';
+import { wholeNumberFlag } from '../ui/flags.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
+
+export type { VerifyResult } from '../backup/verify.js';
 
 export interface BackupCommandOptions {
   /** Directory the backup directory is created in (default backup.dir, "backups"). */
@@ -51,14 +54,10 @@ export async function backup(ctx: Context, options: BackupCommandOptions = {}): 
   return withTarget(ctx, async (target) => {
     const result = await ctx.out.task(`Backing up ${target.display}`, (progress) =>
       createBackup(target.url, {
+        ...backupSettingsFrom(cfg, options.encrypt ? ctx.env : undefined),
         outDir,
-        include: cfg.include,
-        exclude: cfg.exclude,
         jobs: options.jobs ?? cfg.jobs,
-        compression: cfg.compression,
-        lockTimeoutMs: cfg.lockTimeout,
         format: options.format ?? 'dreamdb',
-        encrypt: options.encrypt ? { env: ctx.env, keyEnv: cfg.keyEnv } : undefined,
         env: ctx.env,
         onProgress: (event) => reportBackup(ctx, progress.update, event),
       }),
@@ -89,66 +88,23 @@ export function renderBackup(ctx: Context, r: BackupCommandResult): string[] {
   const rel = shown(ctx, r.dir);
   return [
     `${style.green('Backup complete:')} ${rel}`,
-    `  ${m.totals.tables} tables, ${m.totals.rows.toLocaleString('en-US')} rows, ${formatBytes(r.sizeBytes)} on disk${m.totals.contentBytes ? ` (${formatBytes(m.totals.contentBytes)} of data)` : ''}, in ${formatDuration(r.durationMs)}`,
+    `  ${describeTables(tableCounts(m))}, ${m.totals.rows.toLocaleString('en-US')} rows of data, ${formatBytes(r.sizeBytes)} on disk${m.totals.contentBytes ? ` (${formatBytes(m.totals.contentBytes)} of data)` : ''}, in ${formatDuration(r.durationMs)}`,
     `  schema version ${m.schemaVersion ?? '(none: the database was not migrated)'}, PostgreSQL ${m.source.serverVersion}, ${m.kind === 'pg_dump' ? `pg_dump archive (${m.archive?.pgDump})` : 'dreamdb format'}`,
     m.encryption ? `  encrypted (AES-256-GCM, key from ${settings(ctx).keyEnv}): keep the key, without it this backup cannot be read` : `  ${style.yellow('not encrypted')}: it holds personal data and encrypted tokens; store it accordingly (or use --encrypt)`,
     `Check it any time with \`dreamdb backup verify ${rel}\`.`,
   ];
 }
 
-export interface VerifyResult {
-  dir: string;
-  ok: boolean;
-  backupId: string;
-  kind: Manifest['kind'];
-  createdAt: string;
-  schemaVersion: string | null;
-  files: number;
-  rows: number;
-  /** 'full': files and their decrypted, decompressed contents; 'files': sha256 of the files only. */
-  depth: 'full' | 'files';
-  encrypted: boolean;
-  problems: FileProblem[];
-  notes: string[];
-}
-
 export async function verifyBackup(ctx: Context, dir: string, options: { quick?: boolean } = {}): Promise<VerifyResult> {
-  const cfg = settings(ctx);
   const full = path.resolve(ctx.cwd, dir);
-  const opened = await openBackup(full, { env: ctx.env, keyEnv: cfg.keyEnv, requireKey: false });
-  const { manifest } = opened;
-  const notes: string[] = [];
-  const problems = await ctx.out.task(`Verifying ${dir}`, async (progress) => {
-    const found = await checkFiles(opened, (f) => progress.update(`sha256 ${f}`));
-    const canRead = !manifest.encryption || opened.keys;
-    if (manifest.encryption && !opened.keys) notes.push(`encrypted and ${cfg.keyEnv} is not set: file checksums checked, contents and the manifest's authenticity not`);
-    if (!found.length && !options.quick && canRead && manifest.kind === 'dreamdb') found.push(...(await checkContents(opened, (f) => progress.update(`reading ${f}`))));
-    if (!manifest.structure) notes.push('taken by an older dreamdb: indexes, constraints, policies, grants and triggers are not recorded, so a restore checks rows only');
-    for (const line of structureProblems(manifest.structure ?? [])) found.push({ file: 'manifest.json', table: line.split(' ')[0]!, problem: `the source's structure was broken when it was taken: ${line.slice(0, 160)}` });
-    return found;
-  });
-  const depth = !options.quick && (!manifest.encryption || opened.keys) && manifest.kind === 'dreamdb' ? 'full' : 'files';
-  return {
-    dir: full,
-    ok: problems.length === 0,
-    backupId: manifest.id,
-    kind: manifest.kind,
-    createdAt: manifest.createdAt,
-    schemaVersion: manifest.schemaVersion,
-    files: manifest.archive ? 1 : manifest.tables.length,
-    rows: manifest.totals.rows,
-    depth,
-    encrypted: Boolean(manifest.encryption),
-    problems,
-    notes,
-  };
+  return ctx.out.task(`Verifying ${dir}`, (progress) => checkBackup(full, { env: ctx.env, keyEnv: settings(ctx).keyEnv, quick: options.quick, onProgress: progress.update }));
 }
 
 export function renderVerify(ctx: Context, r: VerifyResult): string[] {
   const rel = shown(ctx, r.dir);
   const lines: string[] = [];
   if (r.ok) {
-    lines.push(`${style.green('OK')} ${rel}: ${r.files} file(s) match the manifest${r.depth === 'full' ? `, and their contents (${r.rows.toLocaleString('en-US')} rows) read back with the recorded checksums${r.encrypted ? ' after authenticated decryption' : ''}` : ' (sha256)'}.`);
+    lines.push(`${style.green('OK')} ${rel}: ${describeTables(r.tables)}; ${r.files} file(s) match the manifest${r.depth === 'full' ? `, and their contents (${r.rows.toLocaleString('en-US')} rows of data) read back with the recorded checksums${r.encrypted ? ' after authenticated decryption' : ''}` : ' (sha256)'}.`);
   } else {
     lines.push(`${style.red('DAMAGED')} ${rel}: ${r.problems.length} problem(s); do not restore it.`);
     for (const p of r.problems) lines.push(`  ${p.file} (${p.table}): ${p.problem}`);
@@ -194,7 +150,7 @@ function reportRestore(update: (text: string) => void, event: RestoreProgress): 
 export function renderRestore(r: RestoreCommandResult): string[] {
   const t = r.timings;
   const lines = [
-    `${style.green('Restored')} into ${r.target}: ${r.tables} tables, ${r.rows.toLocaleString('en-US')} rows, identical to the backup (row counts and sha256 of every table).`,
+    `${style.green('Restored')} into ${r.target}: ${r.tables} data tables, ${r.rows.toLocaleString('en-US')} rows, identical to the backup (row counts and sha256 of every table).`,
     `  schema version ${r.schemaVersion ?? '(none)'}; ${formatDuration(t.totalMs)} in all: verify ${formatDuration(t.verifyMs)}, migrate ${formatDuration(t.migrateMs)}, load ${formatDuration(t.loadMs)}, compare ${formatDuration(t.checkMs)}, analyze ${formatDuration(t.analyzeMs)}`,
   ];
   if (r.replaced) lines.push(`  ${style.yellow('the target\'s previous rows were replaced')}`);
@@ -215,17 +171,10 @@ export interface DrillCommandOptions {
 export async function drDrill(ctx: Context, options: DrillCommandOptions = {}): Promise<DrillResult & { target: string }> {
   const cfg = settings(ctx);
   return withTarget(ctx, async (target) => {
-    const audit = options.skipAudit ? undefined : (options.audit ?? (await rlsAuditStep(ctx)));
+    const audit = options.skipAudit ? undefined : (options.audit ?? drillAudit(ctx));
     const result = await ctx.out.task(`Disaster-recovery drill on ${target.display}`, (progress) =>
       runDrill(target.url, {
-        backup: {
-          include: cfg.include,
-          exclude: cfg.exclude,
-          jobs: cfg.jobs,
-          compression: cfg.compression,
-          lockTimeoutMs: cfg.lockTimeout,
-          encrypt: options.encrypt ? { env: ctx.env, keyEnv: cfg.keyEnv } : undefined,
-        },
+        backup: backupSettingsFrom(cfg, options.encrypt ? ctx.env : undefined),
         outDir: options.out ? path.resolve(ctx.cwd, options.out) : undefined,
         scratchServer: options.scratchServer,
         restore: { settings: migrateSettings(ctx), cwd: ctx.cwd, env: ctx.env, keyEnv: cfg.keyEnv },
@@ -238,23 +187,10 @@ export async function drDrill(ctx: Context, options: DrillCommandOptions = {}): 
   });
 }
 
-/**
- * The default audit step: `dreamdb audit-rls` on the restored copy (loaded when the drill runs, so
- * a drill still reports its other figures where the audit module cannot load).
- */
-async function rlsAuditStep(ctx: Context): Promise<AuditStep | undefined> {
-  let mod: typeof import('./audit-rls.js');
-  try {
-    mod = await import('./audit-rls.js');
-  } catch (error) {
-    ctx.out.warn(`the RLS audit could not be loaded (${(error as Error).message.split('\n')[0]}); the drill reports it as a shortfall`);
-    return undefined;
-  }
-  return async (url) => {
-    const report = await mod.auditRls({ ...ctx, flags: { ...ctx.flags, db: url }, out: { ...ctx.out, task: (_title, fn) => fn({ update: () => {} }) } }, { allowProduction: true });
-    const bad = report.findings.filter((f) => f.level !== 'info').length;
-    return { ok: report.ok, findings: bad, summary: report.ok ? `audit-rls clean (${report.areas.join(', ')})` : `audit-rls: ${bad} finding(s), e.g. ${report.findings.find((f) => f.level !== 'info')?.id ?? '?'}` };
-  };
+/** The drill audits the restored copy as `dreamdb audit-rls` would audit the target. */
+function drillAudit(ctx: Context): AuditStep {
+  const config = auditSettings(ctx.config.audit);
+  return rlsAuditStep({ config, expectationsFile: path.resolve(ctx.cwd, config.expectations) });
 }
 
 export function renderDrill(r: DrillResult & { target: string }): string[] {
@@ -272,12 +208,6 @@ export function renderDrill(r: DrillResult & { target: string }): string[] {
   return lines;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('expected a whole number from 1 to 16');
-  return n;
-}
-
 export function registerBackup(program: Command): void {
   const backupCmd = program
     .command('backup')
@@ -285,7 +215,7 @@ export function registerBackup(program: Command): void {
     .option('--out <dir>', 'directory to create the backup in (default: backup.dir, "backups")')
     .option('--encrypt', 'encrypt every file with AES-256-GCM; the key is read from $DREAMDB_BACKUP_KEY (backup.keyEnv), never from a flag')
     .addOption(new Option('--format <format>', 'dreamdb (COPY files, no pg_dump needed) or pg_dump (a custom-format archive from a pg_dump of the server\'s major version)').choices(['dreamdb', 'pg_dump']).default('dreamdb'))
-    .addOption(new Option('--jobs <n>', 'parallel connections on the one snapshot (default: backup.jobs, 2)').argParser(positiveInt))
+    .addOption(new Option('--jobs <n>', 'parallel connections on the one snapshot (default: backup.jobs, 2)').argParser(wholeNumberFlag('--jobs', { min: 1, max: 16 })))
     .addHelpText(
       'after',
       `${TARGET_HELP}

@@ -9,13 +9,15 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { withTarget, type Context } from '../context.js';
 import { withDb } from '../db/connect.js';
-import { DreamdbError, ExitCode, UsageError, fileSystemError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { diffLines, type DiffSummary } from '../typegen/diff.js';
-import { generateTypes, type GenerateOptions } from '../typegen/generate.js';
-import type { SchemaTypes, TypesModel } from '../typegen/model.js';
+import { countTypes, generateTypes, type Counts, type GenerateOptions } from '../typegen/generate.js';
+import { writeAtomically } from '../typegen/write.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
+
+export type { Counts } from '../typegen/generate.js';
 
 export interface GenTypesFlags {
   out?: string;
@@ -25,12 +27,6 @@ export interface GenTypesFlags {
 export interface TypesSettings extends GenerateOptions {
   /** Absolute path, or undefined for stdout. */
   out: string | undefined;
-}
-
-export interface Counts {
-  tables: number;
-  views: number;
-  functions: number;
 }
 
 export interface GenTypesResult {
@@ -91,7 +87,7 @@ export async function genTypes(ctx: Context, flags: GenTypesFlags = {}): Promise
     target,
     file: settings.out ? shownPath(ctx, settings.out) : null,
     bytes: Buffer.byteLength(text),
-    ...counts(model),
+    ...countTypes(model),
     jsonTypes: model.named.map((n) => n.name),
     text,
   };
@@ -116,36 +112,6 @@ export async function checkTypes(ctx: Context, file: string, flags: Omit<GenType
 function shownPath(ctx: Context, absolute: string): string {
   const relative = path.relative(ctx.cwd, absolute);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
-}
-
-/** A temporary file beside the target, then rename: readers never see half a module. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (stat?.isDirectory()) throw new UsageError(`${file} is a directory.`, { hint: 'Give --out a file name, e.g. --out src/types/database.ts.' });
-    const temp = `${file}.${process.pid}.tmp`;
-    try {
-      await fs.writeFile(temp, text);
-      await fs.rename(temp, file);
-    } catch (error) {
-      // Never leave half a module beside the committed one (a full disk stops writeFile midway).
-      await fs.rm(temp, { force: true }).catch(() => {});
-      throw fileSystemError(error, file) ?? error;
-    }
-  } catch (error) {
-    if (error instanceof DreamdbError) throw error;
-    throw new UsageError(`Cannot write ${file}: ${(error as Error).message}`, { hint: 'Check the directory exists and is writable.' });
-  }
-}
-
-function counts(model: TypesModel): { client: Counts; server: Counts } {
-  const of = (schemas: SchemaTypes[]): Counts => ({
-    tables: schemas.reduce((n, s) => n + s.tables.length, 0),
-    views: schemas.reduce((n, s) => n + s.views.length, 0),
-    functions: schemas.reduce((n, s) => n + s.functions.length, 0),
-  });
-  return { client: of(model.client), server: of(model.server) };
 }
 
 export function renderGenTypes(result: GenTypesResult): string[] {

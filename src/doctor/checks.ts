@@ -3,12 +3,10 @@
  * sql/doctor/), compares one figure with its threshold (src/config/doctor.ts), and says in one
  * line what it found and what to do about it.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { DoctorCheckId, DoctorConfig } from '../config/doctor.js';
 import type { Sql } from '../db/connect.js';
 import { inspect, type MigrateSettings } from '../migrate/engine.js';
-import { sqlDir } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
 import { formatBytes, formatDuration } from '../backup/scope.js';
 
 export type CheckStatus = 'ok' | 'alert' | 'skipped';
@@ -38,14 +36,8 @@ export interface CheckContext {
 
 type Check = (c: CheckContext) => Promise<Omit<CheckResult, 'id' | 'title'>>;
 
-const cache = new Map<string, string>();
 async function query<T>(sql: Sql, name: string, params: unknown[] = []): Promise<T[]> {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = await fs.readFile(path.join(sqlDir, 'doctor', `${name}.sql`), 'utf8');
-    cache.set(name, text);
-  }
-  return (await sql.unsafe(text, params as never[])) as unknown as T[];
+  return (await sql.unsafe(packagedSql(`doctor/${name}.sql`), params as never[])) as unknown as T[];
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
@@ -189,6 +181,7 @@ const partitionHorizon: Check = async ({ sql, config }) => {
   const year = Number(today.slice(0, 4));
   const required = `${year + yearsAhead + 1}-01-01`;
   let minDays = Infinity;
+  const reach: string[] = [];
   for (const table of tables) {
     const [r] = await query<{ found: boolean; ranged: boolean | null; has_default: boolean | null; partitions: number; covered_until: string | null }>(sql, 'partition_horizon', [table]);
     if (!r?.found) {
@@ -202,17 +195,18 @@ const partitionHorizon: Check = async ({ sql, config }) => {
     const until = r.has_default || r.covered_until === 'infinity' ? 'infinity' : (r.covered_until ?? today);
     const days = until === 'infinity' ? Infinity : Math.round((Date.parse(until) - Date.parse(today)) / 86_400_000);
     minDays = Math.min(minDays, days);
+    reach.push(until === 'infinity' ? `${table} takes any date (${r.has_default ? 'default partition' : 'range to MAXVALUE'})` : `${table} up to ${until} (${days} days ahead)`);
     if (until !== 'infinity' && until < required) {
       details.push(`${table}: rows dated ${until} or later have no partition (needs partitions up to ${required}, ${yearsAhead} year(s) ahead)`);
     } else if (r.has_default) {
       notes.push(`${table} has a default partition: rows beyond its yearly partitions land there, and every future ATTACH must scan it`);
     }
   }
-  const checked = tables.length - notes.filter((n) => /does not exist|not range/.test(n)).length;
-  if (!checked) return skipped(`nothing to check: ${notes.join('; ')}`, 'Set doctor.partitions.tables to your range-partitioned tables.');
+  if (!reach.length) return skipped(`nothing to check: ${notes.join('; ')}`, 'Set doctor.partitions.tables to your range-partitioned tables.');
   const value = Number.isFinite(minDays) ? minDays : null;
   const threshold = Math.round((Date.parse(required) - Date.parse(today)) / 86_400_000);
-  if (!details.length) return ok(`partitions reach ${required} or beyond for ${tables.filter((t) => !notes.some((n) => n.startsWith(`${t} does`) || n.startsWith(`${t} is not`))).join(', ')}${notes.length ? `; ${notes.join('; ')}` : ''}`, { value, threshold, unit: 'days' });
+  const horizon = `required: up to ${required}, ${threshold} days ahead (doctor.partitions.yearsAhead ${yearsAhead})`;
+  if (!details.length) return ok(`partitions reach ${reach.join(', ')}; ${horizon}${notes.length ? `; ${notes.join('; ')}` : ''}`, { value, threshold, unit: 'days' });
   return {
     status: 'alert',
     verdict: `partition horizon too short: ${details[0]}`,

@@ -1,6 +1,7 @@
 /** Runs the doctor's checks on one connection and sums them up; prints Prometheus text exposition. */
 import type { DoctorConfig } from '../config/doctor.js';
 import type { Sql } from '../db/connect.js';
+import { SqlState, sqlStateOf } from '../db/pg-errors.js';
 import type { MigrateSettings } from '../migrate/engine.js';
 import { CHECKS, type CheckResult } from './checks.js';
 
@@ -26,13 +27,13 @@ export async function runDoctor(sql: Sql, options: { config: DoctorConfig; migra
       const result = await check.run({ sql, config: options.config, migrations: options.migrations, cwd: options.cwd });
       checks.push({ id: check.id, title: check.title, ...result });
     } catch (error) {
-      const e = error as { message?: string; code?: string };
+      const e = { message: (error as Error)?.message, code: sqlStateOf(error) };
       checks.push({
         id: check.id,
         title: check.title,
         status: 'error',
         verdict: `could not run: ${e.message ?? String(error)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`,
-        hint: e.code === '42501' ? 'Run doctor as a role that can read the statistics views (postgres, or a member of pg_monitor).' : 'Run with --debug and report it.',
+        hint: e.code === SqlState.insufficientPrivilege ? 'Run doctor as a role that can read the statistics views (postgres, or a member of pg_monitor).' : 'Run with --debug and report it.',
         value: null,
         threshold: null,
         unit: 'count',

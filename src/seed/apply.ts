@@ -10,7 +10,7 @@ import { GOTRUE_EMPTY_STRING_COLUMNS } from './tables.js';
 
 type Tx = postgres.TransactionSql<Record<string, unknown>>;
 
-/** The development password of every seeded user (docs/seed.md). Never printed. */
+/** The development password of every seeded user: a fixture value, the same in every project (docs/seed.md). */
 export const DEV_PASSWORD = 'dreamsuite-dev';
 
 /** The Supabase CLI's seed ledger; created here when missing, exactly as the CLI creates it. */

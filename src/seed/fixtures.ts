@@ -2,6 +2,7 @@
  * Loading fixture files: read, parse, validate (all files, all problems at once), and expand each
  * into the rows it stands for. Nothing touches the database here.
  */
+import { formatIssuePath } from '../config/values.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -44,9 +45,8 @@ export class FixtureError extends UsageError {
 
 /** ["tasks", 2, "impact"] → "tasks[2].impact" */
 export function formatPath(parts: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out;
+  // A problem with the whole file has no path here (formatIssuePath says "(root)").
+  return parts.length ? formatIssuePath(parts) : '';
 }
 
 function jsonProblem(text: string, error: Error): string {

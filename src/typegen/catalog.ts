@@ -2,11 +2,9 @@
  * Reading the live schema for `dreamdb gen types`: the queries in sql/typegen/, run in one
  * read-only repeatable-read transaction so every query sees the same schema.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Sql } from '../db/connect.js';
 import { UsageError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
 
 export type Audience = 'client' | 'server';
 
@@ -150,14 +148,8 @@ export interface CatalogOptions {
   serverRole: string;
 }
 
-const queries = new Map<string, string>();
 function query(name: string): string {
-  let text = queries.get(name);
-  if (text === undefined) {
-    text = readFileSync(path.join(packageRoot, 'sql', 'typegen', `${name}.sql`), 'utf8');
-    queries.set(name, text);
-  }
-  return text;
+  return packagedSql(`typegen/${name}.sql`);
 }
 
 /**

@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { backupKeysFor, decryptStream, encryptStream, HEADER_BYTES, MAGIC, newBackupKeys } from '../../src/backup/crypto.js';
-import { canonical, manifestSchema } from '../../src/backup/manifest.js';
+import { canonical, describeTables, manifestSchema, tableCounts, type Manifest } from '../../src/backup/manifest.js';
 import { fileNameFor, loadOrder, matches, schemaVersionOf, selectScope, sequencesInScope, yearOfBound, type CatalogTable } from '../../src/backup/scope.js';
 import { batcher, meter } from '../../src/backup/streams.js';
 import { backupSettings } from '../../src/config/backup.js';
@@ -185,5 +185,15 @@ describe('config', () => {
 
   it('errors are DreamdbErrors with hints', () => {
     expect(new UsageError('x', { hint: 'y' })).toBeInstanceOf(DreamdbError);
+  });
+});
+
+describe('table counts', () => {
+  it('counts data tables and migration ledgers apart, the same for backup, verify and the drill', () => {
+    const files = { archive: null, tables: [{ role: 'data' }, { role: 'ledger' }, { role: 'data' }, { role: 'ledger' }, { role: 'data' }] } as unknown as Manifest;
+    expect(tableCounts(files)).toEqual({ data: 3, ledgers: 2 });
+    expect(describeTables(tableCounts(files))).toBe('3 data tables + 2 migration ledgers');
+    const archive = { archive: { tables: [{}, {}] }, tables: [] } as unknown as Manifest;
+    expect(describeTables(tableCounts(archive))).toBe('2 data tables + the migration ledgers');
   });
 });

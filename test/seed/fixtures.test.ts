@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '../../src/commands/seed.js';
+import { NotMigratedError } from '../../src/errors.js';
 import { asUser } from '../../src/db/impersonate.js';
 import { DEV_PASSWORD } from '../../src/seed/apply.js';
 import { parseDate } from '../../src/seed/dates.js';
@@ -169,7 +170,8 @@ describe('dreamdb seed refuses', () => {
     try {
       const { ctx } = await testContext(empty.url, { cwd: project });
       const error = await seed(ctx, { today: TODAY }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ exitCode: 2, hint: 'Run dreamdb migrate first.' });
+      expect(error).toBeInstanceOf(NotMigratedError);
+      expect(error).toMatchObject({ exitCode: 2, hint: expect.stringContaining('dreamdb migrate') });
     } finally {
       await empty.drop();
     }

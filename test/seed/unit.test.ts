@@ -9,6 +9,8 @@ import { expandFixture, parseFixture } from '../../src/seed/fixtures.js';
 import { fixed3, fixed4 } from '../../src/seed/format.js';
 import { stableUuid, streamFor } from '../../src/seed/prng.js';
 import { extrasFor, makeWindow, metricsFor, planArtist } from '../../src/seed/scale.js';
+import { DEV_PASSWORD } from '../../src/seed/apply.js';
+import { renderSeed } from '../../src/seed/report.js';
 
 const END = parseDate('2026-11-25')!;
 
@@ -163,5 +165,15 @@ describe('fixture files', () => {
     f.platforms[1].metrics.followers = [['today-10d', 5], ['today-20d', 6]];
     const { problems } = parseFixture('o.json', JSON.stringify(f));
     expect(problems).toEqual([{ file: 'o.json', path: 'platforms[1].metrics.followers[1]', message: 'points must be in date order, one per day' }]);
+  });
+});
+
+describe('renderSeed', () => {
+  const applied = { target: 't', dryRun: false, fixtures: [{ path: 'fixtures/seed/maya.json', artist: 'Maya Rivers', status: 'applied' as const, rows: 10 }], partitions: [], scale: null };
+
+  it('names the development password once users were created, and not on a dry run or when nothing changed', () => {
+    expect(renderSeed(applied).join('\n')).toContain(`development password ${DEV_PASSWORD}`);
+    expect(renderSeed({ ...applied, dryRun: true, fixtures: [{ ...applied.fixtures[0]!, status: 'would-apply' }] }).join('\n')).not.toContain(DEV_PASSWORD);
+    expect(renderSeed({ ...applied, fixtures: [{ ...applied.fixtures[0]!, status: 'unchanged' }] }).join('\n')).not.toContain(DEV_PASSWORD);
   });
 });
