@@ -11,8 +11,8 @@ import { failing } from '../../src/audit/report.js';
 import { rotatePartitions } from '../../src/partitions/index.js';
 import { connect } from '../../src/db/connect.js';
 import { runCli } from '../helpers/cli.js';
-import type { TestDatabase } from '../helpers/db.js';
-import { auditDatabase, dropAuditTemplate, testConfig } from './helpers.js';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
+import { testConfig } from './helpers.js';
 
 const expectationsFile = path.resolve('fixtures/audit/expectations.txt');
 const year = new Date().getUTCFullYear();
@@ -20,7 +20,6 @@ const dbs: TestDatabase[] = [];
 
 afterAll(async () => {
   await Promise.all(dbs.map((db) => db.drop()));
-  await dropAuditTemplate();
 });
 
 async function clean(db: TestDatabase): Promise<void> {
@@ -36,7 +35,7 @@ async function partitions(db: TestDatabase): Promise<string[]> {
 
 describe.concurrent('audit-rls stays green through healthy change', { timeout: 600_000 }, () => {
   it('after partitions rotate (more partitions ahead)', async () => {
-    const db = await auditDatabase('audit_rotated');
+    const db = await migratedDatabase('audit_rotated');
     dbs.push(db);
     const one = connect(db.url, { max: 1 });
     try {
@@ -49,7 +48,7 @@ describe.concurrent('audit-rls stays green through healthy change', { timeout: 6
   });
 
   it('with 800 days of history (older partitions, many rows per artist)', async () => {
-    const db = await auditDatabase('audit_history');
+    const db = await migratedDatabase('audit_history');
     dbs.push(db);
     const r = await runCli(['--db', db.url, 'seed', '--artists', '4', '--days', '800', '--no-fixtures', '--yes']);
     expect(r.code, r.stderr).toBe(0);
@@ -58,7 +57,7 @@ describe.concurrent('audit-rls stays green through healthy change', { timeout: 6
   });
 
   it('in the next calendar year (rotated as of next January, with rows there)', async () => {
-    const db = await auditDatabase('audit_next_year');
+    const db = await migratedDatabase('audit_next_year');
     dbs.push(db);
     const one = connect(db.url, { max: 1 });
     try {

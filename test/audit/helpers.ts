@@ -1,9 +1,7 @@
 /** Shared by the audit tests: a fingerprint of every table, and planted schemas. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { connect, type Sql } from '../../src/db/connect.js';
-import { createTestDatabase, serverUrl, urlFor, type TestDatabase } from '../helpers/db.js';
+import type { Sql } from '../../src/db/connect.js';
 import { auditSettings, type AuditConfig } from '../../src/config/audit.js';
 
 /** Row count and an md5 of the sorted rows of every table in every non-system schema. */
@@ -55,55 +53,4 @@ export function testConfig(overrides: Partial<AuditConfig> = {}): AuditConfig {
     ...overrides,
     latency: { ...base.latency, iterations: 3, seedArtists: 20, seedDays: 40, ...(overrides.latency ?? {}) },
   } as AuditConfig);
-}
-
-let template: Promise<string> | undefined;
-
-/**
- * A freshly migrated database, cloned from one migrated template per test process (CREATE
- * DATABASE ... TEMPLATE): the audit tests need dozens of them and migrating each costs seconds.
- */
-export async function auditDatabase(prefix: string): Promise<TestDatabase> {
-  template ??= (async () => {
-    const db = await createTestDatabase('audit_template');
-    await db.sql.end({ timeout: 5 });
-    const { migrateUrl } = await import('../helpers/migrate.js');
-    await migrateUrl(db.url);
-    return db.name;
-  })();
-  const source = await template;
-  const name = `dreamdb_${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 40)}_${randomBytes(4).toString('hex')}`;
-  const admin = connect(serverUrl());
-  try {
-    await admin.unsafe(`create database "${name}" template "${source}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = urlFor(name);
-  const sql = connect(url, { max: 4 });
-  return {
-    name, url, sql,
-    drop: async () => {
-      await sql.end({ timeout: 5 });
-      const a = connect(serverUrl());
-      try {
-        await a.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await a.end();
-      }
-    },
-  };
-}
-
-/** Drops the template (afterAll of a file that used auditDatabase). */
-export async function dropAuditTemplate(): Promise<void> {
-  if (!template) return;
-  const name = await template;
-  template = undefined;
-  const admin = connect(serverUrl());
-  try {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await admin.end();
-  }
 }

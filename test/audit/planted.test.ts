@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run.js';
 import { failing } from '../../src/audit/report.js';
-import type { TestDatabase } from '../helpers/db.js';
-import { auditDatabase, dropAuditTemplate, loadPlanted, tableFingerprint, testConfig } from './helpers.js';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
+import { loadPlanted, tableFingerprint, testConfig } from './helpers.js';
 
 const planted = await loadPlanted();
 const expectationsFile = path.resolve('fixtures/audit/expectations.txt');
@@ -15,7 +15,6 @@ const dbs: TestDatabase[] = [];
 
 afterAll(async () => {
   await Promise.all(dbs.map((db) => db.drop()));
-  await dropAuditTemplate();
 });
 
 describe('audit-rls on planted vulnerabilities', () => {
@@ -34,7 +33,7 @@ describe('audit-rls on planted vulnerabilities', () => {
 
   for (const plant of planted) {
     it(`names every hole planted by ${plant.file}`, async () => {
-      const db = await auditDatabase(`audit_${path.basename(plant.file, '.sql')}`);
+      const db = await migratedDatabase(`audit_${path.basename(plant.file, '.sql')}`);
       dbs.push(db);
       await db.sql.unsafe(plant.sql);
       const before = await tableFingerprint(db.sql);

@@ -19,6 +19,7 @@ import { CancelledError, DreamdbError, UsageError } from '../../src/errors.js';
 import { defaultMigrateSettings } from '../../src/migrate/engine.js';
 import { createTestDatabase, migratedDatabase, urlFor, type TestDatabase } from '../helpers/db.js';
 import { fingerprint, seedDatabase } from './seed.js';
+import { rejection } from '../helpers/errors.js';
 
 const cfg = backupSettings({});
 const PASSPHRASE = 'correct horse battery staple';
@@ -255,8 +256,8 @@ describe('encrypted backups', () => {
 
   it('refuses a wrong or missing key before touching the target', async () => {
     const target = await emptyDatabase('bk_wrongkey');
-    await expect(restoreBackup(dir, target.url, restoreOptions({ env: { DREAMDB_BACKUP_KEY: 'not the passphrase at all' } }))).rejects.toThrow(/Wrong key: DREAMDB_BACKUP_KEY does not decrypt this backup/);
-    await expect(restoreBackup(dir, target.url, restoreOptions({ env: {} }))).rejects.toThrow(/This backup is encrypted, but DREAMDB_BACKUP_KEY is not set/);
+    expect((await rejection(restoreBackup(dir, target.url, restoreOptions({ env: { DREAMDB_BACKUP_KEY: 'not the passphrase at all' } })), UsageError, 2)).message).toMatch(/Wrong key: DREAMDB_BACKUP_KEY does not decrypt this backup/);
+    expect((await rejection(restoreBackup(dir, target.url, restoreOptions({ env: {} })), UsageError, 2)).message).toMatch(/This backup is encrypted, but DREAMDB_BACKUP_KEY is not set/);
     const [t] = await target.sql<{ n: number }[]>`select count(*)::int as n from pg_tables where schemaname = 'public'`;
     expect(t!.n).toBe(0);
   });
@@ -277,7 +278,7 @@ describe('encrypted backups', () => {
 
     const edited = await copyDir(dir, 'edited-');
     await rewriteManifest(edited, (x) => (x.tables.find((t) => t.name === 'artists')!.rows += 1));
-    await expect(openBackup(edited, { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' })).rejects.toThrow(/manifest.json failed authentication/);
+    expect((await rejection(openBackup(edited, { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' }), DreamdbError, 1)).message).toMatch(/manifest.json failed authentication/);
   });
 });
 
@@ -322,9 +323,9 @@ describe('interrupted and refused backups', () => {
     const head = await fs.readFile(path.join(r.dir, 'dump.pgdump'));
     expect(head.subarray(0, 5).toString()).toBe('PGDMP');
     expect(await checkFiles(await openBackup(r.dir, { env: {}, keyEnv: 'K' }))).toEqual([]);
-    await expect(createBackup(source.url, backupOptions(out, { format: 'pg_dump', encrypt: { env: { K: PASSPHRASE }, keyEnv: 'K' } }))).rejects.toThrow(/--encrypt works with the dreamdb format only/);
+    expect((await rejection(createBackup(source.url, backupOptions(out, { format: 'pg_dump', encrypt: { env: { K: PASSPHRASE }, keyEnv: 'K' } })), UsageError, 2)).message).toMatch(/--encrypt works with the dreamdb format only/);
     const target = await emptyDatabase('bk_pgdump');
-    await expect(restoreBackup(r.dir, target.url, restoreOptions())).rejects.toThrow(/holds a pg_dump archive/);
+    expect((await rejection(restoreBackup(r.dir, target.url, restoreOptions()), UsageError, 2)).message).toMatch(/holds a pg_dump archive/);
   });
 
   it('refuses a target outside the backup\'s reach: a missing database', async () => {

@@ -10,6 +10,7 @@ import { batcher, meter } from '../../src/backup/streams.js';
 import { backupSettings } from '../../src/config/backup.js';
 import { doctorSettings } from '../../src/config/doctor.js';
 import { DreamdbError, UsageError } from '../../src/errors.js';
+import { rejection, thrown } from '../helpers/errors.js';
 
 const table = (q: string, extra: Partial<CatalogTable> = {}): CatalogTable => {
   const [schema, name] = q.split('.') as [string, string];
@@ -145,18 +146,18 @@ describe('encryption', () => {
 
   it('refuses a flipped byte, a file moved to another name, and a wrong key', async () => {
     const env = { K: 'correct horse battery staple' };
-    await expect(roundTrip(plain, { id, file: 'data/001_a' }, { id, file: 'data/001_a' }, env, (b) => (b[HEADER_BYTES + 10]! ^= 1))).rejects.toThrow(/failed authentication/);
-    await expect(roundTrip(plain, { id, file: 'data/001_a' }, { id, file: 'data/002_b' }, env)).rejects.toThrow(/failed authentication/);
+    expect((await rejection(roundTrip(plain, { id, file: 'data/001_a' }, { id, file: 'data/001_a' }, env, (b) => (b[HEADER_BYTES + 10]! ^= 1)), DreamdbError, 1)).message).toMatch(/failed authentication/);
+    expect((await rejection(roundTrip(plain, { id, file: 'data/001_a' }, { id, file: 'data/002_b' }, env), DreamdbError, 1)).message).toMatch(/failed authentication/);
     const keys = newBackupKeys(env, 'K', id);
-    expect(() => backupKeysFor({ K: 'another passphrase, quite long' }, 'K', id, keys.spec)).toThrow(/Wrong key/);
+    expect(thrown(() => backupKeysFor({ K: 'another passphrase, quite long' }, 'K', id, keys.spec), UsageError, 2).message).toMatch(/Wrong key/);
     expect(() => backupKeysFor({}, 'K', id, keys.spec)).toThrow(UsageError);
-    expect(() => newBackupKeys({ K: 'short' }, 'K', id)).toThrow(/too short/);
+    expect(thrown(() => newBackupKeys({ K: 'short' }, 'K', id), UsageError, 2).message).toMatch(/too short/);
   });
 
   it('refuses a passphrase where a raw key was used', () => {
     const keys = newBackupKeys({ K: randomBytes(32).toString('base64') }, 'K', id);
     expect(keys.spec.kdf.type).toBe('raw');
-    expect(() => backupKeysFor({ K: 'a passphrase that is long enough' }, 'K', id, keys.spec)).toThrow(/not the key of this backup/);
+    expect(thrown(() => backupKeysFor({ K: 'a passphrase that is long enough' }, 'K', id, keys.spec), UsageError, 2).message).toMatch(/not the key of this backup/);
   });
 });
 

@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
 
 let db: TestDatabase;
 let project: string;
@@ -33,6 +34,16 @@ describe('dreamdb binary', () => {
     const r = await runCli(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('starts from the shipped entry, bin/dreamdb.js, on the sources', async () => {
+    // The other tests spawn the run's compiled build; this one covers the entry users run.
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const env = { ...process.env, DREAMDB_FROM_SOURCE: '1', NO_COLOR: '1' };
+      execFile(process.execPath, [BIN, '--version'], { env }, (error, stdout) => resolve({ code: error ? 1 : 0, stdout }));
+    });
+    const pkg = JSON.parse(await fs.readFile('package.json', 'utf8')) as { version: string };
+    expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n` });
   });
 
   it('exits 2 on an unknown option', async () => {

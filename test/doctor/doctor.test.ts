@@ -15,6 +15,7 @@ import { prometheusText, runDoctor, type DoctorReport } from '../../src/doctor/r
 import { defaultMigrateSettings } from '../../src/migrate/engine.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli as runHarness } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 let db: TestDatabase;
 const extra: Sql[] = [];
@@ -29,7 +30,11 @@ async function doctorOn(target: TestDatabase, config: DoctorConfigInput = {}, mi
 }
 
 const check = (r: DoctorReport, id: DoctorCheckId) => r.checks.find((c) => c.id === id)!;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the server sees a session of `app` matching `condition` (SQL over pg_stat_activity as a). */
+async function waitForSession(app: string, what: string, condition: (a: Sql) => Promise<{ length: number }>): Promise<void> {
+  await waitFor(`${what} (${app})`, async () => (await condition(db.sql)).length > 0);
+}
 
 function session(url: string, app = 'doctor-test'): Sql {
   const s = connect(url, { max: 1, connection: { application_name: app } });
@@ -60,7 +65,9 @@ describe('dreamdb doctor', () => {
     const s = session(db.url);
     await s.unsafe('begin');
     await s`select txid_current()`;
-    await sleep(1300);
+    await waitForSession('doctor-test', 'a transaction open for more than 1 s', (q) => q`
+      select 1 from pg_stat_activity where application_name = 'doctor-test' and state = 'idle in transaction'
+        and now() - xact_start > interval '1.1 s' and now() - state_change > interval '1.1 s'`);
     const r = await doctorOn(db, { longTransactions: { maxAge: '1s' }, idleInTransaction: { maxAge: '1s' } });
     const long = check(r, 'long-transactions');
     expect(long.status).toBe('alert');
@@ -77,14 +84,18 @@ describe('dreamdb doctor', () => {
 
   it('fires on a long-running statement', async () => {
     const s = session(db.url, 'doctor-sleeper');
-    const running = s`select pg_sleep(2.5)`.execute();
+    // Long enough to outlast the doctor on a loaded machine; cancelled as soon as it has been seen.
+    const running = s`select pg_sleep(120)`.execute();
     try {
-      await sleep(1300);
+      await waitForSession('doctor-sleeper', 'a statement running for more than 1 s', (q) => q`
+        select 1 from pg_stat_activity where application_name = 'doctor-sleeper' and state = 'active'
+          and query like 'select pg_sleep%' and now() - query_start > interval '1.1 s'`);
       const r = await doctorOn(db, { longTransactions: { maxAge: '1s' } });
       expect(check(r, 'long-transactions').status).toBe('alert');
       expect(check(r, 'long-transactions').details.join('\n')).toMatch(/doctor-sleeper\): statement running for .*pg_sleep/);
     } finally {
-      await running;
+      running.cancel();
+      await running.catch(() => {});
     }
   });
 
@@ -95,7 +106,9 @@ describe('dreamdb doctor', () => {
     await holder.unsafe('lock table public.artists in access exclusive mode');
     const blocked = waiter`select count(*) from public.artists`.execute();
     try {
-      await sleep(800);
+      await waitForSession('doctor-waiter', 'a session waiting on a lock for more than 500 ms', (q) => q`
+        select 1 from pg_stat_activity a join pg_locks l on l.pid = a.pid and not l.granted
+        where a.application_name = 'doctor-waiter' and now() - l.waitstart > interval '0.6 s'`);
       const r = await doctorOn(db, { blockedLocks: { maxWait: '500ms' }, longTransactions: { maxAge: '1h' } });
       const c = check(r, 'blocked-locks');
       expect(c.status).toBe('alert');
@@ -128,14 +141,11 @@ describe('dreamdb doctor', () => {
     }
   });
 
-  it('fires on an inactive logical replication slot (a stalled realtime consumer)', async () => {
+  it('fires on an inactive logical replication slot (a stalled realtime consumer)', async (ctx) => {
     const [w] = await db.sql<{ level: string }[]>`select current_setting('wal_level') as level`;
-    if (w!.level !== 'logical') {
-      // The machine's PostgreSQL 15 runs with wal_level=replica: no logical slot can exist there.
-      // The physical slot case above covers the check on that server.
-      console.info(`skipped: wal_level is ${w!.level}, logical replication slots need wal_level=logical`);
-      return;
-    }
+    // The machine's PostgreSQL 15 runs with wal_level=replica: no logical slot can exist there.
+    // The physical slot case above covers the check on that server; the skip shows in the report.
+    if (w!.level !== 'logical') ctx.skip(`wal_level is ${w!.level} on this server: logical replication slots need wal_level=logical`);
     const name = `dreamdb_doctor_${randomBytes(3).toString('hex')}`;
     await db.sql`select pg_create_logical_replication_slot(${name}, 'test_decoding')`;
     try {

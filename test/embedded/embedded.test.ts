@@ -6,6 +6,7 @@ import { connect } from '../../src/db/connect.js';
 import net from 'node:net';
 import { embeddedPaths, repairSymlinks, runningServer, startPersistent, status, stopPersistent } from '../../src/db/embedded.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 // A project of its own, so this file's embedded server is not the run's shared one.
 let project: string;
@@ -55,8 +56,16 @@ describe('the embedded default', () => {
     await fs.writeFile(path.join(project, 'sql/migrations/20260102000000_slow.sql'), 'select pg_sleep(30);\n');
     const run = startCli(['migrate'], { cwd: project });
     const paths = embeddedPaths(path.join(project, '.dreamdb'));
-    for (let i = 0; i < 200 && !(runningServer(paths)); i += 1) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed while its migration runs on the server it started.
+    const server = await waitFor('the embedded server started by migrate', () => runningServer(paths), { timeoutMs: 60_000 });
+    const probe = connect(`postgresql://postgres@127.0.0.1:${server.port}/postgres`, { max: 1 });
+    try {
+      await waitFor('the slow migration running', async () =>
+        (await probe`select 1 from pg_stat_activity where query like 'select pg_sleep(30)%' and pid <> pg_backend_pid()`).length > 0,
+      { timeoutMs: 60_000, retryErrors: true });
+    } finally {
+      await probe.end({ timeout: 1 });
+    }
     run.child.kill('SIGKILL');
     await run.done;
     expect(runningServer(paths)).toBeDefined(); // Postgres outlives the killed client

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDb } from '../../src/db/connect.js';
-import { UsageError } from '../../src/errors.js';
+import { ConnectionError, UsageError } from '../../src/errors.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
+import { rejection } from '../helpers/errors.js';
 import { cell } from './matrix.js';
 import { startProxy, type FaultProxy } from './proxy.js';
 
@@ -42,9 +43,9 @@ describe('connecting through a faulty network', () => {
   it('accept-and-close, in process: the same error from withDb', async () => {
     cell('withDb (every command)', 'server accepts and closes during startup');
     proxy.mode = 'accept-close';
-    const error = await withDb(proxy.url(db.name), async () => 'connected').catch((e: unknown) => e);
+    const error = await rejection(withDb(proxy.url(db.name), async () => 'connected'), ConnectionError, 2);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toMatch(/^Cannot connect to postgresql:\/\/.*: the server accepts connections and closes them during startup/);
+    expect(error.message).toMatch(/^Cannot connect to postgresql:\/\/.*: the server accepts connections and closes them during startup/);
   });
 
   it('hold (accepts, never answers): exit 2 once connect_timeout has passed', async () => {

@@ -1,8 +1,15 @@
-/** Runs the real binary (from sources, so never a stale build). */
+/**
+ * Runs the CLI as a user does, in a child process: the run's compiled build of src/ (global-setup.ts
+ * compiles it every run, so never a stale build), started by plain node as bin/dreamdb.js starts
+ * dist/cli.js.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 
+/** The shipped entry (bin/dreamdb.js), for the tests of the entry itself. */
 export const BIN = path.resolve('bin/dreamdb.js');
+const ENTRY = path.resolve('test/helpers/cli-entry.mjs');
 
 export interface CliResult {
   code: number;
@@ -11,9 +18,11 @@ export interface CliResult {
 }
 
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, DREAMDB_FROM_SOURCE: '1', NO_COLOR: '1', CI: 'true', ...options.env };
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  delete inherited.DREAMDB_FROM_SOURCE;
+  const env: NodeJS.ProcessEnv = { ...inherited, DREAMDB_TEST_BUILD: inject('cliBuild'), NO_COLOR: '1', CI: 'true', ...options.env };
   for (const key of ['DATABASE_URL', 'SUPABASE_DB_URL', 'DREAMDB_BACKUP_KEY']) if (!options.env || !(key in options.env)) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: options.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));

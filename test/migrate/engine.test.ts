@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultMigrateSettings, runMigrations, type MigrateSettings } from '../../src/migrate/engine.js';
+import { defaultMigrateSettings, MigrationChangedError, runMigrations, type MigrateSettings } from '../../src/migrate/engine.js';
 import { connect } from '../../src/db/connect.js';
 import { DreamdbError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { migrationDir, writeFile } from '../helpers/files.js';
+import { rejection } from '../helpers/errors.js';
 
 let db: TestDatabase;
 const dbs: TestDatabase[] = [];
@@ -106,7 +107,7 @@ describe('migrate', () => {
 
   it('points a syntax error at its column', async () => {
     const dir = await migrationDir({ '20260101000000_syntax.sql': 'create table public.a (id int);\nselec 1;\n' });
-    const e = (await runMigrations(db.url, { settings: settings(dir) }).catch((x: unknown) => x)) as DreamdbError;
+    const e = await rejection(runMigrations(db.url, { settings: settings(dir) }), DreamdbError, 1);
     expect(e.message).toContain('20260101000000_syntax.sql:2:1');
     expect(e.message).toContain('42601');
   });
@@ -116,7 +117,7 @@ describe('migrate', () => {
     await runMigrations(db.url, { settings: settings(dir) });
     await writeFile(dir, '20260101000000_a.sql', 'create table public.a (id bigint);\n');
     await writeFile(dir, '20260102000000_b.sql', 'create table public.b (id int);\n');
-    const e = (await runMigrations(db.url, { settings: settings(dir) }).catch((x: unknown) => x)) as DreamdbError;
+    const e = await rejection(runMigrations(db.url, { settings: settings(dir) }), MigrationChangedError, 1);
     expect(e.name).toBe('MigrationChangedError');
     expect(e.message).toContain('20260101000000_a.sql');
     expect(e.hint).toMatch(/new migration/);
@@ -150,7 +151,7 @@ describe('migrate', () => {
     const holder = connect(db.url);
     try {
       await holder`select pg_advisory_lock(7424051239001)`;
-      const e = (await runMigrations(db.url, { settings: settings(dir, { waitMs: 300 }) }).catch((x: unknown) => x)) as DreamdbError;
+      const e = await rejection(runMigrations(db.url, { settings: settings(dir, { waitMs: 300 }) }), DreamdbError, 1);
       expect(e.message).toMatch(/Another dreamdb migrate is running/);
     } finally {
       await holder.end();
@@ -198,7 +199,7 @@ describe('migrate', () => {
       const reserved = await blocker.reserve();
       await reserved`begin`;
       await reserved`lock table public.busy2 in access share mode`;
-      const e = (await runMigrations(db.url, { settings: settings(dir, { lockTimeoutMs: 50, lockRetries: 2 }) }).catch((x: unknown) => x)) as DreamdbError;
+      const e = await rejection(runMigrations(db.url, { settings: settings(dir, { lockTimeoutMs: 50, lockRetries: 2 }) }), DreamdbError, 1);
       expect(e.message).toMatch(/Could not take a lock within 50 ms after 2 attempts/);
       await reserved`rollback`;
       reserved.release();
@@ -221,8 +222,7 @@ describe('migrate', () => {
     await db.sql`delete from supabase_migrations.schema_migrations where version = '20260102000000'`; // else it is adopted
     await db.sql`delete from public.big where id = 1000`;
     await db.sql`insert into public.big values (1, 1)`;
-    const e = (await runMigrations(db.url, { settings: settings(dir) }).catch((x: unknown) => x)) as DreamdbError;
-    expect(e).toBeInstanceOf(DreamdbError);
+    const e = await rejection(runMigrations(db.url, { settings: settings(dir) }), DreamdbError, 1);
     expect(e.message).toContain('20260102000000_idx.sql:4:');
     const [progress] = await db.sql`select statements_done, applied_at from dreamdb.migrations where version = '20260102000000'`;
     expect(progress).toEqual({ statements_done: 2, applied_at: null });

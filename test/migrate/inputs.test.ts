@@ -4,6 +4,7 @@ import { defaultMigrateSettings, runMigrations } from '../../src/migrate/engine.
 import { UsageError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { migrationDir } from '../helpers/files.js';
+import { rejection } from '../helpers/errors.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -33,7 +34,7 @@ describe('migrate --to', () => {
 
   it('refuses a --to that is not a version', async () => {
     const dir = await migrationDir(FILES);
-    await expect(run(dir, 'banana')).rejects.toThrow('--to banana is not a migration version (yyyymmddHHMMSS).');
+    expect((await rejection(run(dir, 'banana'), UsageError, 2)).message).toBe('--to banana is not a migration version (yyyymmddHHMMSS).');
   });
 
   it('stops after an existing version', async () => {
@@ -46,7 +47,7 @@ describe('migrate --to', () => {
 describe('migration file names and encodings', () => {
   it('refuses *.SQL instead of ignoring it', async () => {
     const dir = await migrationDir({ ...FILES, '20261125100300_three.SQL': 'select 1;\n' });
-    await expect(run(dir)).rejects.toThrow('Migration 20261125100300_three.SQL ends in .SQL, which is never applied.');
+    expect((await rejection(run(dir), UsageError, 2)).message).toBe('Migration 20261125100300_three.SQL ends in .SQL, which is never applied.');
   });
 
   it('refuses a version that is not 14 digits (it would sort before every timestamp)', async () => {

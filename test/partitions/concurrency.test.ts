@@ -5,11 +5,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { DreamdbError } from '../../src/errors.js';
 import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/partitions/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { rejection } from '../helpers/errors.js';
+import { waitFor } from '../helpers/wait.js';
 import { addArtists, installPartitionsFixture, partitionStates, thisYear } from './fixture.js';
 
 const Y = thisYear();
@@ -56,13 +58,14 @@ describe('two rotations at once', () => {
     const holder = client();
     await holder`select pg_advisory_lock(dreamdb.metrics_partitions_lock_key())`;
     const [holderPid] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    await expect(rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 100 })).rejects.toThrow(
+    expect((await rejection(rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 100 }), DreamdbError, 1)).message).toBe(
       'Another rotation of public.metrics is running on this database and did not finish within 0s.',
     );
     const events: RotateEvent[] = [];
     const waiting = rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 10_000, onProgress: (e) => events.push(e) });
-    // Hold on for 300 ms after it started waiting (its connect may take a while on a loaded machine).
-    while (!events.length) await sleep(10);
+    // Hold on for 300 ms after it started waiting (its connect may take a while on a loaded machine):
+    // a hold measured against lockWaitedMs, not a wait for something to happen.
+    await waitFor('the second rotation waiting for the lock', () => events.length > 0);
     await sleep(300);
     await holder`select pg_advisory_unlock(dreamdb.metrics_partitions_lock_key())`;
     const result = await waiting;
@@ -90,17 +93,23 @@ describe('killed and resumed', () => {
     // A reader holding metrics open makes the detach's second phase wait; its lock_timeout ends it.
     const reader = client();
     const detacher = client();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let opened!: () => void;
+    const isOpen = new Promise<void>((r) => (opened = r));
     const hold = reader.begin(async (tx) => {
       await tx`select count(*) from metrics`;
-      await sleep(1500);
+      opened();
+      await released;
     });
-    await sleep(100);
+    await Promise.race([isOpen, hold]);
     await detacher`set lock_timeout = '200ms'`;
     await expect(detacher.unsafe(`alter table public.metrics detach partition public.metrics_y${Y - 1} concurrently`)).rejects.toMatchObject({ code: '55P03' });
     expect(await partitionStates(sql)).toHaveProperty(`metrics_y${Y - 1}`, 'detach_pending');
     expect((await checkPartitions(sql, {})).problems).toContain(
       `metrics_y${Y - 1}: a concurrent detach was interrupted; run dreamdb partitions rotate to finalize it`,
     );
+    release();
     await hold;
 
     const result = await rotatePartitions(client(), { now: d(Y), ahead: 1, firstYear: Y });
@@ -144,7 +153,8 @@ describe('killed and resumed', () => {
 
 /** Runs a rotation in a child process and SIGKILLs it after its k-th progress event. */
 async function runAndKill(url: string, options: object, k: number): Promise<string> {
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['test/partitions/rotate-child.ts', url, JSON.stringify(options)], {
+  const child = spawn(process.execPath, [path.resolve('test/partitions/rotate-child.mjs'), url, JSON.stringify(options)], {
+    env: { ...process.env, DREAMDB_TEST_BUILD: inject('cliBuild') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let last = 'nothing';
@@ -189,11 +199,13 @@ describe('a rotation while the app writes', () => {
       }
     };
     const running = writers.map(write);
-    await sleep(200);
+    // Both writers are writing before the rotation starts, and still after it ends.
+    await waitFor('rows written before the rotation', () => inserted.length >= 50 || failures.length > 0);
     const events: RotateEvent[] = [];
     const created = await rotatePartitions(client(), { now: d(Y), ahead: 6, onProgress: (e) => events.push(e) });
     const retired = await rotatePartitions(client(), { now: d(Y), ahead: 6, retain: 0, drop: true });
-    await sleep(200);
+    const afterRotation = inserted.length;
+    await waitFor('rows written after the rotation', () => inserted.length >= afterRotation + 60 || failures.length > 0);
     stop = true;
     await Promise.all(running);
 

@@ -12,6 +12,7 @@ import {
   type DbPlanRow,
   type PartitionInfo,
 } from '../../src/plan/partitions.js';
+import { thrown } from '../helpers/errors.js';
 
 function part(name: string, from: string, to: string, extra: Partial<PartitionInfo> = {}): PartitionInfo {
   return {
@@ -45,7 +46,7 @@ describe('the clock', () => {
 
   it('refuses what is not a date', () => {
     expect(() => parseNow('2030-02-30')).toThrow(UsageError);
-    expect(() => resolveNow(undefined, { DREAMDB_NOW: 'tomorrow' })).toThrow(/DREAMDB_NOW: not a date/);
+    expect(thrown(() => resolveNow(undefined, { DREAMDB_NOW: 'tomorrow' }), UsageError, 2).message).toMatch(/DREAMDB_NOW: not a date/);
   });
 });
 

@@ -204,11 +204,17 @@ describe('ranges and sizes', () => {
   }
 
   it('counters hold more than 2^31 and rates more than 999.99', async () => {
-    await asUser(db.sql, server, (tx) => tx`
+    const metric = await asUser(db.sql, server, async (tx) => (await tx`
       insert into public.metrics (artist_id, platform, metric_date, followers, total_views, engagement_rate, follower_growth_rate)
-      values (${carol.sub!}, 'tiktok', current_date - 1, 3000000000, 9000000000, 1250.5, 5000)`);
-    await asUser(db.sql, server, (tx) => tx`
-      update public.content set views = 3000000000 where artist_id = ${carol.sub!}`);
+      values (${carol.sub!}, 'tiktok', current_date - 1, 3000000000, 9000000000, 1250.5, 5000)
+      returning followers::text, total_views::text, engagement_rate::text, follower_growth_rate::text`)[0]);
+    expect(metric).toEqual({ followers: '3000000000', total_views: '9000000000', engagement_rate: expect.stringMatching(/^1250\.50*$/), follower_growth_rate: expect.stringMatching(/^5000(\.0+)?$/) });
+    // The artist's earlier content was deleted above: a row of its own, so the update is not a no-op.
+    const views = await asUser(db.sql, server, async (tx) => {
+      const [row] = await tx`insert into public.content (artist_id, content_type) values (${carol.sub!}, 'post') returning id`;
+      return (await tx`update public.content set views = 3000000000 where id = ${row!.id as string} returning views::text`).map((r) => r.views);
+    });
+    expect(views).toEqual(['3000000000']);
   });
 
   it('confidence and prediction scores are 0..1', async () => {
