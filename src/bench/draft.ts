@@ -42,6 +42,11 @@ export function databaseName(url: string): string {
 }
 
 /** Creates `name` (dropping an older one), installs the Supabase-compatible base and the draft. */
+/** Drops the baseline database (its connections are ended). */
+export async function dropDraftDatabase(adminSql: Sql, name: string): Promise<void> {
+  await adminSql.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`);
+}
+
 export async function createDraftDatabase(adminSql: Sql, url: string, name: string): Promise<void> {
   await adminSql.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`);
   try {

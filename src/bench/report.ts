@@ -1,5 +1,5 @@
 /** The bench's human report: tables, sparklines, targets. */
-import type { BenchResult } from '../commands/bench.js';
+import type { BenchResult } from './result.js';
 import { style } from '../ui/output.js';
 import type { Summary } from './stats.js';
 

@@ -5,18 +5,11 @@
  * machine (both sides' CPU per request against the cores), or realtime's decoding, filtering or
  * RLS share.
  */
-import type { BenchResult } from '../commands/bench.js';
+import type { BenchResult, Target_ } from './result.js';
 import type { LoadResult } from './engine.js';
 import type { PgbenchResult } from './pgbench.js';
 
-export interface Target_ {
-  name: string;
-  target: string;
-  measured: string;
-  met: boolean | null;
-  /** When missed: which part holds it back, with its figure. */
-  heldBackBy?: string;
-}
+export type { Target_ } from './result.js';
 
 const loadText = (r: BenchResult) => `${r.settings.loadAverage.start.toFixed(1)}→${r.settings.loadAverage.end.toFixed(1)}`;
 const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
