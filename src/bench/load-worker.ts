@@ -5,6 +5,7 @@
  * impersonation, the query, COMMIT, one Sync: one round trip), record four numbers. Started by
  * engine.ts; talks to it by messages only.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { rateSchedule, usersSchedule, type Schedule } from './schedule.js';
@@ -256,10 +257,6 @@ async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx:
     poolWait: poolWait.take(), service: service.take(), lag: lag.take(), notStarted,
     activeMs: elu.active, elapsedMs: now() - startAt,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 if (parentPort && workerData) void main(workerData as WorkerSpec);
