@@ -17,7 +17,7 @@ export function renderBench(r: BenchResult): string[] {
   const lines: string[] = [];
   const s = r.scale;
   lines.push(style.bold(`dreamdb bench on ${r.target}`));
-  lines.push(style.dim(`  ${s.artists.toLocaleString('en-US')} artists × ${s.days} days (scale ${s.name}, seed ${s.seed}, ${int(s.metricRows)} metric rows, ${s.reused ? 'reused' : `seeded in ${(s.seedMs / 1000).toFixed(1)} s`}); ${r.settings.clients} clients, pool ${r.settings.pool}, ${r.settings.threads} load threads, ${r.settings.subjects} signed-in artists, ${r.settings.durationS} s; ${r.settings.cores} cores, load average ${r.settings.loadAverage.start.toFixed(1)} → ${r.settings.loadAverage.end.toFixed(1)}; mix ${r.settings.mix}`));
+  lines.push(style.dim(`  ${s.artists.toLocaleString('en-US')} artists × ${s.days} days (scale ${s.name}, seed ${s.seed}, ${int(s.metricRows)} metric rows, ${s.reused ? 'reused' : `seeded in ${(s.seedMs / 1000).toFixed(1)} s`}); ${r.settings.clients} clients, pool ${r.settings.pool}, ${r.settings.threads} load thread(s) (pgbench -j ${r.settings.pgbenchThreads}), ${r.settings.subjects} signed-in artists, ${r.settings.durationS} s; ${r.settings.cores} cores, load average ${r.settings.loadAverage.start.toFixed(1)} → ${r.settings.loadAverage.end.toFixed(1)}; mix ${r.settings.mix}`));
   lines.push('');
   lines.push(style.bold('Each request alone (ms): one client through postgres.js, and inside the server'));
   lines.push(style.dim(`  ${pad('request', 24)}${['p50', 'p95', 'p99', 'max'].map((h) => lpad(h, 7)).join('')}  errors   ${pad('server p50', 11)}${lpad('p95', 7)}`));

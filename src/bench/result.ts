@@ -61,7 +61,7 @@ export interface BenchResult {
   scale: { name: ScaleName; artists: number; days: number; seed: number; reused: boolean; seedMs: number; metricRows: number };
   settings: {
     clients: number; pool: number; durationS: number; isolatedIterations: number; mix: string; engine: 'dreamdb' | 'pgbench';
-    threads: number; subjects: number; pgbenchSubjects: number; statementTimeout: string; cores: number;
+    threads: number; pgbenchThreads: number; subjects: number; pgbenchSubjects: number; statementTimeout: string; cores: number;
     /** The machine's 1-minute load average at the start and end of the run (other work shares the cores). */
     loadAverage: { start: number; end: number };
   };

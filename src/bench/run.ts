@@ -35,7 +35,8 @@ import {
 /** Seeds the generated volume into the target (the seed area's entry point); resolves to the artists it added. */
 export type SeedVolume = (target: Target, volume: { artists: number; days: number; seed: number }) => Promise<{ artistsAdded: number }>;
 
-interface Settings extends BenchConfig {
+interface Settings extends Omit<BenchConfig, 'threads'> {
+  threads: number;
   artists: number;
   days: number;
   seed: number;
@@ -65,7 +66,9 @@ export function benchSettings(ctx: Context, options: BenchOptions): Settings {
     realtimeChanges: options.realtimeChanges ?? config.realtimeChanges,
     realtimeSubscribers: options.realtimeSubscribers ?? config.realtimeSubscribers,
     engine: options.engine ?? config.engine,
-    threads: options.threads ?? config.threads,
+    // One load thread per two cores: on 2 cores one thread (~20-40 µs of CPU per request) leaves
+    // the server more of the machine, and measured cheaper per request than two (README, bench).
+    threads: options.threads ?? config.threads ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
     pairedRounds: options.pairedRounds ?? config.pairedRounds,
     atDatabaseIterations: options.atDatabaseIterations ?? config.atDatabaseIterations,
     sweep: { ...config.sweep, stepDuration: options.sweepStepDuration ?? config.sweep.stepDuration },
@@ -157,7 +160,7 @@ async function run(
   const reads = transactions.filter((t) => t.readOnly);
   const harnessCases = await out.task(`The harness${pgbench ? ' beside pgbench' : ''}: select 1, an empty request, the read mix`, (progress) =>
     compareWithPgbench({
-      url: target.url, pgbench, subjects: pairedSubjects, reads, statementTimeout: timeout, pool: s.pool, clients: s.clients, threads: s.threads,
+      url: target.url, pgbench, subjects: pairedSubjects, reads, statementTimeout: timeout, pool: s.pool, clients: s.clients, threads: s.threads, pgbenchThreads: s.pgbenchThreads,
       durationS: s.ceilingDuration, rounds: s.pairedRounds, postmasterPid: postmaster, seed: s.seed, onProgress: (t) => progress.update(t),
     }));
   await restoreWrites(sql, touched);
@@ -166,7 +169,7 @@ async function run(
   const before = await statementSnapshot(sql);
   const mixed = await out.task(`Mixed workload (${s.engine}): ${s.clients} clients${s.engine === 'dreamdb' ? `, pool ${s.pool}` : ''}, ${s.duration} s`, async () =>
     s.engine === 'pgbench'
-      ? runPgbench({ pgbench: pgbench!, url: target.url, transactions, subjects: pairedSubjects, clients: s.clients, threads: s.threads, durationS: s.duration, warmupS: 1, postmasterPid: postmaster })
+      ? runPgbench({ pgbench: pgbench!, url: target.url, transactions, subjects: pairedSubjects, clients: s.clients, threads: s.pgbenchThreads, durationS: s.duration, warmupS: 1, postmasterPid: postmaster })
       : stripSamples(await runLoad({ url: target.url, transactions, subjects, connections: s.pool, threads: s.threads, load: { kind: 'closed', clients: s.clients }, durationMs: s.duration * 1000, seed: s.seed })));
   const cost = costPerType(before, await statementSnapshot(sql), transactions);
   await restoreWrites(sql, touched);
@@ -178,7 +181,7 @@ async function run(
     const rate = load.kind === 'rate' ? load.rate : (load.users * 1000) / load.thinkMs;
     openLoop = await out.task(`Open loop: ${load.kind === 'rate' ? `${load.rate} req/s` : `${load.users} users every ${load.thinkMs / 1000} s (${Math.round(rate)} req/s)`}, pool ${s.pool}, ${s.duration} s`, async () =>
       s.engine === 'pgbench'
-        ? runPgbench({ pgbench: pgbench!, url: target.url, transactions, subjects: pairedSubjects, clients: s.pool, threads: s.threads, durationS: s.duration, warmupS: 1, rate, postmasterPid: postmaster })
+        ? runPgbench({ pgbench: pgbench!, url: target.url, transactions, subjects: pairedSubjects, clients: s.pool, threads: s.pgbenchThreads, durationS: s.duration, warmupS: 1, rate, postmasterPid: postmaster })
         : stripSamples(await runLoad({ url: target.url, transactions, subjects, connections: s.pool, threads: s.threads, load, durationMs: s.duration * 1000, seed: s.seed })));
     await restoreWrites(sql, touched);
     touchSubjects(touched, subjects);
@@ -203,7 +206,7 @@ async function run(
     scale,
     settings: {
       clients: s.clients, pool: s.pool, durationS: s.duration, isolatedIterations: s.isolatedIterations, mix: mixPath, engine: s.engine,
-      threads: s.threads, subjects: subjects.length, pgbenchSubjects: pairedSubjects.length, statementTimeout: timeout, cores,
+      threads: s.threads, pgbenchThreads: s.pgbenchThreads, subjects: subjects.length, pgbenchSubjects: pairedSubjects.length, statementTimeout: timeout, cores,
       loadAverage: { start: loadStart, end: loadStart },
     },
     harness: { pgbench, ...(pgbench ? {} : { skipped: 'pgbench is not on PATH: the Node engine is reported alone' }), cases: harnessCases },

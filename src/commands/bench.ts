@@ -45,7 +45,7 @@ export function registerBench(program: Command): void {
     .option('--pool <n>', 'connections (PostgREST\'s default db-pool: 10)', intOption('--pool'))
     .option('--duration <seconds>', 'seconds of the mixed run (and of an open-loop run); default 20', positiveNumber('--duration'))
     .addOption(new Option('--engine <engine>', 'load engine of the mixed and open-loop runs').choices(['dreamdb', 'pgbench']))
-    .option('--threads <n>', 'load threads, each with its own connections; default 2', intOption('--threads'))
+    .option('--threads <n>', 'load threads of dreamdb\'s engine, each with its own connections; default half the cores, at least 1 (pgbench -j: bench.pgbenchThreads, 2)', intOption('--threads'))
     .option('--rate <req/s>', 'also an open-loop run at this rate (latency from the scheduled start)', positiveNumber('--rate'))
     .option('--users <n>', 'also an open-loop run of N users, each sending a request every --think seconds', intOption('--users'))
     .option('--think <seconds>', 'think time of --users, and of the users a capacity stands for; default 10', positiveNumber('--think'))
