@@ -113,12 +113,13 @@ export function benchTargets(r: BenchResult): Target_[] {
     const cost = Array.isArray(r.shipped.cost) ? r.shipped.cost.find((c) => c.name === 'dashboard')?.query : null;
     out.push({
       name: `dashboard at the database (scale ${r.scale.name})`, target: 'p95 ≤ 1 ms',
-      measured: dash.errors ? `error: ${dash.error}` : `p50 ${ms(dash.latency.p50)}, p95 ${ms(dash.latency.p95)} (inside the server, ${dash.calls} calls)`,
+      measured: dash.errors ? `error: ${dash.error}` : `p10 ${ms(dash.latency.p10)}, p50 ${ms(dash.latency.p50)}, p95 ${ms(dash.latency.p95)} (inside the server, ${dash.calls} calls)`,
       met,
       ...(met ? {} : {
-        heldBackBy: dash.latency.p50 <= 1 && !dash.errors
-          ? `the machine: the function's p50 is ${ms(dash.latency.p50)}, its tail is the backend waiting for a core (load average ${loadText(r)} on ${r.settings.cores} cores)`
-          : `the database: get_dashboard_summary itself${cost ? ` (${cost.buffersPerCall.toFixed(0)} shared buffers, ${cost.readsPerCall.toFixed(1)} read from outside shared_buffers per call)` : ''}`,
+        // The fast calls are the function's own cost; when they fit, the slow ones waited for a core.
+        heldBackBy: dash.latency.p10 <= 1 && !dash.errors
+          ? `the machine: the function's own cost fits (p10 ${ms(dash.latency.p10)}, p50 ${ms(dash.latency.p50)}), its tail is the backend waiting for a core (load average ${loadText(r)} on ${r.settings.cores} cores)`
+          : `the database: get_dashboard_summary itself (p10 ${ms(dash.latency.p10)} even in the fast calls${cost ? `; ${cost.buffersPerCall.toFixed(0)} shared buffers, ${cost.readsPerCall.toFixed(1)} read from outside shared_buffers per call` : ''})`,
       }),
     });
   }
