@@ -11,10 +11,8 @@
  * function, and the inserted rows are removed at the end, also on error.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { connect, type Sql } from '../db/connect.js';
-import { packageRoot } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
 import { asUser, claimsFor } from '../db/impersonate.js';
 import { summarize, type Summary } from './stats.js';
 import type { BenchArtist } from './workload.js';
@@ -75,7 +73,7 @@ export async function measureRealtime(
   try {
     await conn`select pg_create_logical_replication_slot(${slot}, 'pgoutput', true)`;
     created = true;
-    await conn.unsafe(await fs.readFile(path.join(packageRoot, 'sql', 'bench', 'realtime_changes.sql'), 'utf8'));
+    await conn.unsafe(packagedSql('bench/realtime_changes.sql'));
     let change = 0;
     // Each owner's metric rows go on days ahead of the seeded window, one new day per change.
     const daysAhead = new Map<string, number>();
