@@ -16,6 +16,8 @@ import type { Readable, Writable } from 'node:stream';
 import { connect, type Sql } from '../db/connect.js';
 import { DreamdbError } from '../errors.js';
 import { defaultMigrateSettings, runMigrations } from '../migrate/engine.js';
+import { createDatabase, dropDatabase } from '../db/databases.js';
+import { quoteIdent } from '../db/quote.js';
 import { packageRoot } from '../paths.js';
 
 export const DRAFT_SCHEMA_FILE = path.join(packageRoot, 'fixtures', 'bench', 'draft-schema.sql');
@@ -42,10 +44,15 @@ export function databaseName(url: string): string {
 }
 
 /** Creates `name` (dropping an older one), installs the Supabase-compatible base and the draft. */
+/** Drops the baseline database (its connections are ended). */
+export async function dropDraftDatabase(adminSql: Sql, name: string): Promise<void> {
+  await dropDatabase(adminSql, name, { force: true });
+}
+
 export async function createDraftDatabase(adminSql: Sql, url: string, name: string): Promise<void> {
-  await adminSql.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`);
+  await dropDatabase(adminSql, name, { force: true });
   try {
-    await adminSql.unsafe(`create database ${quoteIdent(name)}`);
+    await createDatabase(adminSql, name);
   } catch (error) {
     throw new DreamdbError(`Cannot create the baseline database ${name}: ${(error as Error).message}`, {
       hint: '--compare baseline needs a role that may CREATE DATABASE on the target server (the embedded server and test servers do).',
@@ -153,8 +160,4 @@ export async function compareData(source: Sql, draft: Sql): Promise<{ shipped: T
   const a = await fingerprints(source, columns);
   const b = await fingerprints(draft, columns);
   return { shipped: a, draft: b, identical: a.every((x, i) => x.rows === b[i]!.rows && x.md5 === b[i]!.md5) };
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

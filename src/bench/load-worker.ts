@@ -5,6 +5,7 @@
  * impersonation, the query, COMMIT, one Sync: one round trip), record four numbers. Started by
  * engine.ts; talks to it by messages only.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { rateSchedule, usersSchedule, type Schedule } from './schedule.js';
@@ -141,7 +142,7 @@ async function main(spec: WorkerSpec): Promise<void> {
   }
 }
 
-async function drive(spec: WorkerSpec, conns: Conn[], start: number, encodeTx: (i: number, s: number) => Buffer, unprepared: ReadonlyMap<number, string>): Promise<WorkerResult> {
+async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx: (i: number, s: number) => Buffer, unprepared: ReadonlyMap<number, string>): Promise<WorkerResult> {
   const n = spec.transactions.length;
   const latency = Array.from({ length: n }, () => new Growable());
   const errors = new Array<number>(n).fill(0);
@@ -163,80 +164,99 @@ async function drive(spec: WorkerSpec, conns: Conn[], start: number, encodeTx: (
   const subjects = spec.subjects;
   const bodyOf = spec.transactions.map((t) => (t.begin ? 2 : 0));
 
+  // Callbacks, not promises: a request is a few closures' work between two socket events.
   const free: Conn[] = [...conns];
-  const waiting: ((c: Conn | null) => void)[] = [];
-  const release = (c: Conn) => {
-    const w = waiting.shift();
-    if (w) w(c);
-    else free.push(c);
-  };
+  /** Requests waiting for a connection: when they were due and asked, and what to call when done. */
+  const waiting: { due: number; asked: number; then: (() => void) | null }[] = [];
+  let inflight = 0;
+  let drained: (() => void) | null = null;
 
-  /** One request due at `due` (epoch ms); latency counts from `due`. */
-  const request = async (due: number) => {
-    const i = pick();
-    const s = Math.floor(random() * subjects.length);
-    const asked = now();
-    const c = free.pop() ?? (await new Promise<Conn | null>((resolve) => waiting.push(resolve)));
-    if (!c) return;
-    const got = now();
-    const failed = unprepared.get(i);
-    const reply = failed === undefined ? await c.send(encodeTx(i, s), bodyOf[i]!) : { bodyBytes: 0, error: failed };
-    release(c);
-    if (reply.error === null) bytes[i]! += reply.bodyBytes;
+  const finish = (c: Conn | null, i: number, due: number, asked: number, got: number, bodyBytes: number, error: string | null, then: (() => void) | null) => {
+    const done = now();
+    if (error === null) bytes[i]! += bodyBytes;
     else {
       errors[i]! += 1;
-      if (errorMessages[i]!.length < 3 && !errorMessages[i]!.includes(reply.error)) errorMessages[i]!.push(reply.error);
+      if (errorMessages[i]!.length < 3 && !errorMessages[i]!.includes(error)) errorMessages[i]!.push(error);
     }
-    const done = now();
     latency[i]!.push(done - due);
     poolWait.push(got - asked);
     service.push(done - got);
     lag.push(asked - due);
+    inflight -= 1;
+    if (c) {
+      const w = waiting.shift();
+      if (w) run(c, w.due, w.asked, done, w.then);
+      else free.push(c);
+    }
+    if (then) then();
+    if (inflight === 0 && drained) drained();
+  };
+
+  /** Runs one request on connection c; latency counts from `due`. */
+  const run = (c: Conn, due: number, asked: number, got: number, then: (() => void) | null) => {
+    const i = pick();
+    const s = Math.floor(random() * subjects.length);
+    const failed = unprepared.get(i);
+    if (failed === undefined) c.exchange(encodeTx(i, s), bodyOf[i]!, (bodyBytes, error) => finish(c, i, due, asked, got, bodyBytes, error, then));
+    // Never synchronously: a closed-loop client would recurse for the whole run.
+    else setImmediate(() => finish(c, i, due, asked, got, 0, failed, then));
+  };
+
+  /** One request due at `due` (epoch ms): on a free connection now, or queued for one. */
+  const request = (due: number, then: (() => void) | null) => {
+    inflight += 1;
+    const asked = now();
+    const c = free.pop();
+    if (c) run(c, due, asked, asked, then);
+    else waiting.push({ due, asked, then });
   };
 
   const elu0 = performance.eventLoopUtilization();
-  const end = start + spec.durationMs;
-  while (now() < start) await sleep(start - now());
+  const end = startAt + spec.durationMs;
+  while (now() < startAt) await sleep(startAt - now());
   let notStarted = 0;
   if (spec.load.kind === 'closed') {
-    const client = async () => {
-      while (now() < end) await request(now());
-    };
-    await Promise.all(Array.from({ length: spec.load.clients }, client));
+    await new Promise<void>((resolve) => {
+      let running = spec.load.kind === 'closed' ? spec.load.clients : 0;
+      const client = () => {
+        const t = now();
+        if (t < end) request(t, client);
+        else if (--running === 0) resolve();
+      };
+      if (running === 0) resolve();
+      for (let k = running; k > 0; k -= 1) client();
+    });
   } else {
     const schedule: Schedule = spec.load.kind === 'rate'
-      ? rateSchedule(spec.load.rate, start, spec.part, spec.parts)
-      : usersSchedule(spec.load.users, spec.load.thinkMs, start, rng(spec.seed * 31 + 7), spec.part, spec.parts);
-    const inflight = new Set<Promise<void>>();
+      ? rateSchedule(spec.load.rate, startAt, spec.part, spec.parts)
+      : usersSchedule(spec.load.users, spec.load.thinkMs, startAt, rng(spec.seed * 31 + 7), spec.part, spec.parts);
     let due = schedule.next();
     while (due < end) {
       const t = now();
       while (due <= t && due < end) {
-        const p = request(due);
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
+        request(due, null);
         due = schedule.next();
       }
       if (due < end) await sleep(due - now());
     }
-    const drained = await Promise.race([Promise.all(inflight).then(() => true), sleep(spec.drainMs).then(() => false)]);
-    if (!drained) {
+    const allDone = () => new Promise<boolean>((resolve) => {
+      if (inflight === 0) return resolve(true);
+      drained = () => resolve(true);
+    });
+    const finished = await Promise.race([allDone(), sleep(spec.drainMs).then(() => false)]);
+    if (!finished) {
       // Still queued for a connection: never started. Count them, and let the started ones finish.
       notStarted = waiting.length;
-      for (const w of waiting.splice(0)) w(null);
-      await Promise.race([Promise.all(inflight), sleep(10_000)]);
+      inflight -= waiting.splice(0).length;
+      await Promise.race([allDone(), sleep(10_000)]);
     }
   }
   const elu = performance.eventLoopUtilization(elu0);
   return {
     latency: latency.map((g) => g.take()), errors, errorMessages, bytes,
     poolWait: poolWait.take(), service: service.take(), lag: lag.take(), notStarted,
-    activeMs: elu.active, elapsedMs: now() - start,
+    activeMs: elu.active, elapsedMs: now() - startAt,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 if (parentPort && workerData) void main(workerData as WorkerSpec);

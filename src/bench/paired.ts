@@ -42,6 +42,8 @@ export interface PairedOptions {
   pool: number;
   clients: number;
   threads: number;
+  /** pgbench's -j. */
+  pgbenchThreads: number;
   durationS: number;
   rounds: number;
   postmasterPid: number | null;
@@ -84,7 +86,7 @@ export async function compareWithPgbench(o: PairedOptions): Promise<PairedCase[]
       const pgbench = o.pgbench;
       const theirs = async () => pgbench === null ? null : runPgbench({
         pgbench, url: o.url, transactions: c.transactions, subjects: o.subjects, clients: c.connections,
-        threads: o.threads, durationS: o.durationS, warmupS: 2, postmasterPid: o.postmasterPid,
+        threads: o.pgbenchThreads, durationS: o.durationS, warmupS: 2, postmasterPid: o.postmasterPid,
       });
       let a: LoadResult;
       let b: PgbenchResult | null;

@@ -3,17 +3,16 @@
  * (a committed insert of a metric, insight or achievement by the server): the time from the
  * commit until logical decoding of the supabase_realtime publication returns it (a temporary
  * pgoutput slot, polled back to back); then the per-change work Realtime runs in the database
- * (sql/bench/realtime_changes.sql): the table's subscriptions loaded, the record cast, every
- * subscription's filters tested (`artist_id=eq.<id>`: one dynamic comparison each), and the RLS
- * check only for the subscriptions whose filters match. Each subscriber subscribes to the three
+ * (sql/bench/realtime_changes.sql): the subscriptions whose equality filter matches the row
+ * looked up by index (stock Realtime tests every subscription of the table: work in proportion to
+ * all subscribers, not to the matching ones), the record cast, each candidate's filters tested
+ * (one dynamic comparison each), and the RLS check for the ones that match. Each subscriber subscribes to the three
  * published tables with its own artist_id filter, as the app does. Slot, temporary table and
  * function, and the inserted rows are removed at the end, also on error.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { connect, type Sql } from '../db/connect.js';
-import { packageRoot } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
 import { asUser, claimsFor } from '../db/impersonate.js';
 import { summarize, type Summary } from './stats.js';
 import type { BenchArtist } from './workload.js';
@@ -27,8 +26,10 @@ export interface RealtimeLevel {
   changes: number;
   /** Commit → change returned by logical decoding. */
   decode: Summary;
-  /** Subscriptions loaded, the record cast, every subscription's filters tested (inside the server). */
+  /** Candidate subscriptions looked up, the record cast, their filters tested (inside the server). */
   filter: Summary;
+  /** Mean candidate subscriptions per change (matching equality key, or no equality filter). */
+  candidates: number;
   /** The RLS checks of the subscriptions whose filters matched (inside the server). */
   rlsCheck: Summary;
   /** Mean subscriptions RLS-checked per change. */
@@ -72,7 +73,7 @@ export async function measureRealtime(
   try {
     await conn`select pg_create_logical_replication_slot(${slot}, 'pgoutput', true)`;
     created = true;
-    await conn.unsafe(await fs.readFile(path.join(packageRoot, 'sql', 'bench', 'realtime_changes.sql'), 'utf8'));
+    await conn.unsafe(packagedSql('bench/realtime_changes.sql'));
     let change = 0;
     // Each owner's metric rows go on days ahead of the seeded window, one new day per change.
     const daysAhead = new Map<string, number>();
@@ -85,6 +86,7 @@ export async function measureRealtime(
       const rls: number[] = [];
       const total: number[] = [];
       let checked = 0;
+      let candidates = 0;
       let correct = true;
       for (let i = 0; i < options.changesPerLevel; i += 1, change += 1) {
         const owner = artists[change % owners]!;
@@ -108,7 +110,7 @@ export async function measureRealtime(
           `select to_jsonb(t) as r from public.${kind} t where id = $1${kind === 'metrics' ? ' and metric_date = $2' : ''}`,
           kind === 'metrics' ? [row.id, row.date!] : [row.id]);
         const pk = kind === 'metrics' ? ['id', 'metric_date'] : ['id'];
-        let result!: { subscriptions: number; matched: number; visible: string[]; filter_ms: number; rls_ms: number };
+        let result!: { candidates: number; matched: number; visible: string[]; filter_ms: number; rls_ms: number };
         await conn.begin(async (tx) => {
           const [v] = await tx<typeof result[]>`
             select * from pg_temp.dreamdb_bench_change(${`public.${kind}`}::regclass, ${rec!.r as never}::jsonb, ${pk}::text[])`;
@@ -117,6 +119,7 @@ export async function measureRealtime(
         const ownerSub = subs.get(owner.id);
         if (result.visible.length !== 1 || result.visible[0] !== ownerSub) correct = false;
         checked += result.matched;
+        candidates += result.candidates;
         decode.push(decoded);
         filter.push(result.filter_ms);
         rls.push(result.rls_ms);
@@ -125,13 +128,16 @@ export async function measureRealtime(
       base.levels.push({
         subscribers, subscriptions: subscribers * KINDS.length, realArtists: owners, changes: options.changesPerLevel,
         decode: summarize(decode), filter: summarize(filter), rlsCheck: summarize(rls), checked: checked / options.changesPerLevel,
+        candidates: candidates / options.changesPerLevel,
         total: summarize(total), visibilityCorrect: correct,
       });
     }
     return base;
   } finally {
     try {
-      await conn.unsafe('drop function if exists pg_temp.dreamdb_bench_change(regclass, jsonb, text[]); drop table if exists pg_temp.dreamdb_bench_subscription');
+      await conn.unsafe(`drop function if exists pg_temp.dreamdb_bench_change(regclass, jsonb, text[]);
+        drop function if exists pg_temp.dreamdb_bench_index_filters();
+        drop table if exists pg_temp.dreamdb_bench_subscription, pg_temp.dreamdb_bench_subscription_key`);
       if (created) await conn`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${slot}`;
     } finally {
       await conn.end({ timeout: 5 });
@@ -162,7 +168,7 @@ async function subscribe(conn: Sql, artists: BenchArtist[], count: number): Prom
       select s, ${`public.${kind}`}::regclass, jsonb_build_array(jsonb_build_object('column', 'artist_id', 'op', 'eq', 'value', a)), c::jsonb, 'authenticated'
       from unnest(${subIds}::uuid[], ${ids}::text[], ${claims}::text[]) as u(s, a, c)`;
   }
-  await conn`analyze pg_temp.dreamdb_bench_subscription`;
+  await conn`select pg_temp.dreamdb_bench_index_filters()`;
   return new Map(ids.map((id, i) => [id, subIds[i]!]));
 }
 

@@ -1,5 +1,5 @@
 /** The bench's human report: tables, sparklines, targets. */
-import type { BenchResult } from '../commands/bench.js';
+import type { BenchResult } from './result.js';
 import { style } from '../ui/output.js';
 import type { Summary } from './stats.js';
 
@@ -17,7 +17,7 @@ export function renderBench(r: BenchResult): string[] {
   const lines: string[] = [];
   const s = r.scale;
   lines.push(style.bold(`dreamdb bench on ${r.target}`));
-  lines.push(style.dim(`  ${s.artists.toLocaleString('en-US')} artists × ${s.days} days (scale ${s.name}, seed ${s.seed}, ${int(s.metricRows)} metric rows, ${s.reused ? 'reused' : `seeded in ${(s.seedMs / 1000).toFixed(1)} s`}); ${r.settings.clients} clients, pool ${r.settings.pool}, ${r.settings.threads} load threads, ${r.settings.subjects} signed-in artists, ${r.settings.durationS} s; ${r.settings.cores} cores, load average ${r.settings.loadAverage.start.toFixed(1)} → ${r.settings.loadAverage.end.toFixed(1)}; mix ${r.settings.mix}`));
+  lines.push(style.dim(`  ${s.artists.toLocaleString('en-US')} artists × ${s.days} days (scale ${s.name}, seed ${s.seed}, ${int(s.metricRows)} metric rows, ${s.reused ? 'reused' : `seeded in ${(s.seedMs / 1000).toFixed(1)} s`}); ${r.settings.clients} clients, pool ${r.settings.pool}, ${r.settings.threads} load thread(s) (pgbench -j ${r.settings.pgbenchThreads}), ${r.settings.subjects} signed-in artists, ${r.settings.durationS} s; ${r.settings.cores} cores, load average ${r.settings.loadAverage.start.toFixed(1)} → ${r.settings.loadAverage.end.toFixed(1)}; mix ${r.settings.mix}`));
   lines.push('');
   lines.push(style.bold('Each request alone (ms): one client through postgres.js, and inside the server'));
   lines.push(style.dim(`  ${pad('request', 24)}${['p50', 'p95', 'p99', 'max'].map((h) => lpad(h, 7)).join('')}  errors   ${pad('server p50', 11)}${lpad('p95', 7)}`));
@@ -74,11 +74,11 @@ export function renderBench(r: BenchResult): string[] {
   if (!rt) lines.push(style.dim('  not run (--no-realtime)'));
   else if (rt.skipped) lines.push(style.yellow(`  skipped: ${rt.skipped}`));
   else {
-    lines.push(style.dim(`  ${pad('subscribers', 14)}${lpad('decode p50', 11)}${lpad('p95', 8)}${lpad('filters p50', 12)}${lpad('p95', 8)}${lpad('RLS p50', 9)}${lpad('p95', 8)}${lpad('checked', 9)}${lpad('total p50', 11)}${lpad('p95', 8)}`));
+    lines.push(style.dim(`  ${pad('subscribers', 14)}${lpad('decode p50', 11)}${lpad('p95', 8)}${lpad('filters p50', 12)}${lpad('p95', 8)}${lpad('RLS p50', 9)}${lpad('p95', 8)}${lpad('cand.', 7)}${lpad('checked', 9)}${lpad('total p50', 11)}${lpad('p95', 8)}`));
     for (const l of rt.levels) {
-      lines.push(`  ${pad(`${int(l.subscribers)}${l.realArtists < l.subscribers ? ` (${int(l.realArtists)} seeded)` : ''}`, 14)}${lpad(ms(l.decode.p50), 11)}${lpad(ms(l.decode.p95), 8)}${lpad(ms(l.filter.p50), 12)}${lpad(ms(l.filter.p95), 8)}${lpad(ms(l.rlsCheck.p50), 9)}${lpad(ms(l.rlsCheck.p95), 8)}${lpad(l.checked.toFixed(1), 9)}${lpad(ms(l.total.p50), 11)}${lpad(ms(l.total.p95), 8)}${l.visibilityCorrect ? '' : style.red('  visibility WRONG')}`);
+      lines.push(`  ${pad(`${int(l.subscribers)}${l.realArtists < l.subscribers ? ` (${int(l.realArtists)} seeded)` : ''}`, 14)}${lpad(ms(l.decode.p50), 11)}${lpad(ms(l.decode.p95), 8)}${lpad(ms(l.filter.p50), 12)}${lpad(ms(l.filter.p95), 8)}${lpad(ms(l.rlsCheck.p50), 9)}${lpad(ms(l.rlsCheck.p95), 8)}${lpad(l.candidates.toFixed(1), 7)}${lpad(l.checked.toFixed(1), 9)}${lpad(ms(l.total.p50), 11)}${lpad(ms(l.total.p95), 8)}${l.visibilityCorrect ? '' : style.red('  visibility WRONG')}`);
     }
-    lines.push(style.dim(`  commit → pgoutput decoding of supabase_realtime (${rt.published.join(', ')}); then each subscriber's filter artist_id=eq.<own id> on the three tables is tested, and only matching ones are RLS-checked`));
+    lines.push(style.dim(`  commit → pgoutput decoding of supabase_realtime (${rt.published.join(', ')}); then the subscriptions (each subscriber's artist_id=eq.<own id> on the three tables) whose equality key is the row's are looked up by index, their filters tested, and the matching ones RLS-checked (cand. = candidates per change)`));
   }
 
   lines.push('');

@@ -5,10 +5,9 @@
  * claims set per call, the statement run from a prepared statement, clock_timestamp() around it),
  * so "at the database" means without network, driver or harness.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Sql } from '../db/connect.js';
-import { packageRoot } from '../paths.js';
+import { packagedSql } from '../db/queries.js';
+import { quoteIdent } from '../db/quote.js';
 import { summarize, type Summary } from './stats.js';
 import { paramValue, type BenchTransaction, type Subject } from './transactions.js';
 
@@ -36,10 +35,6 @@ export async function statementSnapshot(sql: Sql): Promise<StatementSnapshot> {
     from ${quoteIdent(setup!.schema)}.pg_stat_statements s
     where s.dbid = (select oid from pg_catalog.pg_database where datname = current_database())`);
   return new Map(rows.map((r) => [r.id, { query: r.query, calls: r.calls, execMs: r.exec, planMs: r.plan, rows: r.rows, hit: r.hit, read: r.read }]));
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 export interface StatementCost {
@@ -131,15 +126,13 @@ export interface AtDatabase {
   error?: string;
 }
 
-let timingFunction: string | undefined;
-
 /**
  * Each transaction's statement timed inside the server, `iterations` calls over the subjects, as
  * the subject (role and claims set per call, READ ONLY for reads), on one connection. Everything
  * runs in a transaction that is rolled back: writes leave nothing.
  */
 export async function timeAtDatabase(sql: Sql, transactions: readonly BenchTransaction[], subjects: readonly Subject[], iterations: number): Promise<AtDatabase[]> {
-  timingFunction ??= await fs.readFile(path.join(packageRoot, 'sql', 'bench', 'time_statement.sql'), 'utf8');
+  const timingFunction = packagedSql('bench/time_statement.sql');
   const out: AtDatabase[] = [];
   const reserved = await sql.reserve();
   try {

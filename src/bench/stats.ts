@@ -11,6 +11,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 export interface Summary {
   count: number;
   mean: number;
+  /** The fast end: a call's own cost with little waiting for a core. */
+  p10: number;
   p50: number;
   p95: number;
   p99: number;
@@ -26,6 +28,7 @@ export function summarize(values: ArrayLike<number>): Summary {
   return {
     count: s.length,
     mean: s.length ? sum / s.length : NaN,
+    p10: percentile(arr, 10),
     p50: percentile(arr, 50),
     p95: percentile(arr, 95),
     p99: percentile(arr, 99),

@@ -12,6 +12,7 @@
  * "Applied twice" is read from the rows themselves: every version bump must belong to exactly
  * one known applied change.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { Sql } from '../db/connect.js';
@@ -632,10 +633,6 @@ function shuffle<T>(items: T[], rng: Rng): void {
     const j = rng.int(0, i);
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export function renderSyncBench(r: SyncBenchResult): string {

@@ -9,6 +9,7 @@
  * parameter of the impersonation statement; the query's parameters come from the subject.
  */
 import { claimsFor } from '../db/impersonate.js';
+import { quoteLiteral } from '../db/quote.js';
 import type { Param } from './mix.js';
 import type { PlannedRequest } from './workload.js';
 import type { BenchArtist } from './workload.js';
@@ -39,12 +40,10 @@ export interface BenchTransaction {
   params: Param[];
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 export function impersonationSql(readOnly: boolean, path: string, statementTimeout: string): string {
   return `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), `
-    + `set_config('request.method', ${quote(readOnly ? 'GET' : 'PATCH')}, true), set_config('request.path', ${quote(path)}, true), `
-    + `set_config('statement_timeout', ${quote(statementTimeout)}, true)`;
+    + `set_config('request.method', ${quoteLiteral(readOnly ? 'GET' : 'PATCH')}, true), set_config('request.path', ${quoteLiteral(path)}, true), `
+    + `set_config('statement_timeout', ${quoteLiteral(statementTimeout)}, true)`;
 }
 
 export function beginSql(readOnly: boolean): string {

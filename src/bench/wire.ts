@@ -50,9 +50,12 @@ export const encode = {
   query: (text: string) => message('Q', cstr(text)),
 };
 
+/** Called at ReadyForQuery with the body's length (or 0) and the first error (or null). */
+export type ReplyCallback = (bodyBytes: number, error: string | null) => void;
+
 interface Pending {
   bodyOf: number;
-  resolve: (r: WireReply) => void;
+  done: ReplyCallback;
   statement: number;
   bodyBytes: number;
   sawRow: boolean;
@@ -162,10 +165,13 @@ export class WireConnection {
    * inside a transaction block the connection is rolled back before the reply resolves.
    */
   send(bytes: Buffer, bodyOf: number): Promise<WireReply> {
-    return new Promise((resolve) => {
-      this.queue.push({ bodyOf, resolve, statement: 0, bodyBytes: 0, sawRow: false, error: null });
-      this.socket.write(bytes);
-    });
+    return new Promise((resolve) => this.exchange(bytes, bodyOf, (bodyBytes, error) => resolve({ bodyBytes, error })));
+  }
+
+  /** send() without a promise: the load threads' hot path calls back at ReadyForQuery. */
+  exchange(bytes: Buffer, bodyOf: number, done: ReplyCallback): void {
+    this.queue.push({ bodyOf, done, statement: 0, bodyBytes: 0, sawRow: false, error: null });
+    this.socket.write(bytes);
   }
 
   close(): Promise<void> {
@@ -181,7 +187,7 @@ export class WireConnection {
   }
 
   private failAll(reason: string) {
-    for (const p of this.queue.splice(0)) p.resolve({ bodyBytes: 0, error: reason });
+    for (const p of this.queue.splice(0)) p.done(0, reason);
   }
 
   private receive(read: Buffer, n: number): boolean {
@@ -228,7 +234,7 @@ export class WireConnection {
           break;
         }
         this.queue.shift();
-        p.resolve({ bodyBytes: p.bodyBytes, error: p.error });
+        p.done(p.bodyBytes, p.error);
         break;
       }
       default:

@@ -21,8 +21,10 @@ export const benchConfigSchema = z.strictObject({
   realtimeChanges: z.number().int().min(1).default(30),
   /** The load engine of the mixed run: dreamdb's own (worker threads) or pgbench. */
   engine: z.enum(['dreamdb', 'pgbench']).default('dreamdb'),
-  /** Load threads (each with its own connections). */
-  threads: z.number().int().min(1).max(64).default(2),
+  /** Load threads of dreamdb's engine (each with its own connections); default half the cores, at least 1. */
+  threads: z.number().int().min(1).max(64).optional(),
+  /** pgbench's -j (its threads), in the paired runs and with --engine pgbench. */
+  pgbenchThreads: z.number().int().min(1).max(64).default(2),
   /** Signed-in artists the load engines spread requests over. */
   subjects: z.number().int().min(1).max(100_000).default(256),
   /** Artists in the paired runs with pgbench (its scripts hold one branch per artist). */

@@ -24,7 +24,7 @@ describe('percentile (nearest rank)', () => {
   });
   it('summarize sorts numerically (not as strings) and reports count, mean and max', () => {
     const s = summarize([10, 9, 100, 2, 1, 20, 3, 4, 5, 6]);
-    expect(s).toEqual({ count: 10, mean: 16, p50: 5, p95: 100, p99: 100, p999: 100, max: 100 });
+    expect(s).toEqual({ count: 10, mean: 16, p10: 1, p50: 5, p95: 100, p99: 100, p999: 100, max: 100 });
     const spread = summarize(Array.from({ length: 1000 }, (_, i) => 1000 - i));
     expect([spread.p50, spread.p95, spread.p99, spread.p999, spread.max]).toEqual([500, 950, 990, 999, 1000]);
   });

@@ -202,3 +202,30 @@ describe('get_dashboard_summary for anyone else', () => {
     expect(s?.recent_insights).toHaveLength(5);
   });
 });
+
+describe('streak_count at its edges', () => {
+  const done = async (artist: Actor, daysAgo: number[]) => {
+    for (const d of daysAgo) {
+      await db.sql`insert into public.tasks (artist_id, title, completed, completed_at)
+                   values (${artist.sub!}, ${'done ' + d}, true, (current_date - ${d}::int) + time '08:00')`;
+    }
+  };
+
+  it('ends yesterday: still counted; two completions on one day are one day', async () => {
+    const gina = await authUser('gina');
+    await done(gina, [1, 1, 2, 3, 5]);
+    expect((await dashboard(gina))!.streak_count).toBe(3);
+  });
+
+  it('ended two days ago: 0, however long it was', async () => {
+    const hank = await authUser('hank');
+    await done(hank, [2, 3, 4, 5]);
+    expect((await dashboard(hank))!.streak_count).toBe(0);
+  });
+
+  it('a long streak is counted to its first day', async () => {
+    const ivy = await authUser('ivy');
+    await done(ivy, [...Array.from({ length: 40 }, (_, i) => i), 41, 42]);
+    expect((await dashboard(ivy))!.streak_count).toBe(40);
+  });
+});
