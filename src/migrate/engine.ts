@@ -14,6 +14,7 @@ import { fileError, isPgError, splitStatements, type Statement } from '../db/sql
 import { DreamdbError, UsageError } from '../errors.js';
 import { isLockUnavailable } from '../db/pg-errors.js';
 import { withLockRetries } from '../db/retry.js';
+import { quoteLiteral } from '../db/quote.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareVersions, planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
@@ -366,23 +367,19 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
     on conflict (version) do update set checksum = excluded.checksum
     returning statements_done`;
   const started = performance.now();
-  const recordDone = (q: Sql | postgres.TransactionSql<Record<string, unknown>>, done: number) =>
-    q`update dreamdb.migrations set statements_done = ${done}, done_checksum = ${prefixChecksum(statements, done)}
-      where version = ${file.version}`;
+  const recordDone = (done: number) =>
+    `update dreamdb.migrations set statements_done = ${done}, done_checksum = ${quoteLiteral(prefixChecksum(statements, done))}
+      where version = ${quoteLiteral(file.version)}`;
   for (let i = row?.statements_done ?? 0; i < statements.length; i += 1) {
     const statement = statements[i]!;
     if (statement.concurrentIndex) await dropInvalidIndex(sql, statement.concurrentIndex);
     // Exactly once: a statement that may run in a transaction commits together with its progress
     // row, so a run that dies (kill -9, a lost connection) after the server committed it cannot
-    // leave it to be run again. Only what Postgres forbids in a transaction block runs alone.
+    // leave it to be run again. One simple query of two statements is one implicit transaction
+    // (and, unlike BEGIN … COMMIT from the driver, leaves no ROLLBACK to write to a dead socket).
+    // Only what Postgres forbids in a transaction block runs alone.
     let alone = runsOutsideTransaction(statement);
-    const run = () =>
-      alone
-        ? sql.unsafe(statement.text).simple()
-        : sql.begin(async (tx) => {
-            await tx.unsafe(statement.text).simple();
-            await recordDone(tx, i + 1);
-          });
+    const run = () => sql.unsafe(alone ? statement.text : `${statement.text}\n;\n${recordDone(i + 1)}`).simple();
     await retryOnLocks(settings, file.path, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
       try {
         try {
@@ -404,7 +401,7 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
         hint: 'Check for duplicate values or a failed build in the server log, then rerun `dreamdb migrate` (the invalid index is dropped and rebuilt).',
       });
     }
-    if (alone) await recordDone(sql, i + 1);
+    if (alone) await sql.unsafe(recordDone(i + 1)).simple();
   }
   await sql.begin(async (tx) => {
     await tx`update dreamdb.migrations set statements_done = null, done_checksum = null, applied_at = now(),
