@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resetDatabase } from '../diff/reset.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
-import { renderSeed, seed } from './seed.js';
+import { renderSeed } from '../seed/report.js';
 
 export function registerDbReset(db: Command): void {
   db.command('reset')
@@ -15,9 +15,9 @@ without a terminal it exits 2); a target labelled production is refused (exit 2)
 ${EXIT_CODES}`)
     .action(
       action(async (ctx, opts: { to?: string; seed: boolean }) => {
-        const reset = await resetDatabase(ctx, { version: opts.to });
-        const seeded = opts.seed ? await seed(ctx) : null;
-        ctx.out.result({ ...reset, seeded }, () => [
+        const reset = await resetDatabase(ctx, { version: opts.to, seed: opts.seed });
+        const { seeded } = reset;
+        ctx.out.result(reset, () => [
           `Reset ${reset.target}: ${reset.applied.length} migration(s) applied${opts.to ? ` (up to ${opts.to})` : ''}.`,
           ...(seeded ? renderSeed(seeded) : ['Not seeded (--no-seed).']),
         ]);

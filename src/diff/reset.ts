@@ -1,22 +1,27 @@
 /**
  * `dreamdb db reset`: drop the database, create it empty, migrate it to a version. Without a
  * question on the embedded default; on another non-production target only once confirmed;
- * never on production. Seeding is the command's next step (seed is its own area).
+ * never on production. Then the seed fixtures, through the seed area, on the same target.
  */
 import { resolveTarget, withTarget, migrateSettings, type Context } from '../context.js';
 import { createDatabase, databaseOf, dropDatabase, withMaintenanceDb } from '../db/databases.js';
 import { translatePgError } from '../db/pg-errors.js';
 import { UsageError } from '../errors.js';
 import { runMigrations } from '../migrate/engine.js';
+import { fixturesLocation, seedDatabase, seedHooks, type SeedResult } from '../seed/run.js';
 
 export interface ResetOptions {
   version?: string;
+  /** Then apply the seed fixtures (src/seed/), on the same target. */
+  seed?: boolean;
 }
 
 export interface ResetResult {
   target: string;
   database: string;
   applied: string[];
+  /** The seed's result; null with --no-seed. */
+  seeded: SeedResult | null;
 }
 
 export async function resetDatabase(ctx: Context, options: ResetOptions = {}): Promise<ResetResult> {
@@ -36,7 +41,10 @@ export async function resetDatabase(ctx: Context, options: ResetOptions = {}): P
     }
     await recreate(target.url, database);
     const result = await runMigrations(target.url, { settings: migrateSettings(ctx), to: options.version, cwd: ctx.cwd });
-    return { target: target.display, database, applied: result.applied.map((a) => a.version) };
+    const seeded = options.seed
+      ? await seedDatabase(target, { fixtures: fixturesLocation(ctx.cwd, ctx.config.seed?.fixturesDir) }, seedHooks(ctx.out, { yes: ctx.flags.yes }))
+      : null;
+    return { target: target.display, database, applied: result.applied.map((a) => a.version), seeded };
   });
 }
 
