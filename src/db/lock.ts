@@ -41,7 +41,7 @@ export async function withAdvisoryLock<T>(sql: Sql, key: bigint, options: LockOp
     }
     if (Date.now() >= deadline) {
       throw new LockUnavailableError(`Another ${options.what} is running on this database and did not finish within ${Math.round(options.waitMs / 1000)}s.`, {
-        hint: options.waitFlag === null ? 'Wait for it to finish, then run the command again.' : `Wait for it to finish, or raise ${options.waitFlag ?? '--lock-timeout'}.`,
+        hint: options.waitFlag === null ? 'Wait for it to finish, then run the command again.' : `Wait for it to finish, or raise ${options.waitFlag ?? '--wait-timeout'}.`,
       });
     }
     await sleep(delay);

@@ -130,7 +130,7 @@ export async function applySeed(target: SeedTarget, input: PreparedSeed, hooks: 
     });
   }
   return withDb(t.url, (sql) =>
-    withAdvisoryLock(sql, LockKeys.seed, { waitMs: 60_000, what: 'dreamdb seed', onWait: () => hooks.onWait?.() }, () => seedOnConnection(sql, t.display, input, hooks)),
+    withAdvisoryLock(sql, LockKeys.seed, { waitMs: 60_000, waitFlag: null, what: 'dreamdb seed', onWait: () => hooks.onWait?.() }, () => seedOnConnection(sql, t.display, input, hooks)),
   { max: 1, connection: { application_name: 'dreamdb seed' } });
 }
 
