@@ -9,7 +9,7 @@
  * BENCH_ARTISTS (the scale's artists; fewer keeps the scale's days of history per artist).
  */
 import fs from 'node:fs/promises';
-import { bench } from '../src/commands/bench.js';
+import { runBench as bench } from '../src/bench/run.js';
 import { createContext } from '../src/context.js';
 import { defaultMigrateSettings, runMigrations } from '../src/migrate/engine.js';
 import { connect } from '../src/db/connect.js';

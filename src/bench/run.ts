@@ -11,6 +11,7 @@ import { connect, type Sql } from '../db/connect.js';
 import { roleStatementTimeout } from '../db/impersonate.js';
 import { UsageError } from '../errors.js';
 import { todayUtc } from '../seed/dates.js';
+import { seedDatabase, seedHooks } from '../seed/run.js';
 import { makeWindow, SCALES } from '../seed/scale.js';
 import { planArtists } from '../seed/write-scale.js';
 import { sweepCapacity, type CapacityResult, type RatePoint } from './capacity.js';
@@ -31,9 +32,6 @@ import {
   loadArtists, newTouched, planRequests, restoreWrites, runIsolated, touchSubjects,
   type BenchArtist, type IsolatedResult, type Touched,
 } from './workload.js';
-
-/** Seeds the generated volume into the target (the seed area's entry point); resolves to the artists it added. */
-export type SeedVolume = (target: Target, volume: { artists: number; days: number; seed: number }) => Promise<{ artistsAdded: number }>;
 
 interface Settings extends Omit<BenchConfig, 'threads'> {
   threads: number;
@@ -97,7 +95,7 @@ export function benchSettings(ctx: Context, options: BenchOptions): Settings {
   return s;
 }
 
-export async function runBench(ctx: Context, options: BenchOptions, seedVolume: SeedVolume): Promise<BenchResult> {
+export async function runBench(ctx: Context, options: BenchOptions = {}): Promise<BenchResult> {
   const s = benchSettings(ctx, options);
   const { mix, path: mixPath } = await loadMix(s.mix, ctx.cwd);
   const pgbench = s.usePgbench || s.engine === 'pgbench' ? await findPgbench() : null;
@@ -111,9 +109,9 @@ export async function runBench(ctx: Context, options: BenchOptions, seedVolume: 
       });
     }
     const started = performance.now();
-    const seeded = await seedVolume(target, { artists: s.artists, days: s.days, seed: s.seed });
+    const seeded = await seedDatabase(target, { volume: { artists: s.artists, days: s.days, seed: s.seed } }, seedHooks(ctx.out, { yes: ctx.flags.yes }));
     const seedMs = performance.now() - started;
-    const scale = { name: s.scale, artists: s.artists, days: s.days, seed: s.seed, reused: seeded.artistsAdded === 0, seedMs: Math.round(seedMs), metricRows: 0 };
+    const scale = { name: s.scale, artists: s.artists, days: s.days, seed: s.seed, reused: (seeded.scale?.artistsAdded ?? 0) === 0, seedMs: Math.round(seedMs), metricRows: 0 };
     // A hand-opened pool, not withDb: a connection lost mid-run reaches the CLI's top-level catch,
     // which names the lost server (test/faults/connection-loss.test.ts fails with withDb here).
     const sql = connect(target.url, { max: s.pool, connection: { application_name: 'dreamdb bench' } });

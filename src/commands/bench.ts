@@ -4,29 +4,11 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { renderBench } from '../bench/report.js';
-import type { BenchOptions, BenchResult } from '../bench/result.js';
+import type { BenchOptions } from '../bench/result.js';
 import { runBench, runBenchSync, type SyncBenchFlags } from '../bench/run.js';
 import { renderSyncBench } from '../bench/sync.js';
-import type { Context } from '../context.js';
-import { seed } from './seed.js';
+import { wholeNumberFlag } from '../ui/flags.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
-
-/**
- * A bench run with the seed command's engine for the volume. Temporary: once the seed area's
- * entry point (src/seed/run.ts, helper shape-b) is on main, runBench calls it itself and this
- * command stops importing another.
- */
-export function bench(ctx: Context, options: BenchOptions = {}): Promise<BenchResult> {
-  return runBench(ctx, options, async (_target, v) => ({ artistsAdded: (await seed(ctx, { ...v, fixtures: false })).scale?.artistsAdded ?? 0 }));
-}
-
-function intOption(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1.`);
-    return n;
-  };
-}
 
 function positiveNumber(name: string) {
   return (value: string) => {
@@ -41,13 +23,13 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('replay the mobile app\'s request mix at scale as impersonated artists: closed and open loop, capacity, beside pgbench and the draft schema; plus realtime\'s database part')
     .addOption(new Option('--scale <scale>', 'seeded volume (reused when already there)').choices(['small', 'medium', 'large']))
-    .option('--clients <n>', 'virtual users of the closed-loop mixed run (concurrent requests); default 16', intOption('--clients'))
-    .option('--pool <n>', 'connections (PostgREST\'s default db-pool: 10)', intOption('--pool'))
+    .option('--clients <n>', 'virtual users of the closed-loop mixed run (concurrent requests); default 16', wholeNumberFlag('--clients', { min: 1 }))
+    .option('--pool <n>', 'connections (PostgREST\'s default db-pool: 10)', wholeNumberFlag('--pool', { min: 1 }))
     .option('--duration <seconds>', 'seconds of the mixed run (and of an open-loop run); default 20', positiveNumber('--duration'))
     .addOption(new Option('--engine <engine>', 'load engine of the mixed and open-loop runs').choices(['dreamdb', 'pgbench']))
-    .option('--threads <n>', 'load threads of dreamdb\'s engine, each with its own connections; default half the cores, at least 1 (pgbench -j: bench.pgbenchThreads, 2)', intOption('--threads'))
+    .option('--threads <n>', 'load threads of dreamdb\'s engine, each with its own connections; default half the cores, at least 1 (pgbench -j: bench.pgbenchThreads, 2)', wholeNumberFlag('--threads', { min: 1 }))
     .option('--rate <req/s>', 'also an open-loop run at this rate (latency from the scheduled start)', positiveNumber('--rate'))
-    .option('--users <n>', 'also an open-loop run of N users, each sending a request every --think seconds', intOption('--users'))
+    .option('--users <n>', 'also an open-loop run of N users, each sending a request every --think seconds', wholeNumberFlag('--users', { min: 1 }))
     .option('--think <seconds>', 'think time of --users, and of the users a capacity stands for; default 10', positiveNumber('--think'))
     .option('--sweep', 'find the highest open-loop rate with p95 within 200 ms and within 50 ms')
     .option('--no-pgbench', 'skip the harness check beside pgbench (run when pgbench is on PATH)')
@@ -56,9 +38,9 @@ export function registerBench(program: Command): void {
     .option('--keep-baseline', 'keep the baseline database (<db>_draft_baseline) instead of dropping it')
     .option('--no-realtime', 'skip the realtime measurement')
     .option('--sync', 'run the offline-sync bench instead (docs/sync.md): devices offline, conflicting edits, cut connections')
-    .option('--devices <n>', 'with --sync: simulated devices (default 20)', intOption('--devices'))
-    .option('--devices-per-artist <n>', 'with --sync: devices per artist (default 3)', intOption('--devices-per-artist'))
-    .option('--sync-minutes <n>', 'with --sync: simulated minutes of use (default 5)', intOption('--sync-minutes'))
+    .option('--devices <n>', 'with --sync: simulated devices (default 20)', wholeNumberFlag('--devices', { min: 1 }))
+    .option('--devices-per-artist <n>', 'with --sync: devices per artist (default 3)', wholeNumberFlag('--devices-per-artist', { min: 1 }))
+    .option('--sync-minutes <n>', 'with --sync: simulated minutes of use (default 5)', wholeNumberFlag('--sync-minutes', { min: 1 }))
     .option('--drop-rate <p>', 'with --sync: chance a request\'s connection is cut (0..0.9, default 0.25)', (v) => {
       const n = Number(v);
       if (!(n >= 0 && n <= 0.9)) throw new InvalidArgumentError('--drop-rate must be a number from 0 to 0.9.');
@@ -91,7 +73,7 @@ ${EXIT_CODES.trim().split('\n').slice(1).join('\n')}`)
           ctx.out.result(r, () => renderSyncBench(r));
           return r.lost > 0 || r.duplicated > 0 || r.devices.divergentRows > 0 ? 3 : 0;
         }
-        const result = await bench(ctx, opts);
+        const result = await runBench(ctx, opts);
         ctx.out.result(result, () => renderBench(result));
         return result.shipped.mixed.errors > 0 || result.shipped.isolated.some((i) => i.errors > 0) ? 3 : 0;
       }),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchOptions } from '../../src/bench/result.js';
-import { bench } from '../../src/commands/bench.js';
+import { runBench as bench } from '../../src/bench/run.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { checksums, counts, testContext } from '../seed/helpers.js';
