@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { benchConfigSchema, type BenchConfig } from '../config/bench.js';
 import { withTarget, type Context, type Target } from '../context.js';
-import { connect, type Sql } from '../db/connect.js';
+import { connect, withDb, type Sql } from '../db/connect.js';
 import { roleStatementTimeout } from '../db/impersonate.js';
 import { UsageError } from '../errors.js';
 import { todayUtc } from '../seed/dates.js';
@@ -112,20 +112,18 @@ export async function runBench(ctx: Context, options: BenchOptions = {}): Promis
     const seeded = await seedDatabase(target, { volume: { artists: s.artists, days: s.days, seed: s.seed } }, seedHooks(ctx.out, { yes: ctx.flags.yes }));
     const seedMs = performance.now() - started;
     const scale = { name: s.scale, artists: s.artists, days: s.days, seed: s.seed, reused: (seeded.scale?.artistsAdded ?? 0) === 0, seedMs: Math.round(seedMs), metricRows: 0 };
-    // A hand-opened pool, not withDb: a connection lost mid-run reaches the CLI's top-level catch,
-    // which names the lost server (test/faults/connection-loss.test.ts fails with withDb here).
-    const sql = connect(target.url, { max: s.pool, connection: { application_name: 'dreamdb bench' } });
-    const touched = newTouched();
-    try {
-      const [m] = await sql<{ n: number }[]>`select count(*)::int as n from public.metrics`;
-      scale.metricRows = m!.n;
-      const ids = planArtists({ seed: s.seed, artists: s.artists, window: makeWindow(todayUtc(), 1) }).map((a) => a.id);
-      const artists = await loadArtists(sql, ids);
-      return await run(ctx, target, sql, s, mix, mixPath, artists, touched, scale, pgbench);
-    } finally {
-      await restoreWrites(sql, touched);
-      await sql.end({ timeout: 5 });
-    }
+    return withDb(target.url, async (sql) => {
+      const touched = newTouched();
+      try {
+        const [m] = await sql<{ n: number }[]>`select count(*)::int as n from public.metrics`;
+        scale.metricRows = m!.n;
+        const ids = planArtists({ seed: s.seed, artists: s.artists, window: makeWindow(todayUtc(), 1) }).map((a) => a.id);
+        const artists = await loadArtists(sql, ids);
+        return await run(ctx, target, sql, s, mix, mixPath, artists, touched, scale, pgbench);
+      } finally {
+        await restoreWrites(sql, touched);
+      }
+    }, { max: s.pool, connection: { application_name: 'dreamdb bench' } });
   });
 }
 
