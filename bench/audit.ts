@@ -27,7 +27,11 @@ async function bareProbes(sql: Sql, probes: number): Promise<number> {
   const b = performance.now();
   await sql.begin(async (tx) => {
     for (let p = 0; p < probes; p += 1) {
-      await tx.unsafe(`savepoint p; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{}', true)`).simple();
+      await tx
+        .unsafe(
+          `savepoint p; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{}', true)`,
+        )
+        .simple();
       await tx.unsafe('select 1');
       await tx.unsafe('rollback to savepoint p; release savepoint p').simple();
     }
@@ -64,7 +68,14 @@ try {
   const shipped = connect(shippedUrl, { max: 1 });
   const config = auditSettings({});
   await seedLatencyData(shipped, config.latency.seedArtists, config.latency.seedDays);
-  cases.push(await measure('shipped schema, 3 artists (isolation + lints + latency)', shipped, config, 'fixtures/audit/expectations.txt'));
+  cases.push(
+    await measure(
+      'shipped schema, 3 artists (isolation + lints + latency)',
+      shipped,
+      config,
+      'fixtures/audit/expectations.txt',
+    ),
+  );
   await shipped.end();
 
   const memberUrl = await server.createDatabase('dreamdb_bench_audit_members');
@@ -73,11 +84,20 @@ try {
   const members = connect(memberUrl, { max: 1 });
   await members.unsafe(await fs.readFile('fixtures/audit/membership-schema.sql', 'utf8'));
   const memberConfig = auditSettings({
-    tenant: { root: 'public.bands', ownerColumns: ['band_id'], membership: { table: 'public.band_members', user: 'user_id', tenant: 'band_id' } },
-    columns: { serverOwned: ['public.bands.plan', 'public.bands.created_at', 'public.songs.streams', 'public.band_members.*'], derived: [] },
+    tenant: {
+      root: 'public.bands',
+      ownerColumns: ['band_id'],
+      membership: { table: 'public.band_members', user: 'user_id', tenant: 'band_id' },
+    },
+    columns: {
+      serverOwned: ['public.bands.plan', 'public.bands.created_at', 'public.songs.streams', 'public.band_members.*'],
+      derived: [],
+    },
   });
   await runAudit(members, memberConfig, { expectationsFile: exp, writeExpectations: true });
-  cases.push(await measure('membership schema, 3 bands + a manager of two (isolation + lints)', members, memberConfig, exp));
+  cases.push(
+    await measure('membership schema, 3 bands + a manager of two (isolation + lints)', members, memberConfig, exp),
+  );
   await members.end();
 } finally {
   await server.dropDatabase('dreamdb_bench_audit');
@@ -90,14 +110,27 @@ const result = {
   runs,
   beforeIssue13Ms: TODAY_MS,
   targetMs: TARGET_MS,
-  cases: cases.map((c) => ({ name: c.name, probes: c.probes, findings: c.findings, fullAuditMs: median(c.totals), bareProbesMs: median(c.baseline), auditOverBare: median(c.totals) / median(c.baseline) })),
+  cases: cases.map((c) => ({
+    name: c.name,
+    probes: c.probes,
+    findings: c.findings,
+    fullAuditMs: median(c.totals),
+    bareProbesMs: median(c.baseline),
+    auditOverBare: median(c.totals) / median(c.baseline),
+  })),
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`bench:audit on ${result.server}, ${runs} runs each (medians); before issue 13: ${ms(TODAY_MS)}, target <= ${ms(TARGET_MS)}`);
+  console.log(
+    `bench:audit on ${result.server}, ${runs} runs each (medians); before issue 13: ${ms(TODAY_MS)}, target <= ${ms(TARGET_MS)}`,
+  );
   for (const c of result.cases) {
     console.log(`  ${c.name}: ${c.probes} isolation probes, ${c.findings} findings`);
-    console.log(`    full audit ${ms(c.fullAuditMs)}  (${(c.fullAuditMs / TODAY_MS).toFixed(2)}x the 3.5 s before; ${c.fullAuditMs <= TARGET_MS ? 'within' : 'OVER'} the 10 s target)`);
-    console.log(`    baseline: ${c.probes} bare probes in one transaction ${ms(c.bareProbesMs)}; audit / baseline ${c.auditOverBare.toFixed(2)}x`);
+    console.log(
+      `    full audit ${ms(c.fullAuditMs)}  (${(c.fullAuditMs / TODAY_MS).toFixed(2)}x the 3.5 s before; ${c.fullAuditMs <= TARGET_MS ? 'within' : 'OVER'} the 10 s target)`,
+    );
+    console.log(
+      `    baseline: ${c.probes} bare probes in one transaction ${ms(c.bareProbesMs)}; audit / baseline ${c.auditOverBare.toFixed(2)}x`,
+    );
   }
 }

@@ -46,10 +46,20 @@ const [v] = await sql<{ major: number }[]>`select current_setting('server_versio
 await sql.end();
 const pgDump = await findPgDump(v!.major).catch(() => undefined);
 const pgRestore = pgDump ? path.join(path.dirname(pgDump.path), 'pg_restore') : undefined;
-say(`bench:backup on ${server.kind}: ${seeded}, ${Number(size!.metrics).toLocaleString('en-US')} metric rows, ${Number(size!.rows).toLocaleString('en-US')} rows, database ${(Number(size!.bytes) / 1024 ** 2).toFixed(0)} MB`);
+say(
+  `bench:backup on ${server.kind}: ${seeded}, ${Number(size!.metrics).toLocaleString('en-US')} metric rows, ${Number(size!.rows).toLocaleString('en-US')} rows, database ${(Number(size!.bytes) / 1024 ** 2).toFixed(0)} MB`,
+);
 say(pgDump ? `baseline: ${pgDump.version} (-Fc) and pg_restore` : `no pg_dump ${v!.major} here: dreamdb figures only`);
 
-const t = { backup: [] as number[], restore: [] as number[], load: [] as number[], check: [] as number[], analyze: [] as number[], pgDump: [] as number[], pgRestore: [] as number[] };
+const t = {
+  backup: [] as number[],
+  restore: [] as number[],
+  load: [] as number[],
+  check: [] as number[],
+  analyze: [] as number[],
+  pgDump: [] as number[],
+  pgRestore: [] as number[],
+};
 let backupBytes = 0;
 let dumpBytes = 0;
 let rows = 0;
@@ -58,7 +68,14 @@ try {
     const label = i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`;
     const out = path.join(work, `run${i + 1}`);
     let start = performance.now();
-    const b = await createBackup(sourceUrl, { outDir: out, include: cfg.include, exclude: cfg.exclude, jobs: cfg.jobs, compression: cfg.compression, lockTimeoutMs: 60_000 });
+    const b = await createBackup(sourceUrl, {
+      outDir: out,
+      include: cfg.include,
+      exclude: cfg.exclude,
+      jobs: cfg.jobs,
+      compression: cfg.compression,
+      lockTimeoutMs: 60_000,
+    });
     const backupMs = performance.now() - start;
     backupBytes = await backupSize(b.dir);
     rows = b.manifest.totals.rows;
@@ -75,7 +92,9 @@ try {
     if (pgDump && pgRestore) {
       const file = path.join(work, `run${i + 1}.pgdump`);
       start = performance.now();
-      await execFileAsync(pgDump.path, ['--format=custom', `--file=${file}`, `--dbname=${sourceUrl}`], { maxBuffer: 1 << 24 });
+      await execFileAsync(pgDump.path, ['--format=custom', `--file=${file}`, `--dbname=${sourceUrl}`], {
+        maxBuffer: 1 << 24,
+      });
       dumpMs = performance.now() - start;
       dumpBytes = (await fs.stat(file)).size;
       const target2 = await server.createDatabase('dreamdb_bench_backup_pgr');
@@ -85,7 +104,9 @@ try {
       await server.dropDatabase('dreamdb_bench_backup_pgr');
       await fs.rm(file, { force: true });
     }
-    say(`  ${label}: backup ${ms(backupMs)}, restore ${ms(restoreMs)} (load+index ${ms(r.timings.loadMs)}, compare ${ms(r.timings.checkMs)}, analyze ${ms(r.timings.analyzeMs)})${pgDump ? `; pg_dump ${ms(dumpMs)}, pg_restore ${ms(pgRestoreMs)}` : ''}`);
+    say(
+      `  ${label}: backup ${ms(backupMs)}, restore ${ms(restoreMs)} (load+index ${ms(r.timings.loadMs)}, compare ${ms(r.timings.checkMs)}, analyze ${ms(r.timings.analyzeMs)})${pgDump ? `; pg_dump ${ms(dumpMs)}, pg_restore ${ms(pgRestoreMs)}` : ''}`,
+    );
     if (i < 0) continue;
     t.backup.push(backupMs);
     t.restore.push(restoreMs);
@@ -121,22 +142,34 @@ const result = {
     backupBytes,
   },
   pgDump: pgDump ? { version: pgDump.version, dumpMs: m(t.pgDump), restoreMs: m(t.pgRestore), dumpBytes } : null,
-  ratios: pgDump ? { backupVsPgDump: m(t.backup) / m(t.pgDump), restoreVsPgRestore: m(t.restore) / m(t.pgRestore) } : null,
+  ratios: pgDump
+    ? { backupVsPgDump: m(t.backup) / m(t.pgDump), restoreVsPgRestore: m(t.restore) / m(t.pgRestore) }
+    : null,
   target: 'dreamdb within 1.5x of pg_dump / pg_restore',
 };
 if (json) console.log(JSON.stringify(result, null, 2));
 else {
   const d = result.dreamdb;
-  console.log(`bench:backup on ${result.server}, ${runs} runs (medians), ${rows.toLocaleString('en-US')} rows (${result.metricRows.toLocaleString('en-US')} metrics)`);
-  console.log(`  dreamdb backup    ${ms(d.backupMs)}  ${d.backupRowsPerSecond.toLocaleString('en-US')} rows/s, ${(d.backupBytes / 1024 ** 2).toFixed(1)} MB`);
-  console.log(`  dreamdb restore   ${ms(d.restoreMs)}  ${d.restoreRowsPerSecond.toLocaleString('en-US')} rows/s (load+index ${ms(d.restoreLoadAndIndexMs)}, compare with the manifest ${ms(d.restoreCompareMs)}, analyze ${ms(d.restoreAnalyzeMs)})`);
+  console.log(
+    `bench:backup on ${result.server}, ${runs} runs (medians), ${rows.toLocaleString('en-US')} rows (${result.metricRows.toLocaleString('en-US')} metrics)`,
+  );
+  console.log(
+    `  dreamdb backup    ${ms(d.backupMs)}  ${d.backupRowsPerSecond.toLocaleString('en-US')} rows/s, ${(d.backupBytes / 1024 ** 2).toFixed(1)} MB`,
+  );
+  console.log(
+    `  dreamdb restore   ${ms(d.restoreMs)}  ${d.restoreRowsPerSecond.toLocaleString('en-US')} rows/s (load+index ${ms(d.restoreLoadAndIndexMs)}, compare with the manifest ${ms(d.restoreCompareMs)}, analyze ${ms(d.restoreAnalyzeMs)})`,
+  );
   if (result.pgDump && result.ratios) {
-    console.log(`  pg_dump -Fc       ${ms(result.pgDump.dumpMs)}  ${(result.pgDump.dumpBytes / 1024 ** 2).toFixed(1)} MB`);
+    console.log(
+      `  pg_dump -Fc       ${ms(result.pgDump.dumpMs)}  ${(result.pgDump.dumpBytes / 1024 ** 2).toFixed(1)} MB`,
+    );
     console.log(`  pg_restore        ${ms(result.pgDump.restoreMs)}`);
     console.log(`  backup / pg_dump      ${result.ratios.backupVsPgDump.toFixed(2)}x   (target <= 1.5x)`);
     console.log(`  restore / pg_restore  ${result.ratios.restoreVsPgRestore.toFixed(2)}x   (target <= 1.5x)`);
   } else {
-    console.log('  pg_dump / pg_restore: no matching version on this machine (run with DREAMDB_BENCH_DATABASE_URL on the PostgreSQL 15 server)');
+    console.log(
+      '  pg_dump / pg_restore: no matching version on this machine (run with DREAMDB_BENCH_DATABASE_URL on the PostgreSQL 15 server)',
+    );
   }
 }
 
@@ -144,7 +177,10 @@ else {
 async function seedMedium(url: string): Promise<string> {
   try {
     const { seed } = await import('../src/commands/seed.js');
-    const ctx = await createContext({ db: url }, { out: createOutput({ interactive: false, stderr: new Writable({ write: (_c, _e, cb) => cb() }) }), env: {} });
+    const ctx = await createContext(
+      { db: url },
+      { out: createOutput({ interactive: false, stderr: new Writable({ write: (_c, _e, cb) => cb() }) }), env: {} },
+    );
     await seed(ctx, { scale: 'medium', fixtures: false });
     const s = connect(url);
     await s`analyze`;

@@ -52,5 +52,7 @@ const d = median(diffMs);
 const e = median(extractMs);
 console.log(`server: ${server.kind}; ${runs} runs, medians; the diff of identical shipped schemas is empty`);
 console.log(`diff of the shipped schema (extract both + plan + dreamdb passes): ${ms(d)}`);
-console.log(`baseline, the two catalog extractions alone:                      ${ms(e)}  (diff / baseline ${(d / e).toFixed(2)}x)`);
+console.log(
+  `baseline, the two catalog extractions alone:                      ${ms(e)}  (diff / baseline ${(d / e).toFixed(2)}x)`,
+);
 console.log(`db diff --from migrations path (shadow create + migrate + diff + drop): ${ms(median(fullMs))}`);

@@ -59,7 +59,11 @@ async function lintCase(c: Corpus, k: Case) {
   const file = await read(c.dir, k.file);
   const t = performance.now();
   const report = await lintFiles([file], { schema });
-  return { ms: performance.now() - t, rules: [...new Set(report.findings.map((f) => f.rule))], lines: report.findings.map((f) => f.line) };
+  return {
+    ms: performance.now() - t,
+    rules: [...new Set(report.findings.map((f) => f.rule))],
+    lines: report.findings.map((f) => f.line),
+  };
 }
 
 /**
@@ -75,7 +79,15 @@ async function ensureSquawk(): Promise<boolean> {
   if (existsSync(SQUAWK)) return true;
   await fs.mkdir(SQUAWK_DIR, { recursive: true });
   try {
-    await promisify(execFile)('npm', ['install', '--prefix', SQUAWK_DIR, '--no-audit', '--no-fund', '--no-save', `squawk-cli@${SQUAWK_VERSION}`]);
+    await promisify(execFile)('npm', [
+      'install',
+      '--prefix',
+      SQUAWK_DIR,
+      '--no-audit',
+      '--no-fund',
+      '--no-save',
+      `squawk-cli@${SQUAWK_VERSION}`,
+    ]);
   } catch (error) {
     console.log(`could not install squawk-cli@${SQUAWK_VERSION}: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -85,7 +97,14 @@ async function ensureSquawk(): Promise<boolean> {
 /** squawk's verdict: every violation it reports for the file (it reads files alone, with no schema). */
 async function squawkCase(c: Corpus, k: Case): Promise<string[]> {
   const file = await read(c.dir, k.file);
-  const args = ['--reporter', 'json', '--pg-version', '17.0', ...(file.noTransaction ? [] : ['--assume-in-transaction']), path.join(c.dir, k.file)];
+  const args = [
+    '--reporter',
+    'json',
+    '--pg-version',
+    '17.0',
+    ...(file.noTransaction ? [] : ['--assume-in-transaction']),
+    path.join(c.dir, k.file),
+  ];
   let stdout = '';
   try {
     ({ stdout } = await run(SQUAWK, args));
@@ -98,11 +117,30 @@ async function squawkCase(c: Corpus, k: Case): Promise<string[]> {
 
 /** squawk rules about style or settings, not about what a statement does to a live app. */
 // dreamdb sets lock_timeout itself (a connection option) and retries; the rest are type preferences.
-const SQUAWK_STYLE = new Set(['require-lock-timeout', 'require-statement-timeout', 'require-timeout-settings', 'prefer-robust-stmts', 'prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-identity', 'prefer-text-field', 'prefer-timestamptz', 'ban-char-field']);
+const SQUAWK_STYLE = new Set([
+  'require-lock-timeout',
+  'require-statement-timeout',
+  'require-timeout-settings',
+  'prefer-robust-stmts',
+  'prefer-bigint-over-int',
+  'prefer-bigint-over-smallint',
+  'prefer-identity',
+  'prefer-text-field',
+  'prefer-timestamptz',
+  'ban-char-field',
+]);
 
 async function compare(c: Corpus) {
   const haveSquawk = await ensureSquawk();
-  const rows: { file: string; expect: Case['expect']; dreamdb: string[]; squawk: string[]; squawkSafety: string[]; ms: number; onLine: boolean | undefined }[] = [];
+  const rows: {
+    file: string;
+    expect: Case['expect'];
+    dreamdb: string[];
+    squawk: string[];
+    squawkSafety: string[];
+    ms: number;
+    onLine: boolean | undefined;
+  }[] = [];
   for (const k of c.cases) {
     const times: number[] = [];
     let rules: string[] = [];
@@ -114,32 +152,56 @@ async function compare(c: Corpus) {
       onLine = typeof k.line === 'number' && k.expect === 'finding' ? r.lines.includes(k.line) : undefined;
     }
     const sq = haveSquawk ? await squawkCase(c, k) : [];
-    rows.push({ file: k.file, expect: k.expect, dreamdb: rules, squawk: sq, squawkSafety: sq.filter((r) => !SQUAWK_STYLE.has(r)), ms: median(times), onLine });
+    rows.push({
+      file: k.file,
+      expect: k.expect,
+      dreamdb: rules,
+      squawk: sq,
+      squawkSafety: sq.filter((r) => !SQUAWK_STYLE.has(r)),
+      ms: median(times),
+      onLine,
+    });
   }
   const score = (pick: (r: (typeof rows)[number]) => string[]) => {
     const danger = rows.filter((r) => r.expect === 'finding');
     const quiet = rows.filter((r) => r.expect === 'quiet');
-    return { caught: danger.filter((r) => pick(r).length).length, of: danger.length, falseAlarms: quiet.filter((r) => pick(r).length).length, quiet: quiet.length };
+    return {
+      caught: danger.filter((r) => pick(r).length).length,
+      of: danger.length,
+      falseAlarms: quiet.filter((r) => pick(r).length).length,
+      quiet: quiet.length,
+    };
   };
   const d = score((r) => r.dreamdb);
   const s = score((r) => r.squawk);
   const ss = score((r) => r.squawkSafety);
   console.log(`\n## ${c.name}: ${c.cases.length} files (${d.of} dangerous, ${d.quiet} safe)`);
-  console.log(`lint time per file: median ${ms(median(rows.map((r) => r.ms)))} (max ${ms(Math.max(...rows.map((r) => r.ms)))}), ${runs} runs each`);
+  console.log(
+    `lint time per file: median ${ms(median(rows.map((r) => r.ms)))} (max ${ms(Math.max(...rows.map((r) => r.ms)))}), ${runs} runs each`,
+  );
   console.log(`dreamdb: caught ${d.caught}/${d.of} dangerous, ${d.falseAlarms}/${d.quiet} false alarms on safe files`);
   const located = rows.filter((r) => r.onLine !== undefined);
-  if (located.length) console.log(`dreamdb: a finding on the manifest's line in ${located.filter((r) => r.onLine).length}/${located.length} dangerous files`);
+  if (located.length)
+    console.log(
+      `dreamdb: a finding on the manifest's line in ${located.filter((r) => r.onLine).length}/${located.length} dangerous files`,
+    );
   if (haveSquawk) {
     console.log(`squawk:  caught ${s.caught}/${s.of} dangerous, ${s.falseAlarms}/${s.quiet} false alarms (all rules)`);
-    console.log(`squawk:  caught ${ss.caught}/${ss.of} dangerous, ${ss.falseAlarms}/${ss.quiet} false alarms (without its style/timeout rules: ${[...SQUAWK_STYLE].join(', ')})`);
+    console.log(
+      `squawk:  caught ${ss.caught}/${ss.of} dangerous, ${ss.falseAlarms}/${ss.quiet} false alarms (without its style/timeout rules: ${[...SQUAWK_STYLE].join(', ')})`,
+    );
     console.log('dreamdb catches, squawk (safety rules) misses:');
-    for (const r of rows.filter((x) => x.expect === 'finding' && x.dreamdb.length && !x.squawkSafety.length)) console.log(`  ${r.file}: ${r.dreamdb.join(', ')}`);
+    for (const r of rows.filter((x) => x.expect === 'finding' && x.dreamdb.length && !x.squawkSafety.length))
+      console.log(`  ${r.file}: ${r.dreamdb.join(', ')}`);
     console.log('squawk (safety rules) catches, dreamdb misses:');
-    for (const r of rows.filter((x) => x.expect === 'finding' && !x.dreamdb.length && x.squawkSafety.length)) console.log(`  ${r.file}: ${r.squawkSafety.join(', ')}`);
+    for (const r of rows.filter((x) => x.expect === 'finding' && !x.dreamdb.length && x.squawkSafety.length))
+      console.log(`  ${r.file}: ${r.squawkSafety.join(', ')}`);
     console.log('both miss:');
-    for (const r of rows.filter((x) => x.expect === 'finding' && !x.dreamdb.length && !x.squawkSafety.length)) console.log(`  ${r.file}`);
+    for (const r of rows.filter((x) => x.expect === 'finding' && !x.dreamdb.length && !x.squawkSafety.length))
+      console.log(`  ${r.file}`);
     console.log('false alarms on safe files:');
-    for (const r of rows.filter((x) => x.expect === 'quiet' && (x.dreamdb.length || x.squawk.length))) console.log(`  ${r.file}: dreamdb [${r.dreamdb.join(', ')}] squawk [${r.squawk.join(', ')}]`);
+    for (const r of rows.filter((x) => x.expect === 'quiet' && (x.dreamdb.length || x.squawk.length)))
+      console.log(`  ${r.file}: dreamdb [${r.dreamdb.join(', ')}] squawk [${r.squawk.join(', ')}]`);
   } else {
     console.log(`squawk-cli@${SQUAWK_VERSION} could not be installed: comparison skipped`);
   }
@@ -148,7 +210,11 @@ async function compare(c: Corpus) {
 // 1 + 3: the corpora.
 const corpora = [
   await corpus('fixtures/lint (written with the rules)', 'fixtures/lint/manifest.json', 'fixtures/lint/corpus'),
-  await corpus('test/lint/heldout (held out: written from the issue alone)', 'test/lint/heldout/manifest.json', 'test/lint/heldout'),
+  await corpus(
+    'test/lint/heldout (held out: written from the issue alone)',
+    'test/lint/heldout/manifest.json',
+    'test/lint/heldout',
+  ),
 ].filter((c): c is Corpus => Boolean(c));
 for (const c of corpora) await compare(c);
 
@@ -161,7 +227,9 @@ for (const c of corpora) await compare(c);
     times.push(performance.now() - t);
   }
   const lines = shipped.reduce((n, f) => n + f.text.split('\n').length, 0);
-  console.log(`\nshipped migrations: ${shipped.length} files, ${lines} lines: median ${ms(median(times))} for all (${ms(median(times) / shipped.length)} per file)`);
+  console.log(
+    `\nshipped migrations: ${shipped.length} files, ${lines} lines: median ${ms(median(times))} for all (${ms(median(times) / shipped.length)} per file)`,
+  );
 }
 
 // 2: trace overhead on a table with rows.
@@ -169,7 +237,10 @@ const server = await benchServer();
 const rows = Number(process.env.BENCH_TRACE_ROWS ?? 300_000);
 const dir = await fs.mkdtemp(path.join(process.env.TMPDIR ?? '/tmp', 'dreamdb-bench-lint-'));
 try {
-  await fs.writeFile(path.join(dir, '20261130000000_readings.sql'), 'CREATE TABLE public.readings (id bigint PRIMARY KEY, value int NOT NULL, note text);\nREVOKE ALL ON public.readings FROM anon, authenticated;\n');
+  await fs.writeFile(
+    path.join(dir, '20261130000000_readings.sql'),
+    'CREATE TABLE public.readings (id bigint PRIMARY KEY, value int NOT NULL, note text);\nREVOKE ALL ON public.readings FROM anon, authenticated;\n',
+  );
   const settings = { ...defaultMigrateSettings, dir };
   const url = await server.createDatabase('dreamdb_bench_lint_src');
   await runMigrations(url, { settings });
@@ -178,8 +249,16 @@ try {
   await sql`vacuum analyze public.readings`;
   await sql.end();
   const pending: LintFile[] = [
-    { path: '20261201000000_widen.sql', text: 'ALTER TABLE public.readings ALTER COLUMN value TYPE bigint;\n', noTransaction: false },
-    { path: '20261201000100_flag.sql', text: 'ALTER TABLE public.readings ADD COLUMN flag boolean;\nALTER TABLE public.readings ADD CONSTRAINT readings_value_nonneg CHECK (value >= 0);\n', noTransaction: false },
+    {
+      path: '20261201000000_widen.sql',
+      text: 'ALTER TABLE public.readings ALTER COLUMN value TYPE bigint;\n',
+      noTransaction: false,
+    },
+    {
+      path: '20261201000100_flag.sql',
+      text: 'ALTER TABLE public.readings ADD COLUMN flag boolean;\nALTER TABLE public.readings ADD CONSTRAINT readings_value_nonneg CHECK (value >= 0);\n',
+      noTransaction: false,
+    },
   ];
   const plain: number[] = [];
   const traced: number[] = [];
@@ -189,17 +268,37 @@ try {
     let t = performance.now();
     await admin.unsafe('create database dreamdb_bench_lint_copy template dreamdb_bench_lint_src');
     const c = connect(url.replace('dreamdb_bench_lint_src', 'dreamdb_bench_lint_copy'));
-    for (const f of pending) await c.begin(async (tx) => { await tx.unsafe(f.text).simple(); });
+    for (const f of pending)
+      await c.begin(async (tx) => {
+        await tx.unsafe(f.text).simple();
+      });
     await c.end();
     await admin.unsafe('drop database dreamdb_bench_lint_copy with (force)');
     await admin.end();
     if (i >= 0) plain.push(performance.now() - t);
     t = performance.now();
-    const tr = await traceMigrations(url, pending, { rows: 0, appliedTo: '20261130000000', settings, cwd: process.cwd() });
+    const tr = await traceMigrations(url, pending, {
+      rows: 0,
+      appliedTo: '20261130000000',
+      settings,
+      cwd: process.cwd(),
+    });
     if (i >= 0) traced.push(performance.now() - t);
-    sample = JSON.stringify(tr.statements.map((s) => ({ at: `${s.file}:${s.line}`, ms: Math.round(s.durationMs), rewrote: s.rewrote, scanned: s.scanned, locks: s.locks.filter((l) => l.relation === 'public.readings').map((l) => `${l.mode} ${Math.round(l.heldMs)} ms ${l.waits}`) })));
+    sample = JSON.stringify(
+      tr.statements.map((s) => ({
+        at: `${s.file}:${s.line}`,
+        ms: Math.round(s.durationMs),
+        rewrote: s.rewrote,
+        scanned: s.scanned,
+        locks: s.locks
+          .filter((l) => l.relation === 'public.readings')
+          .map((l) => `${l.mode} ${Math.round(l.heldMs)} ms ${l.waits}`),
+      })),
+    );
   }
-  console.log(`\ntrace on ${server.kind}, ${rows} rows: TEMPLATE copy + plain apply + drop median ${ms(median(plain))}; the same through the trace ${ms(median(traced))}: ${(median(traced) / median(plain)).toFixed(2)}x`);
+  console.log(
+    `\ntrace on ${server.kind}, ${rows} rows: TEMPLATE copy + plain apply + drop median ${ms(median(plain))}; the same through the trace ${ms(median(traced))}: ${(median(traced) / median(plain)).toFixed(2)}x`,
+  );
   console.log(`trace sample: ${sample}`);
 } finally {
   await server.dropDatabase('dreamdb_bench_lint_src').catch(() => {});

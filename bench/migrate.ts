@@ -14,7 +14,10 @@ const runs = Number(process.env.BENCH_RUNS ?? 7);
 const server = await benchServer();
 const settings = { ...defaultMigrateSettings };
 const files = (await fs.readdir(settings.dir)).filter((f) => f.endsWith('.sql')).sort();
-const rawSql = [await fs.readFile('sql/dreamdb/ledger.sql', 'utf8'), await fs.readFile('sql/base/supabase.sql', 'utf8')];
+const rawSql = [
+  await fs.readFile('sql/dreamdb/ledger.sql', 'utf8'),
+  await fs.readFile('sql/base/supabase.sql', 'utf8'),
+];
 for (const f of files) rawSql.push(await fs.readFile(path.join(settings.dir, f), 'utf8'));
 
 const empty: number[] = [];

@@ -95,7 +95,9 @@ class LockMonitor {
     this.done = (async () => {
       let since: number | null = null;
       while (!this.stopped) {
-        const [row] = await this.sql<{ w: string | null }[]>`select wait_event_type as w from pg_stat_activity where pid = ${this.pid}`;
+        const [row] = await this.sql<
+          { w: string | null }[]
+        >`select wait_event_type as w from pg_stat_activity where pid = ${this.pid}`;
         const now = performance.now();
         this.samples += 1;
         if (row?.w === 'Lock') {
@@ -125,7 +127,12 @@ interface Measurement {
   steps: string;
 }
 
-async function measure(label: string, writer: Writer, monitor: LockMonitor, rotate: () => Promise<string>): Promise<Measurement> {
+async function measure(
+  label: string,
+  writer: Writer,
+  monitor: LockMonitor,
+  rotate: () => Promise<string>,
+): Promise<Measurement> {
   writer.start();
   await sleep(300); // warm up
   const quietFrom = performance.now();
@@ -139,7 +146,15 @@ async function measure(label: string, writer: Writer, monitor: LockMonitor, rota
   const lockWaitMs = await monitor.stop();
   await writer.stop();
   const during = writer.longestStall(from, to);
-  return { label, rotationMs: to - from, stallMs: during.ms, quietStallMs: quiet.ms, lockWaitMs, inserts: during.count, steps };
+  return {
+    label,
+    rotationMs: to - from,
+    stallMs: during.ms,
+    quietStallMs: quiet.ms,
+    lockWaitMs,
+    inserts: during.count,
+    steps,
+  };
 }
 
 const server = await benchServer();
@@ -160,10 +175,14 @@ try {
   const rotator = connect(url, { max: 1, connection: { application_name: 'bench-rotate' } });
   const rotation = async (options: RotateOptions) => {
     const result = await rotatePartitions(rotator, options);
-    return result.applied.map((s) => `${s.action} ${s.table}${s.retries > 0 ? ` (${s.retries} lock retries)` : ''}`).join(', ');
+    return result.applied
+      .map((s) => `${s.action} ${s.table}${s.retries > 0 ? ` (${s.retries} lock retries)` : ''}`)
+      .join(', ');
   };
 
-  console.log(`dreamdb bench:partitions on ${server.kind}; ${runs} runs; writer: 1 connection, one INSERT per round trip`);
+  console.log(
+    `dreamdb bench:partitions on ${server.kind}; ${runs} runs; writer: 1 connection, one INSERT per round trip`,
+  );
   const creations: Measurement[] = [];
   for (let r = 0; r < runs; r += 1) {
     // The migration made year-1 .. year+1; each run adds the next three years.

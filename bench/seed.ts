@@ -63,7 +63,9 @@ try {
 
   // The full seed once (artists and the rest of their story), as `dreamdb seed --scale medium` runs it.
   const [hash] = await sql<{ h: string }[]>`select extensions.crypt('bench', extensions.gen_salt('bf')) as h`;
-  const full = await sql.begin((tx) => writeScale(tx, target, { existing: new Set(), passwordHash: hash!.h, extraAuthColumns: [] }));
+  const full = await sql.begin((tx) =>
+    writeScale(tx, target, { existing: new Set(), passwordHash: hash!.h, extraAuthColumns: [] }),
+  );
   firstRun = full.rows.metrics / (full.metricsMs / 1000);
   rows = full.rows.metrics;
 
@@ -85,7 +87,9 @@ try {
     await sql`checkpoint`;
     t = performance.now();
     // COPY takes the file name as a literal, not a parameter; the path is our own mkdtemp's.
-    await sql.begin((tx) => tx.unsafe(`copy public.metrics (${METRICS.columns.join(', ')}) from '${file.replace(/'/g, "''")}'`));
+    await sql.begin((tx) =>
+      tx.unsafe(`copy public.metrics (${METRICS.columns.join(', ')}) from '${file.replace(/'/g, "''")}'`),
+    );
     ceiling.push(rows / ((performance.now() - t) / 1000));
   }
   await sql.end();
@@ -113,6 +117,8 @@ else {
   console.log(`  dreamdb COPY path        ${f(result.dreamdbRowsPerSecond)} rows/s   (target >= 500,000)`);
   console.log(`  plain COPY FROM file     ${f(result.plainCopyRowsPerSecond)} rows/s   (ceiling)`);
   console.log(`  ratio                    ${(result.ratio * 100).toFixed(0)}%              (target >= 70%)`);
-  console.log(`  first full seed, metrics ${f(result.firstFullSeedMetricRowsPerSecond)} rows/s (with the other tables interleaved)`);
+  console.log(
+    `  first full seed, metrics ${f(result.firstFullSeedMetricRowsPerSecond)} rows/s (with the other tables interleaved)`,
+  );
   console.log(`  generation alone         ${f(result.generationOnlyRowsPerSecond)} rows/s (no database)`);
 }

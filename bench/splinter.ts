@@ -22,11 +22,15 @@ interface Finding {
 
 const file = process.env.SPLINTER_SQL;
 if (!file) {
-  process.stderr.write('error: SPLINTER_SQL is not set.\nhint: git clone https://github.com/supabase/splinter and set SPLINTER_SQL=<clone>/splinter.sql\n');
+  process.stderr.write(
+    'error: SPLINTER_SQL is not set.\nhint: git clone https://github.com/supabase/splinter and set SPLINTER_SQL=<clone>/splinter.sql\n',
+  );
   process.exit(2);
 }
 const text = await fs.readFile(file, 'utf8').catch(() => {
-  process.stderr.write(`error: cannot read SPLINTER_SQL=${file}.\nhint: point it at splinter.sql of a clone of github.com/supabase/splinter\n`);
+  process.stderr.write(
+    `error: cannot read SPLINTER_SQL=${file}.\nhint: point it at splinter.sql of a clone of github.com/supabase/splinter\n`,
+  );
   process.exit(2);
 });
 
@@ -44,7 +48,9 @@ try {
     // splinter.sql starts with SET LOCAL: run it in a transaction, as the Supabase CLI does.
     await sql.begin(async (tx) => {
       const results = await tx.unsafe(text).simple();
-      const rows = (Array.isArray(results) && Array.isArray(results.at(-1)) ? results.at(-1) : results) as unknown as Finding[];
+      const rows = (Array.isArray(results) && Array.isArray(results.at(-1))
+        ? results.at(-1)
+        : results) as unknown as Finding[];
       findings = rows.map((r) => ({ name: r.name, level: r.level, detail: r.detail }));
     });
   } finally {
@@ -62,7 +68,8 @@ if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ server: server.kind, counts, warnOrError: failing, findings }, null, 2));
 } else {
   console.log(`splinter on a database migrated by dreamdb (${server.kind}):`);
-  for (const f of [...findings].sort((a, b) => a.level.localeCompare(b.level) || a.name.localeCompare(b.name))) console.log(`  ${f.level.padEnd(5)} ${f.name}: ${f.detail}`);
+  for (const f of [...findings].sort((a, b) => a.level.localeCompare(b.level) || a.name.localeCompare(b.name)))
+    console.log(`  ${f.level.padEnd(5)} ${f.name}: ${f.detail}`);
   console.log(`${counts.ERROR} ERROR, ${counts.WARN} WARN, ${counts.INFO} INFO (WARN/ERROR: ${failing}).`);
 }
 process.exitCode = failing ? 3 : 0;

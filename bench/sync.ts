@@ -40,7 +40,11 @@ async function baseline(target: string, devices: number, requests: number): Prom
   const artist = randomUUID();
   await admin`insert into auth.users (id, email) values (${artist}, ${`sync-baseline-${artist}@bench.invalid`})`;
   const u = new URL(target);
-  const proxies = await Promise.all(Array.from({ length: devices }, () => startFaultyProxy(u.hostname === 'localhost' ? '127.0.0.1' : u.hostname, Number(u.port || 5432))));
+  const proxies = await Promise.all(
+    Array.from({ length: devices }, () =>
+      startFaultyProxy(u.hostname === 'localhost' ? '127.0.0.1' : u.hostname, Number(u.port || 5432)),
+    ),
+  );
   const clients = proxies.map((p) => {
     const d = new URL(target);
     d.hostname = '127.0.0.1';
@@ -51,11 +55,13 @@ async function baseline(target: string, devices: number, requests: number): Prom
   try {
     for (const c of clients) await emptyRpc(c, artistActor(artist));
     while (latencies.length < requests) {
-      await Promise.all(clients.map(async (c) => {
-        const t = performance.now();
-        await emptyRpc(c, artistActor(artist));
-        latencies.push(performance.now() - t);
-      }));
+      await Promise.all(
+        clients.map(async (c) => {
+          const t = performance.now();
+          await emptyRpc(c, artistActor(artist));
+          latencies.push(performance.now() - t);
+        }),
+      );
     }
   } finally {
     await Promise.all(clients.map((c) => c.end()));
@@ -89,10 +95,20 @@ const result = {
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`bench:sync on ${result.server}, ${runs} runs of ${result.devices} devices × ${result.simulatedMinutes} simulated minutes (medians of the runs)`);
-  console.log(`  edits ${result.edits}, mutations applied ${result.applied}, rejected with a reason ${result.rejected}, replayed after a cut ${result.replayed}, connections cut ${result.drops}`);
-  console.log(`  lost ${result.lost}, applied twice ${result.duplicated}, divergent device rows ${result.divergentRows} (worst run; target 0)`);
-  console.log(`  bytes per sync median ${(result.bytesPerSyncMedian / 1024).toFixed(1)} KB; per user per month ${result.mbPerUserPerMonth.toFixed(2)} MB at 30 syncs a day (target < 10 MB)`);
-  console.log(`  pull latency p50 ${ms(result.pullP50)}, p95 ${ms(result.pullP95)}; baseline (empty RPC, same concurrency) p50 ${ms(result.baselineP50)}, p95 ${ms(result.baselineP95)}; p95 ratio ${(result.pullP95 / result.baselineP95).toFixed(2)}x`);
+  console.log(
+    `bench:sync on ${result.server}, ${runs} runs of ${result.devices} devices × ${result.simulatedMinutes} simulated minutes (medians of the runs)`,
+  );
+  console.log(
+    `  edits ${result.edits}, mutations applied ${result.applied}, rejected with a reason ${result.rejected}, replayed after a cut ${result.replayed}, connections cut ${result.drops}`,
+  );
+  console.log(
+    `  lost ${result.lost}, applied twice ${result.duplicated}, divergent device rows ${result.divergentRows} (worst run; target 0)`,
+  );
+  console.log(
+    `  bytes per sync median ${(result.bytesPerSyncMedian / 1024).toFixed(1)} KB; per user per month ${result.mbPerUserPerMonth.toFixed(2)} MB at 30 syncs a day (target < 10 MB)`,
+  );
+  console.log(
+    `  pull latency p50 ${ms(result.pullP50)}, p95 ${ms(result.pullP95)}; baseline (empty RPC, same concurrency) p50 ${ms(result.baselineP50)}, p95 ${ms(result.baselineP95)}; p95 ratio ${(result.pullP95 / result.baselineP95).toFixed(2)}x`,
+  );
 }
 process.exit(result.lost || result.duplicated || result.divergentRows ? 3 : 0);

@@ -23,9 +23,17 @@ const server = await benchServer();
 const name = `dreamdb_bench_workload_${scale}`;
 try {
   const admin = connect(server.url);
-  const [exists] = await admin<{ ok: boolean }[]>`select exists (select 1 from pg_database where datname = ${name}) as ok`;
+  const [exists] = await admin<
+    { ok: boolean }[]
+  >`select exists (select 1 from pg_database where datname = ${name}) as ok`;
   await admin.end();
-  const url = exists!.ok ? (() => { const u = new URL(server.url); u.pathname = `/${name}`; return u.toString(); })() : await server.createDatabase(name);
+  const url = exists!.ok
+    ? (() => {
+        const u = new URL(server.url);
+        u.pathname = `/${name}`;
+        return u.toString();
+      })()
+    : await server.createDatabase(name);
   await runMigrations(url, { settings: defaultMigrateSettings });
   const ctx = await createContext({ db: url, yes: true });
   console.error(`server: ${server.kind}`);
@@ -42,9 +50,13 @@ try {
   });
   console.log(renderBench(result).join('\n'));
   console.log('');
-  console.log(`harness vs pgbench (${server.kind}, scale ${scale}, median of ${result.harness.cases[0]?.rounds.length} rounds):`);
+  console.log(
+    `harness vs pgbench (${server.kind}, scale ${scale}, median of ${result.harness.cases[0]?.rounds.length} rounds):`,
+  );
   for (const c of result.harness.cases) {
-    console.log(`  ${c.name.padEnd(14)} dreamdb ${Math.round(c.dreamdb.throughput).toString().padStart(6)} req/s   pgbench ${c.pgbench ? Math.round(c.pgbench.throughput).toString().padStart(6) : '     –'} tps   ratio ${c.ratio === null ? '–' : c.ratio.toFixed(2)}   rounds: ${c.rounds.map((r) => (r.pgbench ? (r.dreamdb.throughput / r.pgbench.throughput).toFixed(2) : '–')).join(' ')}`);
+    console.log(
+      `  ${c.name.padEnd(14)} dreamdb ${Math.round(c.dreamdb.throughput).toString().padStart(6)} req/s   pgbench ${c.pgbench ? Math.round(c.pgbench.throughput).toString().padStart(6) : '     –'} tps   ratio ${c.ratio === null ? '–' : c.ratio.toFixed(2)}   rounds: ${c.rounds.map((r) => (r.pgbench ? (r.dreamdb.throughput / r.pgbench.throughput).toFixed(2) : '–')).join(' ')}`,
+    );
   }
   if (process.env.BENCH_JSON) await fs.writeFile(process.env.BENCH_JSON, `${JSON.stringify(result, null, 2)}\n`);
 } finally {

@@ -24,7 +24,8 @@ import { registerDbDiff } from './commands/diff.js';
 import { registerDbReset } from './commands/reset.js';
 
 export function buildProgram(): Command {
-  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const program = new Program('dreamdb')
     .description('Provision, migrate and audit the Dream Suite PostgreSQL / Supabase database.')
     .version(version, '-V, --version', 'print the version')
@@ -69,7 +70,10 @@ class Program extends Command {
     const word = this.args[0] ?? '';
     const near = nearMisses(this, word);
     if (near.length) {
-      this.error(`error: unknown command '${word}'\n(Did you mean ${near.length === 1 ? near[0] : `one of ${near.join(', ')}`}?)`, { code: 'commander.unknownCommand' });
+      this.error(
+        `error: unknown command '${word}'\n(Did you mean ${near.length === 1 ? near[0] : `one of ${near.join(', ')}`}?)`,
+        { code: 'commander.unknownCommand' },
+      );
     }
     (Command.prototype as unknown as { unknownCommand(this: Command): void }).unknownCommand.call(this);
   }
@@ -81,12 +85,20 @@ export function nearMisses(cmd: Command, word: string): string[] {
   const w = word.toLowerCase();
   if (w.length < 3) return [];
   // `gen-types` for gen types; `audit` for audit-rls; `part` for partitions (when only one starts so).
-  const joined = visible(cmd).flatMap((c) => visible(c).filter((s) => w === `${c.name()}-${s.name()}`).map((s) => `${c.name()} ${s.name()}`));
+  const joined = visible(cmd).flatMap((c) =>
+    visible(c)
+      .filter((s) => w === `${c.name()}-${s.name()}`)
+      .map((s) => `${c.name()} ${s.name()}`),
+  );
   if (joined.length) return joined;
   const prefixed = visible(cmd).filter((c) => c.name().startsWith(`${w}-`));
   const started = visible(cmd).filter((c) => c.name().startsWith(w));
   if (prefixed.length || started.length === 1) return (prefixed.length ? prefixed : started).map((c) => c.name());
-  const nested = visible(cmd).flatMap((c) => visible(c).filter((s) => s.name() === w).map((s) => `${c.name()} ${s.name()}`));
+  const nested = visible(cmd).flatMap((c) =>
+    visible(c)
+      .filter((s) => s.name() === w)
+      .map((s) => `${c.name()} ${s.name()}`),
+  );
   if (nested.length) return nested;
   return visible(cmd).flatMap((c) => c.options.filter((o) => o.long === `--${w}`).map((o) => `${c.name()} ${o.long}`));
 }
@@ -96,7 +108,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
   const json = argv.includes('--json');
-  const secrets = [argv[argv.indexOf('--db') + 1] ?? '', process.env.DATABASE_URL ?? '', process.env.SUPABASE_DB_URL ?? ''].filter(Boolean);
+  const secrets = [
+    argv[argv.indexOf('--db') + 1] ?? '',
+    process.env.DATABASE_URL ?? '',
+    process.env.SUPABASE_DB_URL ?? '',
+  ].filter(Boolean);
   const say = (text: string) => process.stderr.write(`${redactText(text, secrets)}\n`);
   const onSigint = () => {
     say('Interrupted.');
@@ -126,7 +142,12 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return ExitCode.usage;
     }
     if (error instanceof DreamdbError) {

@@ -53,7 +53,10 @@ export interface Context {
   env: NodeJS.ProcessEnv;
 }
 
-export async function createContext(flags: GlobalFlags, options: { cwd?: string; env?: NodeJS.ProcessEnv; out?: Output } = {}): Promise<Context> {
+export async function createContext(
+  flags: GlobalFlags,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; out?: Output } = {},
+): Promise<Context> {
   const cwd = options.cwd ?? process.cwd();
   const { root } = findProjectRoot(cwd);
   const { config, path: configPath, deprecations } = await loadConfig(cwd, flags.config, root);
@@ -89,7 +92,11 @@ export function embeddedDir(ctx: Context): EmbeddedPaths {
 export function migrateSettings(ctx: Context): MigrateSettings {
   const m = ctx.config.migrations;
   return {
-    dir: m?.dir ? fromCwd(ctx, m.dir) : ctx.supabase ? path.relative(ctx.cwd, ctx.supabase.migrationsDir) : fromCwd(ctx, defaultMigrateSettings.dir),
+    dir: m?.dir
+      ? fromCwd(ctx, m.dir)
+      : ctx.supabase
+        ? path.relative(ctx.cwd, ctx.supabase.migrationsDir)
+        : fromCwd(ctx, defaultMigrateSettings.dir),
     lockTimeoutMs: m?.lockTimeout ?? defaultMigrateSettings.lockTimeoutMs,
     lockRetries: m?.lockAttempts ?? m?.lockRetries ?? defaultMigrateSettings.lockRetries,
     waitMs: m?.waitTimeout ?? defaultMigrateSettings.waitMs,

@@ -52,7 +52,13 @@ export class DreamdbError extends Error {
     this.exitCode = options.exitCode ?? ExitCode.failed;
     this.hint = options.hint;
     this.details = options.details ?? [];
-    this.code = options.code ?? (this.exitCode === ExitCode.usage ? ErrorCode.usage : this.exitCode === ExitCode.cancelled ? ErrorCode.cancelled : ErrorCode.failed);
+    this.code =
+      options.code ??
+      (this.exitCode === ExitCode.usage
+        ? ErrorCode.usage
+        : this.exitCode === ExitCode.cancelled
+          ? ErrorCode.cancelled
+          : ErrorCode.failed);
   }
 }
 
@@ -105,11 +111,14 @@ export class ConnectionError extends UsageError {
 /** The connection that held a session lock died; the run must not send anything else (exit 1). */
 export class LockLostError extends DreamdbError {
   constructor(what: string, cause?: unknown) {
-    super(`Lost the connection that held the ${what} lock; stopped without running anything else on a new connection.`, {
-      hint: `The server ended the session (restart, failover, pg_terminate_backend or a network drop). Run the command again: it takes the lock anew and continues where this run stopped.`,
-      code: ErrorCode.lockLost,
-      cause,
-    });
+    super(
+      `Lost the connection that held the ${what} lock; stopped without running anything else on a new connection.`,
+      {
+        hint: `The server ended the session (restart, failover, pg_terminate_backend or a network drop). Run the command again: it takes the lock anew and continues where this run stopped.`,
+        code: ErrorCode.lockLost,
+        cause,
+      },
+    );
     this.name = 'LockLostError';
   }
 }
@@ -118,7 +127,9 @@ export class LockLostError extends DreamdbError {
 export class LockUnavailableError extends DreamdbError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, {
-      hint: options.hint ?? 'A long transaction holds a conflicting lock (see pg_stat_activity / pg_locks); run the command again when it is done.',
+      hint:
+        options.hint ??
+        'A long transaction holds a conflicting lock (see pg_stat_activity / pg_locks); run the command again when it is done.',
       code: ErrorCode.lockUnavailable,
       cause: options.cause,
     });
@@ -129,7 +140,10 @@ export class LockUnavailableError extends DreamdbError {
 /** A prompt was needed but there is no terminal (or CI): exit 2, the fix is --yes. */
 export class ConfirmationRequiredError extends UsageError {
   constructor(message: string, options: { hint?: string } = {}) {
-    super(message, { hint: options.hint ?? 'Pass --yes to confirm non-interactively.', code: ErrorCode.confirmationRequired });
+    super(message, {
+      hint: options.hint ?? 'Pass --yes to confirm non-interactively.',
+      code: ErrorCode.confirmationRequired,
+    });
     this.name = 'ConfirmationRequiredError';
   }
 }
@@ -157,13 +171,28 @@ export function fileSystemError(error: unknown, fallbackPath?: string): DreamdbE
   if (!e?.code || !(e.code in DISK_CODES) || error instanceof DreamdbError) return undefined;
   const where = e.path ?? fallbackPath;
   return new DreamdbError(`Cannot write ${where ?? 'a file'}: ${DISK_CODES[e.code]} (${e.code}).`, {
-    hint: e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'Free space there or write elsewhere (--out <dir>); nothing half-written was left behind as complete.' : 'Check the permissions and mount of that directory, or write elsewhere.',
+    hint:
+      e.code === 'ENOSPC' || e.code === 'EDQUOT'
+        ? 'Free space there or write elsewhere (--out <dir>); nothing half-written was left behind as complete.'
+        : 'Check the permissions and mount of that directory, or write elsewhere.',
     code: ErrorCode.fileSystem,
     cause: error,
   });
 }
 
 /** The shape every command's --json uses for an error (the top-level catch writes it). */
-export function errorEnvelope(error: DreamdbError): { ok: false; error: { code: ErrorCodeValue; message: string; hint: string | null; exitCode: ExitCodeValue; details: string[] } } {
-  return { ok: false, error: { code: error.code, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode, details: error.details } };
+export function errorEnvelope(error: DreamdbError): {
+  ok: false;
+  error: { code: ErrorCodeValue; message: string; hint: string | null; exitCode: ExitCodeValue; details: string[] };
+} {
+  return {
+    ok: false,
+    error: {
+      code: error.code,
+      message: error.message,
+      hint: error.hint ?? null,
+      exitCode: error.exitCode,
+      details: error.details,
+    },
+  };
 }

@@ -32,27 +32,46 @@ export async function checkBuckets(tx: TxSql, _config: AuditConfig, declared = d
     const object = `storage.buckets[${b.id}]`;
     if (row.public !== b.public) {
       findings.push({
-        area: 'isolation', id: 'storage.bucket_settings', level: b.public ? 'warn' : 'error', object, operation: 'public',
-        expected: `public = ${b.public} (sql/storage/buckets.json)`, actual: `public = ${row.public}`,
-        message: b.public ? `bucket ${b.id} is declared public but is private` : `bucket ${b.id} is declared private but is public: anyone with a file's URL downloads it, no policy asked`,
+        area: 'isolation',
+        id: 'storage.bucket_settings',
+        level: b.public ? 'warn' : 'error',
+        object,
+        operation: 'public',
+        expected: `public = ${b.public} (sql/storage/buckets.json)`,
+        actual: `public = ${row.public}`,
+        message: b.public
+          ? `bucket ${b.id} is declared public but is private`
+          : `bucket ${b.id} is declared private but is public: anyone with a file's URL downloads it, no policy asked`,
         hint: `update storage.buckets set public = ${b.public} where id = '${b.id}'; (or run dreamdb storage sync), and find the migration that changed it.`,
       });
     }
     const limit = row.limit === null ? null : Number(row.limit);
     if (b.fileSizeLimit !== null && (limit === null || limit > b.fileSizeLimit)) {
       findings.push({
-        area: 'isolation', id: 'storage.bucket_settings', level: 'warn', object: `${object}.file_size_limit`, operation: 'file_size_limit',
-        expected: `<= ${b.fileSizeLimit} bytes`, actual: limit === null ? 'no limit' : `${limit} bytes`,
-        message: `bucket ${b.id} accepts larger files than declared`, hint: 'Run dreamdb storage sync.',
+        area: 'isolation',
+        id: 'storage.bucket_settings',
+        level: 'warn',
+        object: `${object}.file_size_limit`,
+        operation: 'file_size_limit',
+        expected: `<= ${b.fileSizeLimit} bytes`,
+        actual: limit === null ? 'no limit' : `${limit} bytes`,
+        message: `bucket ${b.id} accepts larger files than declared`,
+        hint: 'Run dreamdb storage sync.',
       });
     }
     if (b.allowedMimeTypes !== null) {
       const wider = row.mimes === null ? ['(any)'] : row.mimes.filter((m) => !b.allowedMimeTypes!.includes(m));
       if (wider.length) {
         findings.push({
-          area: 'isolation', id: 'storage.bucket_settings', level: 'warn', object: `${object}.allowed_mime_types`, operation: 'allowed_mime_types',
-          expected: b.allowedMimeTypes.join(', '), actual: row.mimes?.join(', ') ?? 'any type',
-          message: `bucket ${b.id} accepts MIME types that are not declared (${wider.join(', ')})`, hint: 'Run dreamdb storage sync.',
+          area: 'isolation',
+          id: 'storage.bucket_settings',
+          level: 'warn',
+          object: `${object}.allowed_mime_types`,
+          operation: 'allowed_mime_types',
+          expected: b.allowedMimeTypes.join(', '),
+          actual: row.mimes?.join(', ') ?? 'any type',
+          message: `bucket ${b.id} accepts MIME types that are not declared (${wider.join(', ')})`,
+          hint: 'Run dreamdb storage sync.',
         });
       }
     }

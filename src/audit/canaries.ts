@@ -27,7 +27,8 @@ export class Canaries {
       for (const [key, rows] of t.fixtures) {
         for (const row of rows) {
           for (const v of row.key) if (/^[0-9a-f-]{36}$/i.test(v)) note(v, key);
-          for (const v of Object.values(row.values)) if (v && (/^audit-/.test(v) || /^[0-9a-f-]{36}$/i.test(v) || v.includes('/'))) note(v, key);
+          for (const v of Object.values(row.values))
+            if (v && (/^audit-/.test(v) || /^[0-9a-f-]{36}$/i.test(v) || v.includes('/'))) note(v, key);
         }
       }
     }
@@ -39,7 +40,11 @@ export class Canaries {
   private readonly paths: string[];
 
   /** Canaries of artists other than `self` found in `text`, minus values the actor passed in itself. */
-  foreign(text: string | null | undefined, self: string | string[] | undefined, passed: (string | null)[] = []): string[] {
+  foreign(
+    text: string | null | undefined,
+    self: string | string[] | undefined,
+    passed: (string | null)[] = [],
+  ): string[] {
     const selves = new Set(Array.isArray(self) ? self : self ? [self] : []);
     if (!text) return [];
     const found = new Set<string>();
@@ -50,12 +55,15 @@ export class Canaries {
       found.add(value);
     };
     // Tokens that can be canaries: uuids, the audit's markers and emails, object paths.
-    for (const m of text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi)) check(m[0].toLowerCase());
+    for (const m of text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi))
+      check(m[0].toLowerCase());
     for (const m of text.matchAll(/audit-[0-9a-f]{6}-[a-z0-9_.@-]+/g)) {
       // A marker followed by more text: try every prefix ending at a separator (markers end in -<n>).
       const token = m[0];
       check(token);
-      for (let i = token.length - 1; i > 12; i -= 1) if (!/[0-9]/.test(token[i]!) || (i + 1 < token.length && !/[0-9]/.test(token[i + 1]!))) check(token.slice(0, i + 1));
+      for (let i = token.length - 1; i > 12; i -= 1)
+        if (!/[0-9]/.test(token[i]!) || (i + 1 < token.length && !/[0-9]/.test(token[i + 1]!)))
+          check(token.slice(0, i + 1));
     }
     for (const value of this.paths) if (text.includes(value)) check(value);
     return [...found];

@@ -76,7 +76,12 @@ export function fullName(rel: { schema: string; name: string }): string {
 
 export async function loadRelations(tx: Tx, schemas: string[]): Promise<Relation[]> {
   const rows = await tx.unsafe<{ rel: Relation }[]>(auditSql('relations.sql'), [schemas]);
-  return rows.map((r) => ({ ...r.rel, oid: String(r.rel.oid), columns: r.rel.columns ?? [], grants: r.rel.grants ?? {} }));
+  return rows.map((r) => ({
+    ...r.rel,
+    oid: String(r.rel.oid),
+    columns: r.rel.columns ?? [],
+    grants: r.rel.grants ?? {},
+  }));
 }
 
 export async function loadFunctions(tx: Tx, schemas: string[]): Promise<FunctionInfo[]> {
@@ -110,7 +115,9 @@ function escapeRegExp(text: string): string {
 export function matchesColumn(patterns: string[], rel: Relation, column: string): boolean {
   return patterns.some((pattern) => {
     const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
-    return pattern.includes('.') ? re.test(`${rel.name}.${column}`) || re.test(`${fullName(rel)}.${column}`) : re.test(column);
+    return pattern.includes('.')
+      ? re.test(`${rel.name}.${column}`) || re.test(`${fullName(rel)}.${column}`)
+      : re.test(column);
   });
 }
 
@@ -118,7 +125,11 @@ export function matchesColumn(patterns: string[], rel: Relation, column: string)
  * Server-owned: in the reviewed list (`schema.table.column`, `schema.table.*`); for a table the
  * list does not mention, a column matching the `protected` globs. Partitions answer for their parent.
  */
-export function isServerOwned(config: { columns: { serverOwned: string[]; protected: string[] } }, rel: Relation, column: string): boolean {
+export function isServerOwned(
+  config: { columns: { serverOwned: string[]; protected: string[] } },
+  rel: Relation,
+  column: string,
+): boolean {
   const name = rel.isPartition && rel.parent ? rel.parent : fullName(rel);
   const list = config.columns.serverOwned;
   if (list.includes(`${name}.${column}`) || list.includes(`${name}.*`)) return true;

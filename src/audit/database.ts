@@ -11,7 +11,10 @@ import { NotMigratedError, UsageError } from '../errors.js';
 import { writeJunit, type AuditReport } from './report.js';
 import { runAudit, type AuditOptions } from './run.js';
 
-export interface AuditDatabaseOptions extends Pick<AuditOptions, 'only' | 'skipLatency' | 'writeExpectations' | 'compareExpectations'> {
+export interface AuditDatabaseOptions extends Pick<
+  AuditOptions,
+  'only' | 'skipLatency' | 'writeExpectations' | 'compareExpectations'
+> {
   /** The resolved audit config (auditSettings). */
   config: AuditConfig;
   /** The isolation expectations file, absolute. */
@@ -38,25 +41,38 @@ const BASE = 'it installs the Supabase-compatible base on plain PostgreSQL';
 
 /** The audit needs Supabase's auth helpers, the tenant table, and a role that bypasses RLS and can switch into each API role. */
 async function checkPrerequisites(sql: Sql, config: AuditConfig): Promise<void> {
-  const [found] = await sql.unsafe<{ auth: boolean; root: boolean }[]>(packagedSql('audit/prerequisites.sql'), [config.tenant.root]);
+  const [found] = await sql.unsafe<{ auth: boolean; root: boolean }[]>(packagedSql('audit/prerequisites.sql'), [
+    config.tenant.root,
+  ]);
   if (!found?.auth) {
     throw new NotMigratedError('auth.uid() (neither a Supabase project nor migrated by dreamdb)', { detail: BASE });
   }
   if (!found.root) {
-    throw new UsageError(`The tenant table ${config.tenant.root} does not exist, so the audit cannot tell whose a row is.`, {
-      hint: 'Run dreamdb migrate, or set audit.tenant.root to the table whose id is the user id.',
-    });
+    throw new UsageError(
+      `The tenant table ${config.tenant.root} does not exist, so the audit cannot tell whose a row is.`,
+      {
+        hint: 'Run dreamdb migrate, or set audit.tenant.root to the table whose id is the user id.',
+      },
+    );
   }
   try {
-    const [me] = await sql.unsafe<{ user: string; super: boolean; bypass: boolean; anon: boolean; authenticated: boolean; service: boolean }[]>(packagedSql('audit/connecting-role.sql'));
+    const [me] = await sql.unsafe<
+      { user: string; super: boolean; bypass: boolean; anon: boolean; authenticated: boolean; service: boolean }[]
+    >(packagedSql('audit/connecting-role.sql'));
     if (!me || !(me.super || me.bypass) || !me.anon || !me.authenticated || !me.service) {
-      throw new UsageError(`The audit must connect as a role that bypasses RLS and can switch to anon, authenticated and service_role; ${me?.user ?? 'this role'} cannot.`, {
-        hint: 'Connect as postgres (on Supabase: the direct connection or the session pooler, user postgres).',
-      });
+      throw new UsageError(
+        `The audit must connect as a role that bypasses RLS and can switch to anon, authenticated and service_role; ${me?.user ?? 'this role'} cannot.`,
+        {
+          hint: 'Connect as postgres (on Supabase: the direct connection or the session pooler, user postgres).',
+        },
+      );
     }
   } catch (error) {
     if (sqlStateOf(error) === SqlState.undefinedObject) {
-      throw new NotMigratedError('Supabase API roles (anon, authenticated, service_role)', { detail: BASE, cause: error });
+      throw new NotMigratedError('Supabase API roles (anon, authenticated, service_role)', {
+        detail: BASE,
+        cause: error,
+      });
     }
     throw error;
   }

@@ -30,7 +30,14 @@ export class SideEffects {
     const seen = new Set<string>();
     const keys: string[] = [];
     for (const t of targets) {
-      if (!t.tenancy || t.rel.isPartition || t.bucket || (t.rel.kind !== 'r' && t.rel.kind !== 'p') || seen.has(t.rel.oid)) continue;
+      if (
+        !t.tenancy ||
+        t.rel.isPartition ||
+        t.bucket ||
+        (t.rel.kind !== 'r' && t.rel.kind !== 'p') ||
+        seen.has(t.rel.oid)
+      )
+        continue;
       seen.add(t.rel.oid);
       const name = `${t.rel.schema}.${t.rel.name}`;
       const table = qualified(t.rel.schema, t.rel.name);
@@ -38,13 +45,22 @@ export class SideEffects {
       const own = serverOwnedColumns(t.rel, config);
       const pk = t.rel.primaryKey?.[0];
       const existing = own.existing && pk ? ` and t.${ident(pk)}::text = any($3::text[])` : '';
-      if (own.existing && pk) for (const rows of t.fixtures.values()) for (const r of rows) if (r.key[0]) keys.push(r.key[0]);
-      if (own.columns === 'row') owns.push(`select ${lit(name)} as t, md5(t::text) as h from ${table} t where ${t.tenancy.match('$2')}${existing}`);
-      else if (own.columns.length) owns.push(`select ${lit(name)} as t, md5(row(${own.columns.map((c) => `t.${ident(c)}`).join(', ')})::text) as h from ${table} t where ${t.tenancy.match('$2')}${existing}`);
+      if (own.existing && pk)
+        for (const rows of t.fixtures.values()) for (const r of rows) if (r.key[0]) keys.push(r.key[0]);
+      if (own.columns === 'row')
+        owns.push(
+          `select ${lit(name)} as t, md5(t::text) as h from ${table} t where ${t.tenancy.match('$2')}${existing}`,
+        );
+      else if (own.columns.length)
+        owns.push(
+          `select ${lit(name)} as t, md5(row(${own.columns.map((c) => `t.${ident(c)}`).join(', ')})::text) as h from ${table} t where ${t.tenancy.match('$2')}${existing}`,
+        );
     }
     this.tables = [...seen];
     const agg = (parts: string[]) =>
-      parts.length ? `(select coalesce(json_object_agg(t, h), '{}')::text from (select t, md5(string_agg(h, ',' order by h)) as h from (${parts.join(' union all ')}) s group by t) g)` : `'{}'`;
+      parts.length
+        ? `(select coalesce(json_object_agg(t, h), '{}')::text from (select t, md5(string_agg(h, ',' order by h)) as h from (${parts.join(' union all ')}) s group by t) g)`
+        : `'{}'`;
     this.sql = `select ${agg(others)} as other, ${agg(owns)} as own where $1::text[] is not null and $2::text[] is not null and $3::text[] is not null`;
     this.keys = keys;
   }
@@ -57,7 +73,12 @@ export class SideEffects {
   }
 
   /** The state before a probe: cached per actor (nothing outside a probe ever changes), or fresh after a probe's own set-up. */
-  async baseline(tx: TxSql, key: string | undefined, others: string[], self: string[]): Promise<{ other: Digest; own: Digest }> {
+  async baseline(
+    tx: TxSql,
+    key: string | undefined,
+    others: string[],
+    self: string[],
+  ): Promise<{ other: Digest; own: Digest }> {
     if (key === undefined) return this.digest(tx, others, self);
     let base = this.baselines.get(key);
     if (!base) this.baselines.set(key, (base = await this.digest(tx, others, self)));
@@ -65,7 +86,13 @@ export class SideEffects {
   }
 
   /** What moved since `base`; `ignoreOwn` is the table the probe itself writes (its own rows there may change), `'*'` all of them. */
-  async changes(tx: TxSql, base: { other: Digest; own: Digest }, others: string[], self: string[], ignoreOwn?: string): Promise<EffectChange[]> {
+  async changes(
+    tx: TxSql,
+    base: { other: Digest; own: Digest },
+    others: string[],
+    self: string[],
+    ignoreOwn?: string,
+  ): Promise<EffectChange[]> {
     const now = await this.digest(tx, others, self);
     const out: EffectChange[] = [];
     for (const table of new Set([...Object.keys(base.other), ...Object.keys(now.other)])) {
@@ -85,16 +112,27 @@ export class SideEffects {
  * new row is the server's), else the server-owned columns; `existing` when the client may insert
  * (its new rows are its own business, the fixture rows' server-owned values are not).
  */
-export function serverOwnedColumns(rel: Relation, config: AuditConfig): { columns: string[] | 'row'; existing: boolean } {
+export function serverOwnedColumns(
+  rel: Relation,
+  config: AuditConfig,
+): { columns: string[] | 'row'; existing: boolean } {
   const grants = (c: Relation['columns'][number]) => c.grants?.authenticated;
   const insertable = rel.columns.some((c) => grants(c)?.insert);
   const writable = insertable || rel.columns.some((c) => grants(c)?.update);
   const keep = rel.columns.filter((c) => !isDerived(config, rel, c.name));
-  if (!writable) return { columns: keep.length === rel.columns.length ? 'row' : keep.map((c) => c.name), existing: false };
+  if (!writable)
+    return { columns: keep.length === rel.columns.length ? 'row' : keep.map((c) => c.name), existing: false };
   // Server-owned by the grants alone, a time is bookkeeping (updated_at = now()), not an award; the reviewed list can still name one.
-  const columns = keep.filter((c) => isServerOwned(config, rel, c.name) || (!(grants(c)?.insert || grants(c)?.update) && c.category !== 'D')).map((c) => c.name);
+  const columns = keep
+    .filter(
+      (c) => isServerOwned(config, rel, c.name) || (!(grants(c)?.insert || grants(c)?.update) && c.category !== 'D'),
+    )
+    .map((c) => c.name);
   const pk = rel.primaryKey ?? [];
-  return { columns: [...new Set([...pk, ...columns])].length === pk.length ? [] : [...new Set([...pk, ...columns])], existing: insertable };
+  return {
+    columns: [...new Set([...pk, ...columns])].length === pk.length ? [] : [...new Set([...pk, ...columns])],
+    existing: insertable,
+  };
 }
 
 const lit = quoteLiteral;

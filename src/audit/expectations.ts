@@ -44,19 +44,25 @@ export function formatExpectations(lines: Map<string, string>): string {
 export function parseExpectations(text: string, file: string): Map<string, string> {
   const lines = new Map<string, string>();
   if (text.trim() && !text.includes(FORMAT_LINE)) {
-    throw new DreamdbError(`${file} is in the old format (row counts, one line per artist), which changes with every partition and every year.`, {
-      exitCode: ExitCode.usage,
-      hint: 'Rewrite it in the category format: dreamdb audit-rls --write-expectations, review the diff, commit.',
-    });
+    throw new DreamdbError(
+      `${file} is in the old format (row counts, one line per artist), which changes with every partition and every year.`,
+      {
+        exitCode: ExitCode.usage,
+        hint: 'Rewrite it in the category format: dreamdb audit-rls --write-expectations, review the diff, commit.',
+      },
+    );
   }
   text.split('\n').forEach((line, i) => {
     if (!line.trim() || line.startsWith('#')) return;
     const parts = line.split('\t');
     if (parts.length !== 4) {
-      throw new DreamdbError(`${file}:${i + 1}: expected 4 tab-separated fields (relation, actor, operation, outcome), found ${parts.length}.`, {
-        exitCode: ExitCode.usage,
-        hint: 'Regenerate it with dreamdb audit-rls --write-expectations and review the diff.',
-      });
+      throw new DreamdbError(
+        `${file}:${i + 1}: expected 4 tab-separated fields (relation, actor, operation, outcome), found ${parts.length}.`,
+        {
+          exitCode: ExitCode.usage,
+          hint: 'Regenerate it with dreamdb audit-rls --write-expectations and review the diff.',
+        },
+      );
     }
     lines.set(parts.slice(0, 3).join('\t'), parts[3]!);
   });
@@ -84,7 +90,8 @@ export function diffExpectations(expected: Map<string, string>, actual: Map<stri
   const findings: Finding[] = [];
   const unreviewed = new Map<string, string[]>();
   const stale = new Map<string, string[]>();
-  const note = (map: Map<string, string[]>, relation: string, line: string) => map.set(relation, [...(map.get(relation) ?? []), line]);
+  const note = (map: Map<string, string[]>, relation: string, line: string) =>
+    map.set(relation, [...(map.get(relation) ?? []), line]);
   const rerun = `If the change is intended, run dreamdb audit-rls --write-expectations and commit ${file} with the change.`;
   for (const [key, now] of actual) {
     const [relation, actor, op] = key.split('\t') as [string, string, string];
@@ -94,11 +101,32 @@ export function diffExpectations(expected: Map<string, string>, actual: Map<stri
     if (was === undefined) {
       note(unreviewed, relation, `${actor} ${op}: ${now}`);
     } else if (isAllowed(was) && !isAllowed(now)) {
-      findings.push({ ...base, id: 'isolation.unexpected_deny', level: 'error', expected: was, message: `${actor} can no longer ${op} on ${relation} (expected ${was}, got ${now})`, hint: `A grant or policy the app needs is gone. ${rerun}` });
+      findings.push({
+        ...base,
+        id: 'isolation.unexpected_deny',
+        level: 'error',
+        expected: was,
+        message: `${actor} can no longer ${op} on ${relation} (expected ${was}, got ${now})`,
+        hint: `A grant or policy the app needs is gone. ${rerun}`,
+      });
     } else if (!isAllowed(was) && isAllowed(now)) {
-      findings.push({ ...base, id: 'isolation.unexpected_allow', level: 'error', expected: was, message: `${actor} can now ${op} on ${relation} (expected ${was}, got ${now})`, hint: `Revoke the privilege or tighten the policy. ${rerun}` });
+      findings.push({
+        ...base,
+        id: 'isolation.unexpected_allow',
+        level: 'error',
+        expected: was,
+        message: `${actor} can now ${op} on ${relation} (expected ${was}, got ${now})`,
+        hint: `Revoke the privilege or tighten the policy. ${rerun}`,
+      });
     } else {
-      findings.push({ ...base, id: 'isolation.changed', level: 'warn', expected: was, message: `${actor} ${op} on ${relation} changed from ${was} to ${now}`, hint: rerun });
+      findings.push({
+        ...base,
+        id: 'isolation.changed',
+        level: 'warn',
+        expected: was,
+        message: `${actor} ${op} on ${relation} changed from ${was} to ${now}`,
+        hint: rerun,
+      });
     }
   }
   for (const [key, was] of expected) {
@@ -112,9 +140,16 @@ export function diffExpectations(expected: Map<string, string>, actual: Map<stri
     const isNew = !known.has(relation);
     const what = relation.startsWith('fn ') ? `function ${relation.slice(3)}` : relation;
     const columns = [...new Set(lines.map((l) => /(?:update|insert) own \+?(\S+):/.exec(l)?.[1]).filter(Boolean))];
-    const writable = [...new Set(lines.map((l) => /^artist (?:update|insert) own \+?(\S+): allowed$/.exec(l)?.[1]).filter(Boolean))];
+    const writable = [
+      ...new Set(lines.map((l) => /^artist (?:update|insert) own \+?(\S+): allowed$/.exec(l)?.[1]).filter(Boolean)),
+    ];
     findings.push({
-      area: 'isolation', id: 'expectations.unreviewed', level: 'warn', object: relation, expected: isNew ? '(not in the file)' : '(no such lines)', actual: `${lines.length} new line(s)`,
+      area: 'isolation',
+      id: 'expectations.unreviewed',
+      level: 'warn',
+      object: relation,
+      expected: isNew ? '(not in the file)' : '(no such lines)',
+      actual: `${lines.length} new line(s)`,
       message: isNew
         ? `${what} is new and not reviewed: ${lines.length} outcome(s) no one has signed off, e.g. ${lines.slice(0, 3).join('; ')}`
         : `${what} has ${lines.length} new outcome(s) not reviewed${columns.length ? ` (new columns or operations: ${columns.slice(0, 6).join(', ')})` : ''}, e.g. ${lines.slice(0, 3).join('; ')}`,
@@ -124,8 +159,14 @@ export function diffExpectations(expected: Map<string, string>, actual: Map<stri
   }
   for (const [relation, lines] of stale) {
     findings.push({
-      area: 'isolation', id: 'expectations.stale', level: 'warn', object: relation, expected: `${lines.length} line(s)`, actual: '(not observed)',
-      message: `${relation}: ${lines.length} expected outcome(s) no longer probed, e.g. ${lines.slice(0, 3).join('; ')}`, hint: rerun,
+      area: 'isolation',
+      id: 'expectations.stale',
+      level: 'warn',
+      object: relation,
+      expected: `${lines.length} line(s)`,
+      actual: '(not observed)',
+      message: `${relation}: ${lines.length} expected outcome(s) no longer probed, e.g. ${lines.slice(0, 3).join('; ')}`,
+      hint: rerun,
       details: lines.slice(0, 20),
     });
   }

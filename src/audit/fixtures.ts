@@ -66,8 +66,10 @@ export function plainValue(rel: Relation, col: Column, marker: string, variant =
       return { sql: variant % 2 ? 'true' : 'false', text: variant % 2 ? 'true' : 'false' };
     case 'D': {
       const shift = TIMES[(variant + attempt) % TIMES.length]!;
-      if (col.baseType === 'date') return { sql: `(current_date + (${shift === '0' ? "interval '0'" : shift}))::date`, text: null };
-      if (col.baseType.startsWith('time') && !col.baseType.startsWith('timestamp')) return { sql: `now()::${col.type}`, text: null };
+      if (col.baseType === 'date')
+        return { sql: `(current_date + (${shift === '0' ? "interval '0'" : shift}))::date`, text: null };
+      if (col.baseType.startsWith('time') && !col.baseType.startsWith('timestamp'))
+        return { sql: `now()::${col.type}`, text: null };
       return { sql: shift === '0' ? `now()::${col.type}` : `(now() + ${shift})::${col.type}`, text: null };
     }
     case 'A':
@@ -146,7 +148,10 @@ export function planRow(target: Target, ctx: RowContext): RowPlan {
     if (col.generated) continue;
     const override = overrides[col.name];
     if (override !== undefined) {
-      add(col.name, { sql: override === null ? 'null' : `${literal(String(override))}::${col.type}`, text: override === null ? null : String(override) });
+      add(col.name, {
+        sql: override === null ? 'null' : `${literal(String(override))}::${col.type}`,
+        text: override === null ? null : String(override),
+      });
       continue;
     }
     if (target.tenancy?.column === col.name || (isRoot && rel.primaryKey?.[0] === col.name)) {
@@ -158,9 +163,16 @@ export function planRow(target: Target, ctx: RowContext): RowPlan {
       add(col.name, { sql: `${literal(ctx.owner.sub)}::${col.type}`, text: ctx.owner.sub });
       continue;
     }
-    if (membership && (rel.isPartition ? rel.parent : name) === membership.table && membership.values[col.name] !== undefined) {
+    if (
+      membership &&
+      (rel.isPartition ? rel.parent : name) === membership.table &&
+      membership.values[col.name] !== undefined
+    ) {
       const v = membership.values[col.name];
-      add(col.name, { sql: v === null ? 'null' : `${literal(String(v))}::${col.type}`, text: v === null ? null : String(v) });
+      add(col.name, {
+        sql: v === null ? 'null' : `${literal(String(v))}::${col.type}`,
+        text: v === null ? null : String(v),
+      });
       continue;
     }
     if (isRoot && col.name === 'email') {
@@ -192,17 +204,27 @@ export function planRow(target: Target, ctx: RowContext): RowPlan {
         continue;
       }
       if (!required) continue;
-      add(col.name, { sql: `(select ${ident(fk.referencedColumns[0]!)} from ${fk.references.split('.').map(ident).join('.')} limit 1)`, text: null });
+      add(col.name, {
+        sql: `(select ${ident(fk.referencedColumns[0]!)} from ${fk.references.split('.').map(ident).join('.')} limit 1)`,
+        text: null,
+      });
       continue;
     }
     if (pk.has(col.name) && col.hasDefault) continue;
     const checkedText = col.category === 'S' && isChecked(rel, col.name) && !allowedValues(rel, col.name);
-    const fillable = ['S', 'B', 'D', 'E'].includes(col.category) || col.baseType === 'uuid' || col.baseType === 'json' || col.baseType === 'jsonb' || Boolean(allowedValues(rel, col.name));
+    const fillable =
+      ['S', 'B', 'D', 'E'].includes(col.category) ||
+      col.baseType === 'uuid' ||
+      col.baseType === 'json' ||
+      col.baseType === 'jsonb' ||
+      Boolean(allowedValues(rel, col.name));
     const optional = fillOptional && fillable && !(checkedText && attempt > 0);
     if (!required && !optional) continue;
     const value = plainValue(rel, col, ctx.marker(col.name), variant, attempt);
     if (!value) {
-      throw new FixtureError(`no value can be made up for ${name}.${col.name} (${col.type}); give one in the config: "audit": { "fixtures": { "${rel.parent ?? name}": { "${col.name}": ... } } }`);
+      throw new FixtureError(
+        `no value can be made up for ${name}.${col.name} (${col.type}); give one in the config: "audit": { "fixtures": { "${rel.parent ?? name}": { "${col.name}": ... } } }`,
+      );
     }
     add(col.name, value);
   }
@@ -226,19 +248,33 @@ export function rowsPerArtist(rel: Relation, config: AuditConfig): number {
 }
 
 /** Writes the fixtures. Must run inside the outer audit transaction, as the audit's role. */
-export async function createFixtures(tx: TxSql, targets: Target[], relations: Relation[], config: AuditConfig): Promise<Fixtures> {
+export async function createFixtures(
+  tx: TxSql,
+  targets: Target[],
+  relations: Relation[],
+  config: AuditConfig,
+): Promise<Fixtures> {
   const run = randomBytes(3).toString('hex');
   const membership = Boolean(config.tenant.membership);
   const artists: FixtureArtist[] = Array.from({ length: config.artists }, (_, i) => {
     const letter = ARTIST_LETTERS[i]!;
     const id = randomUUID();
-    return { key: `artist_${letter}`, letter: letter.toUpperCase(), id, sub: membership ? randomUUID() : id, email: `audit-${run}-${letter}@dreamdb-audit.invalid` };
+    return {
+      key: `artist_${letter}`,
+      letter: letter.toUpperCase(),
+      id,
+      sub: membership ? randomUUID() : id,
+      email: `audit-${run}-${letter}@dreamdb-audit.invalid`,
+    };
   });
   const byName = new Map(relations.map((r) => [fullName(r), r]));
   const skipped: Fixtures['skipped'] = [];
   const findings: Finding[] = [];
 
-  const manager = membership && artists.length >= 3 ? { sub: randomUUID(), email: `audit-${run}-manager@dreamdb-audit.invalid` } : undefined;
+  const manager =
+    membership && artists.length >= 3
+      ? { sub: randomUUID(), email: `audit-${run}-manager@dreamdb-audit.invalid` }
+      : undefined;
   if (byName.has('auth.users') || (await tx`select to_regclass('auth.users') is not null as ok`)[0]?.ok) {
     for (const a of [...artists, ...(manager ? [{ ...manager }] : [])]) {
       await tx`insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
@@ -257,13 +293,28 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
   // Tables without an owner that a tenant table needs a row of (a lookup table), if they are empty.
   const tenantTables = targets.filter((t) => t.tenancy && t.rel.kind === 'r' && !isStorageObjects(t.rel));
   const needed = new Set(tenantTables.flatMap((t) => (t.rel.foreignKeys ?? []).map((fk) => fk.references)));
-  for (const target of targets.filter((t) => !t.tenancy && t.rel.kind === 'r' && needed.has(t.name) && !isStorageObjects(t.rel))) {
-    const [row] = await tx.unsafe<{ n: boolean }[]>(`select exists (select 1 from ${qualified(target.rel.schema, target.rel.name)}) as n`);
+  for (const target of targets.filter(
+    (t) => !t.tenancy && t.rel.kind === 'r' && needed.has(t.name) && !isStorageObjects(t.rel),
+  )) {
+    const [row] = await tx.unsafe<{ n: boolean }[]>(
+      `select exists (select 1 from ${qualified(target.rel.schema, target.rel.name)}) as n`,
+    );
     if (row?.n) continue;
     let n = 0;
-    await writeRow(tx, target, { owner: artists[0]!, config, byName, rowsOf, minimal: false, marker: () => `audit-${run}-shared-${target.rel.name}-${(n += 1)}` }, artists[0]!).catch(() => undefined);
+    await writeRow(
+      tx,
+      target,
+      {
+        owner: artists[0]!,
+        config,
+        byName,
+        rowsOf,
+        minimal: false,
+        marker: () => `audit-${run}-shared-${target.rel.name}-${(n += 1)}`,
+      },
+      artists[0]!,
+    ).catch(() => undefined);
   }
-
 
   const tables = orderByDependencies(tenantTables, byName, config);
   for (const target of tables) {
@@ -272,13 +323,19 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
       skipped.push({ relation: target.name, reason: 'default or hash partition: no row can be aimed at it' });
       continue;
     }
-    if (!rel.primaryKey?.length) skipped.push({ relation: target.name, reason: 'no primary key: rows are told apart by owner only' });
+    if (!rel.primaryKey?.length)
+      skipped.push({ relation: target.name, reason: 'no primary key: rows are told apart by owner only' });
     const perArtist = rowsPerArtist(rel, config);
     for (const artist of artists) {
       let n = 0;
       const marker = () => `audit-${run}-${artist.letter.toLowerCase()}-${rel.name}-${(n += 1)}`;
       for (let variant = 0; variant < perArtist; variant += 1) {
-        const result = await writeRow(tx, target, { owner: artist, config, byName, rowsOf, minimal: false, marker, variant }, artist);
+        const result = await writeRow(
+          tx,
+          target,
+          { owner: artist, config, byName, rowsOf, minimal: false, marker, variant },
+          artist,
+        );
         if (result.ok) {
           record(target.name, artist.key, result.row);
           if (rel.isPartition && rel.parent) record(rel.parent, artist.key, result.row);
@@ -286,8 +343,13 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
           skipped.push({ relation: target.name, reason: result.reason });
           if (artist === artists[0]) {
             findings.push({
-              area: 'isolation', id: 'audit.fixture_failed', level: 'warn', object: target.name, operation: 'write fixture rows',
-              expected: 'a fixture row per artist', actual: result.reason,
+              area: 'isolation',
+              id: 'audit.fixture_failed',
+              level: 'warn',
+              object: target.name,
+              operation: 'write fixture rows',
+              expected: 'a fixture row per artist',
+              actual: result.reason,
               message: `the audit could not write a row of its own into ${target.name} (${result.reason}); its reads and writes of other artists' rows are probed without fixture rows, so isolation there is not proven`,
               hint: `Give the values the generator cannot guess in the config: "audit": { "fixtures": { "${rel.parent ?? fullName(rel)}": { "<column>": <value> } } }, or relax the rule that refused the row for the audit's role.`,
             });
@@ -302,9 +364,27 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
     // The manager: a member of A's and of B's, as the membership rows the fixtures made for them.
     const target = targets.find((t) => t.name === config.tenant.membership!.table);
     for (const artist of target ? artists.slice(0, 2) : []) {
-      const plan = planRow(target!, { owner: { ...artist, sub: manager.sub }, config, byName, rowsOf, minimal: false, marker: () => `audit-${run}-manager-${artist.letter.toLowerCase()}` });
+      const plan = planRow(target!, {
+        owner: { ...artist, sub: manager.sub },
+        config,
+        byName,
+        rowsOf,
+        minimal: false,
+        marker: () => `audit-${run}-manager-${artist.letter.toLowerCase()}`,
+      });
       const result = await insertPlan(tx, target!, plan, artist);
-      if (!result.ok) findings.push({ area: 'isolation', id: 'audit.fixture_failed', level: 'warn', object: target!.name, operation: 'write the manager\'s membership', expected: 'a membership row', actual: result.reason, message: `the audit could not make its manager a member of artist ${artist.letter} in ${target!.name}: ${result.reason}`, hint: 'Give the membership row\'s other columns in audit.tenant.membership.values.' });
+      if (!result.ok)
+        findings.push({
+          area: 'isolation',
+          id: 'audit.fixture_failed',
+          level: 'warn',
+          object: target!.name,
+          operation: "write the manager's membership",
+          expected: 'a membership row',
+          actual: result.reason,
+          message: `the audit could not make its manager a member of artist ${artist.letter} in ${target!.name}: ${result.reason}`,
+          hint: "Give the membership row's other columns in audit.tenant.membership.values.",
+        });
     }
   }
 
@@ -312,10 +392,25 @@ export async function createFixtures(tx: TxSql, targets: Target[], relations: Re
     for (const artist of artists) {
       const objectName = `${artist.id}/audit-${run}-${artist.letter.toLowerCase()}.png`;
       const cols = new Set(target.rel.columns.map((c) => c.name));
-      const plan: RowPlan = { columns: ['bucket_id', 'name'], values: [{ sql: literal(target.bucket!.id), text: target.bucket!.id }, { sql: literal(objectName), text: objectName }] };
-      if (cols.has('owner')) plan.columns.push('owner'), plan.values.push({ sql: `${literal(artist.sub)}::uuid`, text: artist.sub });
-      if (cols.has('owner_id')) plan.columns.push('owner_id'), plan.values.push({ sql: literal(artist.sub), text: artist.sub });
-      if (cols.has('metadata')) plan.columns.push('metadata'), plan.values.push({ sql: `'{"mimetype":"image/png","size":1}'::jsonb`, text: null });
+      const plan: RowPlan = {
+        columns: ['bucket_id', 'name'],
+        values: [
+          { sql: literal(target.bucket!.id), text: target.bucket!.id },
+          { sql: literal(objectName), text: objectName },
+        ],
+      };
+      if (cols.has('owner')) {
+        plan.columns.push('owner');
+        plan.values.push({ sql: `${literal(artist.sub)}::uuid`, text: artist.sub });
+      }
+      if (cols.has('owner_id')) {
+        plan.columns.push('owner_id');
+        plan.values.push({ sql: literal(artist.sub), text: artist.sub });
+      }
+      if (cols.has('metadata')) {
+        plan.columns.push('metadata');
+        plan.values.push({ sql: `'{"mimetype":"image/png","size":1}'::jsonb`, text: null });
+      }
       const result = await insertPlan(tx, target, plan, artist);
       if (result.ok) record(target.name, artist.key, result.row);
       else skipped.push({ relation: target.name, reason: result.reason });
@@ -358,7 +453,10 @@ async function insertPlan(tx: TxSql, target: Target, plan: RowPlan, artist: Fixt
     plan.columns.forEach((c, i) => (values[c] = plan.values[i]!.text));
     return { ok: true, row: { owner: artist.id, key: pk.map((c) => row?.[c] ?? ''), values } };
   } catch (error) {
-    await tx.unsafe('rollback to savepoint audit_fixture; release savepoint audit_fixture').simple().catch(() => {});
+    await tx
+      .unsafe('rollback to savepoint audit_fixture; release savepoint audit_fixture')
+      .simple()
+      .catch(() => {});
     if (!isPgError(error)) throw error;
     return { ok: false, reason: `${error.code}: ${error.message}` };
   }
@@ -369,11 +467,16 @@ function orderByDependencies(targets: Target[], byName: Map<string, Relation>, c
   const groupOf = (t: Target) => t.rel.parent ?? t.name;
   const done = new Set<string>();
   const out: Target[] = [];
-  const pending = [...targets].sort((a, b) => Number(groupOf(b) === config.tenant.root) - Number(groupOf(a) === config.tenant.root));
+  const pending = [...targets].sort(
+    (a, b) => Number(groupOf(b) === config.tenant.root) - Number(groupOf(a) === config.tenant.root),
+  );
   while (pending.length) {
     const index = pending.findIndex((t) => {
-      const rel = t.rel.parent ? byName.get(t.rel.parent) ?? t.rel : t.rel;
-      return (rel.foreignKeys ?? []).every((fk) => fk.references === groupOf(t) || done.has(fk.references) || !pending.some((p) => groupOf(p) === fk.references));
+      const rel = t.rel.parent ? (byName.get(t.rel.parent) ?? t.rel) : t.rel;
+      return (rel.foreignKeys ?? []).every(
+        (fk) =>
+          fk.references === groupOf(t) || done.has(fk.references) || !pending.some((p) => groupOf(p) === fk.references),
+      );
     });
     const [next] = pending.splice(index === -1 ? 0 : index, 1);
     out.push(next!);

@@ -40,7 +40,8 @@ export function checkInvariants(cells: Cell[], targets: Target[], config: AuditC
     const storage = target.bucket ? 'storage.' : 'isolation.';
     if (cell.op === 'select' && o.kind === 'visible') {
       const ownFixtures = target.fixtures.get(cell.actor)?.length ?? 0;
-      if (o.other > 0) flag(target.bucket?.public ? 'storage.public_bucket_listing' : `${storage}cross_tenant_read`, target, cell);
+      if (o.other > 0)
+        flag(target.bucket?.public ? 'storage.public_bucket_listing' : `${storage}cross_tenant_read`, target, cell);
       else if (o.foreign) flag(`${storage}foreign_rows_visible`, target, cell);
       else if (!o.keyed && o.own > ownFixtures) flag(`${storage}cross_tenant_read`, target, cell);
     } else if (/^(insert|update|delete) other|^(update|delete) unfiltered/.test(cell.op) && rows > 0) {
@@ -63,38 +64,50 @@ const TEXT: Record<string, { expected: string; message: (v: Violation) => string
   cross_tenant_read: {
     expected: 'own rows only',
     message: (v) => `${who(v)} can read another artist's rows in ${v.target.name}`,
-    hint: (v) => v.target.bucket
-      ? `Scope the SELECT policy on storage.objects to the caller's folder: bucket_id = '${v.target.bucket.id}' AND (storage.foldername(name))[1] = (select auth.uid())::text.`
-      : v.target.rel.kind === 'v'
-        ? 'Make the view security_invoker (ALTER VIEW ... SET (security_invoker = true)) so the caller\'s RLS applies.'
-        : `Enable RLS and scope the SELECT policy TO authenticated USING (${v.target.tenancy?.column ?? 'owner'} = (select auth.uid())).`,
+    hint: (v) =>
+      v.target.bucket
+        ? `Scope the SELECT policy on storage.objects to the caller's folder: bucket_id = '${v.target.bucket.id}' AND (storage.foldername(name))[1] = (select auth.uid())::text.`
+        : v.target.rel.kind === 'v'
+          ? "Make the view security_invoker (ALTER VIEW ... SET (security_invoker = true)) so the caller's RLS applies."
+          : `Enable RLS and scope the SELECT policy TO authenticated USING (${v.target.tenancy?.column ?? 'owner'} = (select auth.uid())).`,
   },
   foreign_rows_visible: {
     expected: 'only its own rows',
     message: (v) => `${who(v)} sees rows of ${v.target.name} that belong to nobody it is`,
-    hint: () => 'Scope the SELECT policy to the owner (or revoke SELECT from the role): a new account must see nothing but its own rows.',
+    hint: () =>
+      'Scope the SELECT policy to the owner (or revoke SELECT from the role): a new account must see nothing but its own rows.',
   },
   public_bucket_listing: {
     expected: 'own rows only',
     message: (v) => `${who(v)} can list every artist's files in the public bucket ${v.target.bucket?.id}`,
-    hint: () => 'Public buckets serve files by URL without any SELECT policy; drop the broad SELECT policy on storage.objects or scope it to the caller\'s folder.',
+    hint: () =>
+      "Public buckets serve files by URL without any SELECT policy; drop the broad SELECT policy on storage.objects or scope it to the caller's folder.",
   },
   cross_tenant_write: {
     expected: 'none or denied',
-    message: (v) => `${who(v)} can write another artist's rows in ${v.target.name} (${[...v.ops].slice(0, 4).join('; ')}${v.ops.size > 4 ? `; +${v.ops.size - 4} more` : ''})`,
-    hint: (v) => v.role === 'anon'
-      ? `REVOKE INSERT, UPDATE, DELETE ON ${v.target.rel.schema}.${v.target.rel.name} FROM anon; and give every write policy TO authenticated with an owner check.`
-      : `Give the write policies an owner check in both USING and WITH CHECK: ${v.target.tenancy?.column ?? 'owner'} = (select auth.uid()); never WITH CHECK (true).`,
+    message: (v) =>
+      `${who(v)} can write another artist's rows in ${v.target.name} (${[...v.ops].slice(0, 4).join('; ')}${v.ops.size > 4 ? `; +${v.ops.size - 4} more` : ''})`,
+    hint: (v) =>
+      v.role === 'anon'
+        ? `REVOKE INSERT, UPDATE, DELETE ON ${v.target.rel.schema}.${v.target.rel.name} FROM anon; and give every write policy TO authenticated with an owner check.`
+        : `Give the write policies an owner check in both USING and WITH CHECK: ${v.target.tenancy?.column ?? 'owner'} = (select auth.uid()); never WITH CHECK (true).`,
   },
   protected_column_writable: {
     expected: 'denied',
-    message: (v) => `${who(v)} can set protected columns of its own row in ${v.target.name}: ${[...v.ops].map((o) => o.replace(/^insert own \+|^update own /, '')).filter((c, i, a) => a.indexOf(c) === i).join(', ')}`,
-    hint: (v) => `Grant column privileges instead of the whole table: REVOKE INSERT, UPDATE ON ${v.target.rel.schema}.${v.target.rel.name} FROM authenticated; GRANT UPDATE (<client columns>) ...; let the server (service_role) write the protected ones.`,
+    message: (v) =>
+      `${who(v)} can set protected columns of its own row in ${v.target.name}: ${[...v.ops]
+        .map((o) => o.replace(/^insert own \+|^update own /, ''))
+        .filter((c, i, a) => a.indexOf(c) === i)
+        .join(', ')}`,
+    hint: (v) =>
+      `Grant column privileges instead of the whole table: REVOKE INSERT, UPDATE ON ${v.target.rel.schema}.${v.target.rel.name} FROM authenticated; GRANT UPDATE (<client columns>) ...; let the server (service_role) write the protected ones.`,
   },
   secret_column_readable: {
     expected: 'denied',
-    message: (v) => `${who(v)} can read secret columns of ${v.target.name}: ${[...v.ops].map((o) => o.replace(/^read /, '')).join(', ')}`,
-    hint: (v) => `REVOKE SELECT ON ${v.target.rel.schema}.${v.target.rel.name} FROM ${v.role}; GRANT SELECT (<every column but the secrets>) ... TO ${v.role}.`,
+    message: (v) =>
+      `${who(v)} can read secret columns of ${v.target.name}: ${[...v.ops].map((o) => o.replace(/^read /, '')).join(', ')}`,
+    hint: (v) =>
+      `REVOKE SELECT ON ${v.target.rel.schema}.${v.target.rel.name} FROM ${v.role}; GRANT SELECT (<every column but the secrets>) ... TO ${v.role}.`,
   },
 };
 
@@ -114,7 +127,9 @@ function toFinding(v: Violation): Finding {
     operation: [...v.ops].slice(0, 6).join('; ') + (v.ops.size > 6 ? `; +${v.ops.size - 6} more` : ''),
     expected: text.expected,
     actual: [...v.actual].join(', '),
-    message: text.message(v) + (v.target.rel.published ? ' (published to supabase_realtime: every subscriber gets it live)' : ''),
+    message:
+      text.message(v) +
+      (v.target.rel.published ? ' (published to supabase_realtime: every subscriber gets it live)' : ''),
     hint: text.hint(v),
   };
 }

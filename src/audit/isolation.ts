@@ -41,7 +41,11 @@ export interface IsolationResult {
   summary: IsolationSummary;
 }
 
-export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (text: string) => void): Promise<IsolationResult> {
+export async function runIsolation(
+  sql: Sql,
+  config: AuditConfig,
+  onProgress: (text: string) => void,
+): Promise<IsolationResult> {
   const timeouts = {
     anon: await roleStatementTimeout(sql, 'anon'),
     authenticated: await roleStatementTimeout(sql, 'authenticated'),
@@ -57,8 +61,13 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
       const relations = await loadRelations(tx, config.schemas);
       const functions = await loadFunctions(tx, config.schemas);
       const buckets: { id: string; public: boolean; audit: boolean }[] = [];
-      if (relations.some((r) => fullName(r) === 'storage.objects') && relations.some((r) => fullName(r) === 'storage.buckets')) {
-        for (const b of await tx<{ id: string; public: boolean }[]>`select id, coalesce(public, false) as public from storage.buckets order by id`) {
+      if (
+        relations.some((r) => fullName(r) === 'storage.objects') &&
+        relations.some((r) => fullName(r) === 'storage.buckets')
+      ) {
+        for (const b of await tx<
+          { id: string; public: boolean }[]
+        >`select id, coalesce(public, false) as public from storage.buckets order by id`) {
           buckets.push({ ...b, audit: false });
         }
         // A private bucket of the audit's own, so storage isolation is proven even before the project has one.
@@ -84,15 +93,26 @@ export async function runIsolation(sql: Sql, config: AuditConfig, onProgress: (t
       const fixtures = await createFixtures(tx, targets, relations, config);
       findings.push(...fixtures.findings);
       const actors: Actors = {
-        artists: fixtures.artists.map((a) => makeActor(a.key, 'authenticated', timeouts.authenticated, config.claims, { sub: a.sub, email: a.email })),
-        ...(fixtures.manager ? { manager: makeActor('manager', 'authenticated', timeouts.authenticated, config.claims, fixtures.manager) } : {}),
+        artists: fixtures.artists.map((a) =>
+          makeActor(a.key, 'authenticated', timeouts.authenticated, config.claims, { sub: a.sub, email: a.email }),
+        ),
+        ...(fixtures.manager
+          ? { manager: makeActor('manager', 'authenticated', timeouts.authenticated, config.claims, fixtures.manager) }
+          : {}),
         anon: makeActor('anon', 'anon', timeouts.anon, {}),
         service: makeActor('service_role', 'service_role', timeouts.service_role, {}),
       };
       const session = new ProbeSession(tx);
       const ctx = {
-        session, targets, fixtures, actors, config, byName: new Map(relations.map((r) => [fullName(r), r])),
-        canaries: new Canaries(fixtures.artists, targets), effects: new SideEffects(targets, config), findings,
+        session,
+        targets,
+        fixtures,
+        actors,
+        config,
+        byName: new Map(relations.map((r) => [fullName(r), r])),
+        canaries: new Canaries(fixtures.artists, targets),
+        effects: new SideEffects(targets, config),
+        findings,
       };
       const cells = await probeMatrix(ctx, onProgress, guard);
       const fnCells: Cell[] = [];
@@ -147,14 +167,26 @@ export function isConnectionError(error: unknown): boolean {
   if (error instanceof ConnectionError) return true;
   if (error instanceof DreamdbError) return false;
   const code = (error as { code?: string } | undefined)?.code ?? '';
-  return /^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED'].includes(code);
+  return (
+    /^(08|57P0)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED'].includes(code)
+  );
 }
 
 export function phaseFailed(object: string, error: unknown): Finding {
-  const reason = isPgError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  const reason = isPgError(error)
+    ? `${error.code}: ${error.message}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
   return {
-    area: 'isolation', id: 'audit.phase_failed', level: 'error', object, operation: 'audit',
-    expected: 'the probes run', actual: reason,
+    area: 'isolation',
+    id: 'audit.phase_failed',
+    level: 'error',
+    object,
+    operation: 'audit',
+    expected: 'the probes run',
+    actual: reason,
     message: `the audit could not finish probing ${object}: ${reason}; what it covers is not proven (the other relations and phases still ran)`,
     hint: 'Read the reason: a schema object the audit cannot handle is a bug in dreamdb (report it with this line); a lock or timeout means run it again on a quieter database.',
   };

@@ -28,14 +28,21 @@ export interface LintResult {
 export const PLAN_LINT: LintDefinition = {
   id: 'auth_rls_initplan',
   level: 'warn',
-  title: 'auth.uid() (or another auth/current_setting call) evaluated per row: the plan shows it in a Filter, not in an InitPlan',
+  title:
+    'auth.uid() (or another auth/current_setting call) evaluated per row: the plan shows it in a Filter, not in an InitPlan',
   remediation: 'Wrap it in a sub-select so it runs once per query: USING (artist_id = (select auth.uid())).',
 };
 
 export function lintDefinitions(): LintDefinition[] {
   return auditSqlFiles('lints').map(({ name, text }) => {
     const h = sqlHeader(text);
-    return { id: h.id ?? name, level: (h.level ?? 'warn') as Level, title: h.title ?? name, remediation: h.remediation ?? '', sql: text };
+    return {
+      id: h.id ?? name,
+      level: (h.level ?? 'warn') as Level,
+      title: h.title ?? name,
+      remediation: h.remediation ?? '',
+      sql: text,
+    };
   });
 }
 
@@ -49,8 +56,14 @@ export async function runLints(sql: Sql, schemas: string[], extraClaims: Record<
       const rows = await sql.unsafe<{ object: string; detail: string | null }[]>(lint.sql, [schemas]);
       for (const row of rows) findings.push(lintFinding(lint, row.object, row.detail));
     } catch (error) {
-      if (isPgError(error) && (error.code === SqlState.undefinedTable || error.code === SqlState.invalidSchemaName)) skipped.push({ id: lint.id, reason: error.message });
-      else if (isPgError(error)) findings.push({ ...lintFinding(lint, lint.id, `the lint could not run: ${error.code}: ${error.message}`), id: 'audit.lint_failed', level: 'warn' });
+      if (isPgError(error) && (error.code === SqlState.undefinedTable || error.code === SqlState.invalidSchemaName))
+        skipped.push({ id: lint.id, reason: error.message });
+      else if (isPgError(error))
+        findings.push({
+          ...lintFinding(lint, lint.id, `the lint could not run: ${error.code}: ${error.message}`),
+          id: 'audit.lint_failed',
+          level: 'warn',
+        });
       else throw error;
     }
   }
@@ -80,10 +93,23 @@ async function planLint(sql: Sql, schemas: string[], extraClaims: Record<string,
   // Without index paths the policy must show as a Filter: either a per-row call or a $n from an InitPlan.
   const planner = { enable_indexscan: 'off', enable_bitmapscan: 'off', enable_indexonlyscan: 'off' };
   const findings: Finding[] = [];
-  for (const { object, plan } of await explainAsUser(sql, tables, extraClaims, planner, (relation) => `explain (format json, verbose) select 1 from ${relation}`)) {
+  for (const { object, plan } of await explainAsUser(
+    sql,
+    tables,
+    extraClaims,
+    planner,
+    (relation) => `explain (format json, verbose) select 1 from ${relation}`,
+  )) {
     const perRow = perRowCalls(plan);
     if (perRow.length) {
-      findings.push(lintFinding(PLAN_LINT, `${object.schema}.${object.name}`, `${perRow[0]!.node}: ${perRow[0]!.filter.slice(0, 160)}`, perRow.map((p) => `${p.node} Filter: ${p.filter}`)));
+      findings.push(
+        lintFinding(
+          PLAN_LINT,
+          `${object.schema}.${object.name}`,
+          `${perRow[0]!.node}: ${perRow[0]!.filter.slice(0, 160)}`,
+          perRow.map((p) => `${p.node} Filter: ${p.filter}`),
+        ),
+      );
     }
   }
   return findings;
@@ -95,17 +121,29 @@ async function planLint(sql: Sql, schemas: string[], extraClaims: Record<string,
  * whose EXPLAIN fails in Postgres is left out.
  */
 async function explainAsUser<O extends { schema: string; name: string }>(
-  sql: Sql, objects: readonly O[], extraClaims: Record<string, unknown>, planner: Record<string, string>, explain: (relation: string) => string,
+  sql: Sql,
+  objects: readonly O[],
+  extraClaims: Record<string, unknown>,
+  planner: Record<string, string>,
+  explain: (relation: string) => string,
 ): Promise<{ object: O; plan: unknown }[]> {
   if (!objects.length) return [];
-  const claims = JSON.stringify(claimsFor({ role: 'authenticated', sub: randomUUID(), email: 'plan@dreamdb-audit.invalid', claims: extraClaims }));
-  const settings = Object.entries(planner).map(([name, value]) => `, set_config(${literal(name)}, ${literal(value)}, true)`).join('');
+  const claims = JSON.stringify(
+    claimsFor({ role: 'authenticated', sub: randomUUID(), email: 'plan@dreamdb-audit.invalid', claims: extraClaims }),
+  );
+  const settings = Object.entries(planner)
+    .map(([name, value]) => `, set_config(${literal(name)}, ${literal(value)}, true)`)
+    .join('');
   const plans: { object: O; plan: unknown }[] = [];
   const rollback = new Error('dreamdb:rollback');
   await sql
     .begin(async (tx) => {
       for (const object of objects) {
-        await tx.unsafe(`savepoint plan; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(claims)}, true)${settings}`).simple();
+        await tx
+          .unsafe(
+            `savepoint plan; select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(claims)}, true)${settings}`,
+          )
+          .simple();
         try {
           const [row] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(explain(qualified(object.schema, object.name)));
           plans.push({ object, plan: row?.['QUERY PLAN'] });
@@ -132,7 +170,10 @@ export function perRowCalls(plan: unknown): { node: string; filter: string }[] {
     for (const key of ['Filter', 'Join Filter', 'Recheck Cond']) {
       const value = node[key];
       if (typeof value === 'string' && PER_ROW.test(value)) {
-        out.push({ node: `${node['Node Type']}${node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`, filter: value });
+        out.push({
+          node: `${node['Node Type']}${node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`,
+          filter: value,
+        });
       }
     }
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
@@ -148,14 +189,24 @@ export function perRowCalls(plan: unknown): { node: string; filter: string }[] {
  * condition? Then an index serves the policy (a composite index, an expression, a partial index
  * whose predicate the policy implies, a partitioned index) and there is nothing to report.
  */
-async function confirmUnindexed(sql: Sql, findings: Finding[], extraClaims: Record<string, unknown>): Promise<Finding[]> {
+async function confirmUnindexed(
+  sql: Sql,
+  findings: Finding[],
+  extraClaims: Record<string, unknown>,
+): Promise<Finding[]> {
   const candidates = [...new Set(findings.filter((f) => f.id === 'policy_column_unindexed').map((f) => f.object))];
   if (!candidates.length) return findings;
   const objects = candidates.map((object) => {
     const [schema, name] = splitQualified(object);
     return { object, schema, name };
   });
-  const plans = await explainAsUser(sql, objects, extraClaims, { enable_seqscan: 'off' }, (relation) => `explain (format json) select * from ${relation}`);
+  const plans = await explainAsUser(
+    sql,
+    objects,
+    extraClaims,
+    { enable_seqscan: 'off' },
+    (relation) => `explain (format json) select * from ${relation}`,
+  );
   const served = new Set(plans.filter((p) => usesIndex(p.plan)).map((p) => p.object.object));
   return findings.filter((f) => f.id !== 'policy_column_unindexed' || !served.has(f.object));
 }

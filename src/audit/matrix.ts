@@ -5,7 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditConfig } from '../config/audit.js';
-import { allowedValues, fullName, isServerOwned, matchesColumn, selectableColumns, type ApiRoleName, type Column, type Relation } from './catalog.js';
+import {
+  allowedValues,
+  fullName,
+  isServerOwned,
+  matchesColumn,
+  selectableColumns,
+  type ApiRoleName,
+  type Column,
+  type Relation,
+} from './catalog.js';
 import type { Canaries } from './canaries.js';
 import type { SideEffects } from './effects.js';
 import { planRow, plainValue, insertSql, type FixtureArtist, type Fixtures, type Value } from './fixtures.js';
@@ -39,7 +48,8 @@ export interface MatrixContext {
 export function report(ctx: Pick<MatrixContext, 'findings'>, finding: Finding): void {
   const same = ctx.findings.find((f) => f.id === finding.id && f.object === finding.object);
   if (same) {
-    if (finding.actor && same.actor && !same.actor.split(', ').includes(finding.actor)) same.actor = `${same.actor}, ${finding.actor}`;
+    if (finding.actor && same.actor && !same.actor.split(', ').includes(finding.actor))
+      same.actor = `${same.actor}, ${finding.actor}`;
     return;
   }
   ctx.findings.push(finding);
@@ -66,14 +76,18 @@ export function pairings(ctx: Pick<MatrixContext, 'actors' | 'fixtures'>): Pairi
   const { artists } = ctx.fixtures;
   return [
     ...ctx.actors.artists.map((actor, i) => ({ actor, self: artists[i]!, other: artists[(i + 1) % artists.length]! })),
-    ...(ctx.actors.manager && artists.length >= 3 ? [{ actor: ctx.actors.manager, self: artists[0]!, also: [artists[1]!], other: artists[2]! }] : []),
+    ...(ctx.actors.manager && artists.length >= 3
+      ? [{ actor: ctx.actors.manager, self: artists[0]!, also: [artists[1]!], other: artists[2]! }]
+      : []),
     { actor: ctx.actors.anon, other: artists[0]! },
     { actor: ctx.actors.service, other: artists[0]! },
   ];
 }
 
 function outcomeOf<T>(result: ProbeResult<T>, ok: (value: T) => Outcome): Outcome {
-  return result.ok ? ok(result.value) : { kind: 'error', code: result.code, message: result.message, ...(result.where ? { where: result.where } : {}) };
+  return result.ok
+    ? ok(result.value)
+    : { kind: 'error', code: result.code, message: result.message, ...(result.where ? { where: result.where } : {}) };
 }
 
 const table = (t: Target) => qualified(t.rel.schema, t.rel.name);
@@ -93,17 +107,24 @@ export function keyMatch(target: Target, rows: FixtureRow[], start = 1): { sql: 
   return { sql: `(${cols}) in (select * from unnest(${unnest}))`, params };
 }
 
-export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string) => void, guard: (object: string, fn: () => Promise<void>) => Promise<void>): Promise<Cell[]> {
+export async function probeMatrix(
+  ctx: MatrixContext,
+  onProgress: (text: string) => void,
+  guard: (object: string, fn: () => Promise<void>) => Promise<void>,
+): Promise<Cell[]> {
   const cells: Cell[] = [];
   const pairs = pairings(ctx);
   for (const target of ctx.targets) {
     onProgress(`probing ${target.name}`);
     await guard(target.name, async () => {
-      const add = (actor: AuditActor, op: string, outcome: Outcome) => cells.push({ relation: target.matrixName, actor: actor.key, op, outcome, target: target.name });
+      const add = (actor: AuditActor, op: string, outcome: Outcome) =>
+        cells.push({ relation: target.matrixName, actor: actor.key, op, outcome, target: target.name });
       for (const pair of pairs) {
         add(pair.actor, 'select', await probeSelect(ctx, target, pair));
         if (!target.tenancy) continue;
-        for (const col of target.rel.columns.filter((c) => matchesColumn(ctx.config.columns.secret, target.rel, c.name))) {
+        for (const col of target.rel.columns.filter((c) =>
+          matchesColumn(ctx.config.columns.secret, target.rel, c.name),
+        )) {
           add(pair.actor, `read ${col.name}`, await probeRead(ctx, target, pair, col));
         }
         if (!target.writable) continue;
@@ -115,15 +136,30 @@ export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string)
         const everyColumn = pair.actor === ctx.actors.artists[0] || (pair.actor.role === 'anon' && anonMay);
         if (pair.self && everyColumn && !target.bucket) {
           // An own row pointing at another artist's row (a reply, a parent): a trigger acting on the referenced row must not touch theirs.
-          const fks = (target.rel.isPartition ? ctx.byName.get(target.rel.parent ?? '')?.foreignKeys : target.rel.foreignKeys) ?? [];
+          const fks =
+            (target.rel.isPartition ? ctx.byName.get(target.rel.parent ?? '')?.foreignKeys : target.rel.foreignKeys) ??
+            [];
           for (const fk of fks) {
             const col = fk.columns.length === 1 ? target.rel.columns.find((c) => c.name === fk.columns[0]) : undefined;
-            if (!col || col.name === target.tenancy?.column || fk.references === ctx.config.tenant.root || fk.references === 'auth.users') continue;
+            if (
+              !col ||
+              col.name === target.tenancy?.column ||
+              fk.references === ctx.config.tenant.root ||
+              fk.references === 'auth.users'
+            )
+              continue;
             const ref = ctx.targets.find((t) => t.name === fk.references);
             const theirs = ref?.fixtures.get(pair.other.key)?.[0];
             const at = ref?.rel.primaryKey?.indexOf(fk.referencedColumns[0]!) ?? -1;
             if (!theirs || at < 0 || !col.grants?.authenticated?.insert) continue;
-            add(pair.actor, `insert own ->other ${col.name}`, await probeInsert(ctx, target, pair, pair.self, col, false, { sql: `${literal(theirs.key[at]!)}::${col.type}`, text: theirs.key[at]! }));
+            add(
+              pair.actor,
+              `insert own ->other ${col.name}`,
+              await probeInsert(ctx, target, pair, pair.self, col, false, {
+                sql: `${literal(theirs.key[at]!)}::${col.type}`,
+                text: theirs.key[at]!,
+              }),
+            );
           }
         }
         if (pair.self && everyColumn) {
@@ -132,8 +168,13 @@ export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string)
             add(pair.actor, `insert own +${col.name}`, await probeInsert(ctx, target, pair, pair.self, col));
           }
         }
-        for (const col of target.rel.columns.filter((c) => !c.generated && (everyColumn || c.name === target.tenancy?.column || isServerOwned(ctx.config, target.rel, c.name)))) {
-          if (pair.self) add(pair.actor, `update own ${col.name}`, await probeUpdate(ctx, target, pair, pair.self, col));
+        for (const col of target.rel.columns.filter(
+          (c) =>
+            !c.generated &&
+            (everyColumn || c.name === target.tenancy?.column || isServerOwned(ctx.config, target.rel, c.name)),
+        )) {
+          if (pair.self)
+            add(pair.actor, `update own ${col.name}`, await probeUpdate(ctx, target, pair, pair.self, col));
           add(pair.actor, `update other ${col.name}`, await probeUpdate(ctx, target, pair, pair.other, col));
         }
         if (pair.self) add(pair.actor, 'delete own', await probeDelete(ctx, target, pair, pair.self));
@@ -141,7 +182,9 @@ export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string)
         if (everyColumn && !target.bucket) {
           // PostgREST PATCH / DELETE without a filter: no WHERE, so no SELECT policy masks a loose UPDATE/DELETE policy.
           add(pair.actor, 'delete unfiltered', await probeUnfiltered(ctx, target, pair));
-          for (const col of target.rel.columns.filter((c) => !c.generated && (c.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.update ?? false))) {
+          for (const col of target.rel.columns.filter(
+            (c) => !c.generated && (c.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.update ?? false),
+          )) {
             add(pair.actor, `update unfiltered ${col.name}`, await probeUnfiltered(ctx, target, pair, col));
           }
         }
@@ -151,10 +194,19 @@ export async function probeMatrix(ctx: MatrixContext, onProgress: (text: string)
       // Privileges that no row probe shows (and TRUNCATE, which ignores RLS: never executed here).
       for (const role of ['anon', 'authenticated', 'service_role'] as ApiRoleName[]) {
         const grants = target.rel.grants[role];
-        const ops = target.tenancy && target.writable ? ['truncate', 'references', 'trigger'] : ['insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
+        const ops =
+          target.tenancy && target.writable
+            ? ['truncate', 'references', 'trigger']
+            : ['insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
         if (target.rel.kind === 'v' && !target.tenancy) ops.splice(0, ops.length, 'insert', 'update', 'delete');
         for (const op of ops) {
-          cells.push({ relation: target.matrixName, actor: role, op, outcome: { kind: 'grant', granted: Boolean(grants?.[op as 'truncate']) }, target: target.name });
+          cells.push({
+            relation: target.matrixName,
+            actor: role,
+            op,
+            outcome: { kind: 'grant', granted: Boolean(grants?.[op as 'truncate']) },
+            target: target.name,
+          });
         }
       }
     });
@@ -178,41 +230,73 @@ function scanSql(target: Target, actor: AuditActor): string | undefined {
   return `(select coalesce(string_agg(r::text, E'\n'), '') from (select ${list} from ${table(target)} t${target.filter ? ` where ${target.filter}` : ''} limit 2000) r)`;
 }
 
-function leakFinding(ctx: MatrixContext, target: Target, pair: Pairing, op: string, leaked: string[], how: string): void {
+function leakFinding(
+  ctx: MatrixContext,
+  target: Target,
+  pair: Pairing,
+  op: string,
+  leaked: string[],
+  how: string,
+): void {
   const storage = target.bucket ? 'storage' : 'isolation';
   const isPublicListing = target.bucket?.public && op === 'select';
   report(ctx, {
-    area: 'isolation', id: isPublicListing ? 'storage.public_bucket_listing' : `${storage}.cross_tenant_read`, level: 'error', object: target.name, actor: pair.actor.key, operation: op,
-    expected: 'nothing of another artist', actual: `${how}: ${leaked.slice(0, 2).join(', ')}`,
+    area: 'isolation',
+    id: isPublicListing ? 'storage.public_bucket_listing' : `${storage}.cross_tenant_read`,
+    level: 'error',
+    object: target.name,
+    actor: pair.actor.key,
+    operation: op,
+    expected: 'nothing of another artist',
+    actual: `${how}: ${leaked.slice(0, 2).join(', ')}`,
     message: `${pair.actor.key === 'anon' ? 'anon' : `an artist (${pair.actor.key})`} sees another artist's data in ${target.name} (${how})`,
-    hint: target.rel.kind === 'v'
-      ? "Make the view security_invoker (ALTER VIEW ... SET (security_invoker = true)) and check every function it calls: the caller's RLS must apply."
-      : `Scope the SELECT policy TO authenticated to the owner (${target.tenancy?.column ?? 'owner'} = (select auth.uid())), and check the policy's AND/OR precedence and every value-dependent branch.`,
+    hint:
+      target.rel.kind === 'v'
+        ? "Make the view security_invoker (ALTER VIEW ... SET (security_invoker = true)) and check every function it calls: the caller's RLS must apply."
+        : `Scope the SELECT policy TO authenticated to the owner (${target.tenancy?.column ?? 'owner'} = (select auth.uid())), and check the policy's AND/OR precedence and every value-dependent branch.`,
   });
 }
 
-async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing, actor: AuditActor = pair.actor): Promise<Outcome> {
+async function probeSelect(
+  ctx: MatrixContext,
+  target: Target,
+  pair: Pairing,
+  actor: AuditActor = pair.actor,
+): Promise<Outcome> {
   const t = table(target);
   const scan = pair.actor.role === 'service_role' ? undefined : scanSql(target, actor);
   const scanLeaks = (seen: string | undefined, op = 'select') => {
     const leaked = ctx.canaries.foreign(seen, selfKeys(pair));
-    if (leaked.length) leakFinding(ctx, target, pair, op, leaked, 'rows it can select hold other artists\' values');
+    if (leaked.length) leakFinding(ctx, target, pair, op, leaked, "rows it can select hold other artists' values");
   };
   if (!target.tenancy) {
     const rows = allFixtureRows(target);
     if (rows.length && target.rel.primaryKey?.length) {
       const key = keyMatch(target, rows);
-      const result = await ctx.session.as(actor, async (tx) => {
-        const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(`select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from ${t} t where ${where(target, key.sql)}`, key.params);
-        return { n: r!.n, seen: r!.seen };
-      }, { method: 'GET' });
+      const result = await ctx.session.as(
+        actor,
+        async (tx) => {
+          const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(
+            `select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from ${t} t where ${where(target, key.sql)}`,
+            key.params,
+          );
+          return { n: r!.n, seen: r!.seen };
+        },
+        { method: 'GET' },
+      );
       if (result.ok) scanLeaks(result.value.seen);
       return outcomeOf(result, (r) => ({ kind: 'rows', n: r.n }));
     }
-    const result = await ctx.session.as(actor, async (tx) => {
-      const [r] = await tx.unsafe<{ seen?: string }[]>(`select ${scan ?? '1'} as seen from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1) s`);
-      return scan ? r?.seen ?? '' : undefined;
-    }, { method: 'GET' });
+    const result = await ctx.session.as(
+      actor,
+      async (tx) => {
+        const [r] = await tx.unsafe<{ seen?: string }[]>(
+          `select ${scan ?? '1'} as seen from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1) s`,
+        );
+        return scan ? (r?.seen ?? '') : undefined;
+      },
+      { method: 'GET' },
+    );
     if (result.ok) scanLeaks(result.value);
     return outcomeOf(result, () => ({ kind: 'ok' }));
   }
@@ -224,16 +308,30 @@ async function probeSelect(ctx: MatrixContext, target: Target, pair: Pairing, ac
       (select count(*)::int from ${t} t where ${where(target, m('$1'))}) as own,
       (select count(*)::int from ${t} t where ${where(target, m('$2'))}) as other,
       exists (select 1 from ${t} t where ${where(target, `not coalesce(${m('$3')}, false)`)}) as foreign${scan ? `, ${scan} as seen` : ''}`;
-  const result = await ctx.session.as(actor, async (tx) => {
-    const [r] = await tx.unsafe<{ own: number; other: number; foreign: boolean; seen?: string }[]>(query, [own, others, everyone]);
-    return r!;
-  }, { method: 'GET' });
+  const result = await ctx.session.as(
+    actor,
+    async (tx) => {
+      const [r] = await tx.unsafe<{ own: number; other: number; foreign: boolean; seen?: string }[]>(query, [
+        own,
+        others,
+        everyone,
+      ]);
+      return r!;
+    },
+    { method: 'GET' },
+  );
   if (!result.ok && result.code === '42501' && pair.actor.role !== 'service_role') {
     // No SELECT on the owner column: count what shows at all, and scan it.
-    const fallback = await ctx.session.as(actor, async (tx) => {
-      const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(`select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1000) s`);
-      return r!;
-    }, { method: 'GET' });
+    const fallback = await ctx.session.as(
+      actor,
+      async (tx) => {
+        const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(
+          `select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1000) s`,
+        );
+        return r!;
+      },
+      { method: 'GET' },
+    );
     if (fallback.ok) {
       scanLeaks(fallback.value.seen);
       return { kind: 'visible', own: fallback.value.n, other: 0, foreign: false, keyed: false };
@@ -247,7 +345,12 @@ async function probeRead(ctx: MatrixContext, target: Target, pair: Pairing, col:
   const owner = pair.self ?? pair.other;
   const rows = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
   const key = keyMatch(target, rows);
-  const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`select t.${ident(col.name)} from ${table(target)} t where ${where(target, key.sql)}`, key.params), { method: 'GET' });
+  const result = await ctx.session.as(
+    pair.actor,
+    (tx) =>
+      tx.unsafe(`select t.${ident(col.name)} from ${table(target)} t where ${where(target, key.sql)}`, key.params),
+    { method: 'GET' },
+  );
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.length }));
 }
 
@@ -268,14 +371,23 @@ function elevatedValue(rel: Relation, col: Column, marker: string): Value {
     case 'B':
       return { sql: 'true', text: 'true' };
     case 'D':
-      return col.baseType === 'date' ? { sql: 'current_date + 3650', text: null } : { sql: `(now() + interval '10 years')::${col.type}`, text: null };
+      return col.baseType === 'date'
+        ? { sql: 'current_date + 3650', text: null }
+        : { sql: `(now() + interval '10 years')::${col.type}`, text: null };
     default:
       return plainValue(rel, col, marker) ?? { sql: 'null', text: null };
   }
 }
 
 /** The side effects of a probe (run before its savepoint rolls back) become findings. */
-export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, op: string, ignoreOwn: string | undefined, cacheKey: string = pair.actor.key) {
+export function effectsCheck(
+  ctx: MatrixContext,
+  object: string,
+  pair: Pairing,
+  op: string,
+  ignoreOwn: string | undefined,
+  cacheKey: string = pair.actor.key,
+) {
   if (pair.actor.role === 'service_role') return undefined;
   const self = selfIds(pair);
   const others = ctx.fixtures.artists.map((a) => a.id).filter((id) => !self.includes(id));
@@ -287,7 +399,8 @@ export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, 
     },
     after: async (tx: TxSql, value?: unknown) => {
       // Nothing written, nothing triggered (row triggers fire per row; errors roll back).
-      if (!base || (value && typeof value === 'object' && 'count' in value && (value as { count: number }).count === 0)) return 0;
+      if (!base || (value && typeof value === 'object' && 'count' in value && (value as { count: number }).count === 0))
+        return 0;
       const changes = await ctx.effects.changes(tx, base, others, self, ignoreOwn);
       for (const change of changes) sideEffectFinding(ctx, object, pair.actor.key, op, change);
       return changes.length;
@@ -295,29 +408,55 @@ export function effectsCheck(ctx: MatrixContext, object: string, pair: Pairing, 
   };
 }
 
-export function sideEffectFinding(ctx: Pick<MatrixContext, 'findings'>, source: string, actor: string, probe: string, change: { table: string; whose: 'other' | 'own' }): void {
+export function sideEffectFinding(
+  ctx: Pick<MatrixContext, 'findings'>,
+  source: string,
+  actor: string,
+  probe: string,
+  change: { table: string; whose: 'other' | 'own' },
+): void {
   // The finding names what changed; the probe that changed it is its operation.
   const object = change.table;
   const op = `${probe} on ${source}`;
   const isFunction = source.includes('(');
   if (change.whose === 'other') {
     report(ctx, {
-      area: 'isolation', id: isFunction ? 'function.cross_tenant_write' : 'isolation.cross_tenant_side_effect', level: 'error', object: isFunction ? source : object, actor, operation: op,
-      expected: "no change to other artists' rows", actual: `${change.table}: rows of another artist changed`,
+      area: 'isolation',
+      id: isFunction ? 'function.cross_tenant_write' : 'isolation.cross_tenant_side_effect',
+      level: 'error',
+      object: isFunction ? source : object,
+      actor,
+      operation: op,
+      expected: "no change to other artists' rows",
+      actual: `${change.table}: rows of another artist changed`,
       message: `${probe} on ${source} as ${actor} changes another artist's rows in ${change.table} (a trigger, rule or SECURITY DEFINER function writes across tenants)`,
       hint: `Make the trigger or function act only on the caller's rows (NEW.<owner> / (select auth.uid())), or SECURITY INVOKER so RLS applies; check the triggers on ${source} and ${change.table} and any function they call.`,
     });
   } else {
     report(ctx, {
-      area: 'isolation', id: isFunction ? 'function.server_owned_changed' : 'isolation.server_owned_changed', level: 'error', object: isFunction ? source : object, actor, operation: op,
-      expected: 'server-owned values change only by the server', actual: `${change.table}: the actor's own server-owned values changed`,
+      area: 'isolation',
+      id: isFunction ? 'function.server_owned_changed' : 'isolation.server_owned_changed',
+      level: 'error',
+      object: isFunction ? source : object,
+      actor,
+      operation: op,
+      expected: 'server-owned values change only by the server',
+      actual: `${change.table}: the actor's own server-owned values changed`,
       message: `${probe} on ${source} as ${actor} changes its own server-owned data in ${change.table}: the client awards itself what only the server may give`,
       hint: `Move the award to the server (service_role), or make the trigger check what it grants; if ${change.table} is derived on purpose, list its columns in audit.columns.derived.`,
     });
   }
 }
 
-async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, elevate?: Column, guess = false, forced?: Value): Promise<Outcome> {
+async function probeInsert(
+  ctx: MatrixContext,
+  target: Target,
+  pair: Pairing,
+  owner: FixtureArtist,
+  elevate?: Column,
+  guess = false,
+  forced?: Value,
+): Promise<Outcome> {
   let n = 0;
   const actor = pair.actor;
   const membership = ctx.config.tenant.membership;
@@ -335,30 +474,56 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
   });
   if (target.bucket) {
     plan.columns.splice(0, plan.columns.length, 'bucket_id', 'name');
-    plan.values.splice(0, plan.values.length, { sql: literal(target.bucket.id), text: target.bucket.id }, { sql: literal(`${owner.id}/audit-${ctx.fixtures.run}-new.png`), text: null });
+    plan.values.splice(
+      0,
+      plan.values.length,
+      { sql: literal(target.bucket.id), text: target.bucket.id },
+      { sql: literal(`${owner.id}/audit-${ctx.fixtures.run}-new.png`), text: null },
+    );
   }
   if (elevate) {
-    const value = forced ?? (isServerOwned(ctx.config, target.rel, elevate.name) || elevate.category !== 'S' ? elevatedValue(target.rel, elevate, `audit-${ctx.fixtures.run}-elevated`) : plainValue(target.rel, elevate, `audit-${ctx.fixtures.run}-col`) ?? { sql: 'null', text: null });
+    const value =
+      forced ??
+      (isServerOwned(ctx.config, target.rel, elevate.name) || elevate.category !== 'S'
+        ? elevatedValue(target.rel, elevate, `audit-${ctx.fixtures.run}-elevated`)
+        : (plainValue(target.rel, elevate, `audit-${ctx.fixtures.run}-col`) ?? { sql: 'null', text: null }));
     const index = plan.columns.indexOf(elevate.name);
     if (index >= 0) plan.values[index] = value;
-    else plan.columns.push(elevate.name), plan.values.push(value);
+    else {
+      plan.columns.push(elevate.name);
+      plan.values.push(value);
+    }
   }
   if (owner !== pair.self && pair.self && !target.bucket) {
     // Their row, linked to me: every other column naming a tenant or a user gets the actor's own id
     // (a collaboration "with" them, a manager row for their account).
-    const fks = (target.rel.isPartition ? ctx.byName.get(target.rel.parent ?? '')?.foreignKeys : target.rel.foreignKeys) ?? [];
+    const fks =
+      (target.rel.isPartition ? ctx.byName.get(target.rel.parent ?? '')?.foreignKeys : target.rel.foreignKeys) ?? [];
     for (const fk of fks) {
       const col = fk.columns.length === 1 ? fk.columns[0]! : undefined;
       if (!col || col === target.tenancy?.column) continue;
-      const id = fk.references === 'auth.users' ? pair.actor.sub : fk.references === ctx.config.tenant.root ? pair.self.id : undefined;
+      const id =
+        fk.references === 'auth.users'
+          ? pair.actor.sub
+          : fk.references === ctx.config.tenant.root
+            ? pair.self.id
+            : undefined;
       if (!id) continue;
       // A column the client may not send is filled by its default (auth.uid(), typically).
-      if (pair.actor.role !== 'service_role' && !target.rel.columns.find((c) => c.name === col)?.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.insert) continue;
+      if (
+        pair.actor.role !== 'service_role' &&
+        !target.rel.columns.find((c) => c.name === col)?.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']
+          ?.insert
+      )
+        continue;
       const type = target.rel.columns.find((c) => c.name === col)?.type ?? 'uuid';
       const i = plan.columns.indexOf(col);
       const value = { sql: `${literal(id)}::${type}`, text: id };
       if (i >= 0) plan.values[i] = value;
-      else plan.columns.push(col), plan.values.push(value);
+      else {
+        plan.columns.push(col);
+        plan.values.push(value);
+      }
     }
   }
   if (!guess && owner !== pair.self) {
@@ -368,13 +533,27 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
       for (const c of u.columns) {
         const i = plan.columns.indexOf(c);
         const v = theirs?.values[c];
-        if (v != null && i >= 0) plan.values[i] = { sql: `${literal(v)}::${target.rel.columns.find((x) => x.name === c)!.type}`, text: v };
+        if (v != null && i >= 0)
+          plan.values[i] = { sql: `${literal(v)}::${target.rel.columns.find((x) => x.name === c)!.type}`, text: v };
       }
     }
   }
   // The owner's fixture rows make room (unique keys per artist, one profile per user).
   const own = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
-  const effects = guess ? undefined : effectsCheck(ctx, target.name, pair, elevate ? `insert own ${forced ? '->other ' : '+'}${elevate.name}` : owner === pair.self ? 'insert own' : 'insert other', target.rel.parent ?? fullName(target.rel), own.length > 0 ? `${pair.actor.key}|without ${target.name}` : undefined);
+  const effects = guess
+    ? undefined
+    : effectsCheck(
+        ctx,
+        target.name,
+        pair,
+        elevate
+          ? `insert own ${forced ? '->other ' : '+'}${elevate.name}`
+          : owner === pair.self
+            ? 'insert own'
+            : 'insert other',
+        target.rel.parent ?? fullName(target.rel),
+        own.length > 0 ? `${pair.actor.key}|without ${target.name}` : undefined,
+      );
   const prepare = async (tx: TxSql) => {
     if (own.length) {
       const key = keyMatch(target, own);
@@ -384,8 +563,12 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
         await remove();
       } catch (error) {
         // Rows elsewhere reference them without ON DELETE: make room without firing the foreign keys (superuser only; rolled back with the probe).
-        await tx.unsafe("rollback to savepoint audit_room; select set_config('session_replication_role', 'replica', true)").simple();
-        await remove().finally(() => tx.unsafe("select set_config('session_replication_role', 'origin', true)").simple());
+        await tx
+          .unsafe("rollback to savepoint audit_room; select set_config('session_replication_role', 'replica', true)")
+          .simple();
+        await remove().finally(() =>
+          tx.unsafe("select set_config('session_replication_role', 'origin', true)").simple(),
+        );
         void error;
       }
       await tx.unsafe('release savepoint audit_room').simple();
@@ -393,34 +576,56 @@ async function probeInsert(ctx: MatrixContext, target: Target, pair: Pairing, ow
     if (effects) await effects.before(tx);
   };
   // A trigger may overwrite what the client sent: the column counts as written only if the value stuck.
-  const stuck = elevate && target.tenancy ? stuckSql(target, elevate, plan.values[plan.columns.indexOf(elevate.name)]!) : undefined;
+  const stuck =
+    elevate && target.tenancy ? stuckSql(target, elevate, plan.values[plan.columns.indexOf(elevate.name)]!) : undefined;
   let before = 0;
-  const result = await ctx.session.as(actor, async (tx) => ({ count: (await tx.unsafe(insertSql(target, plan, []))).count }), {
-    prepare: async (tx) => {
-      await prepare(tx);
-      // The owner's rows of this table were just deleted: none holds the value yet (unless they could not be).
-      if (stuck && !own.length) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
+  const result = await ctx.session.as(
+    actor,
+    async (tx) => ({ count: (await tx.unsafe(insertSql(target, plan, []))).count }),
+    {
+      prepare: async (tx) => {
+        await prepare(tx);
+        // The owner's rows of this table were just deleted: none holds the value yet (unless they could not be).
+        if (stuck && !own.length) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
+      },
+      after: async (tx: TxSql, value: { count: number }) => {
+        if (effects) await effects.after(tx, value);
+        return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n > before : true;
+      },
     },
-    after: async (tx: TxSql, value: { count: number }) => {
-      if (effects) await effects.after(tx, value);
-      return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n > before : true;
-    },
-  });
+  );
   if (result.ok && result.after === false) result.value.count = 0;
   if (!result.ok) {
-    const leaked = ctx.canaries.foreign(`${result.message} ${result.detail ?? ''}`, selfKeys(pair), plan.values.map((v) => v.text));
-    if (leaked.length) leakFinding(ctx, target, pair, 'insert (error message)', leaked, 'an error message names other artists\' values');
+    const leaked = ctx.canaries.foreign(
+      `${result.message} ${result.detail ?? ''}`,
+      selfKeys(pair),
+      plan.values.map((v) => v.text),
+    );
+    if (leaked.length)
+      leakFinding(ctx, target, pair, 'insert (error message)', leaked, "an error message names other artists' values");
   }
   const outcome = outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
-  if (!guess && !elevate && owner !== pair.self && pair.actor.role === 'authenticated' && (target.rel.triggers || (target.rel.uniques ?? []).length > 0)) {
+  if (
+    !guess &&
+    !elevate &&
+    owner !== pair.self &&
+    pair.actor.role === 'authenticated' &&
+    (target.rel.triggers || (target.rel.uniques ?? []).length > 0)
+  ) {
     const other = await probeInsert(ctx, target, pair, owner, undefined, true);
     const sig = (o: Outcome) => `${formatOutcome(o)} ${o.kind === 'error' ? blankValues(o.message) : ''}`;
     if (sig(other) !== sig(outcome)) {
       report(ctx, {
-        area: 'isolation', id: 'isolation.error_oracle', level: 'warn', object: target.name, actor: pair.actor.key, operation: "insert another artist's row: its real values vs guessed ones",
-        expected: 'the same answer whether the guessed values are right or wrong', actual: `${short(sig(outcome))} vs ${short(sig(other))}`,
+        area: 'isolation',
+        id: 'isolation.error_oracle',
+        level: 'warn',
+        object: target.name,
+        actor: pair.actor.key,
+        operation: "insert another artist's row: its real values vs guessed ones",
+        expected: 'the same answer whether the guessed values are right or wrong',
+        actual: `${short(sig(outcome))} vs ${short(sig(other))}`,
         message: `writing a row for another artist answers differently for their real values than for guessed ones in ${target.name}: a client can test whether a value (an email, a key) belongs to someone`,
-        hint: 'Refuse the same way before looking at the values: check the owner first (in the trigger: raise the same error when NEW.<owner> is not (select auth.uid())), and never let a trigger or constraint answer about other tenants\' data.',
+        hint: "Refuse the same way before looking at the values: check the owner first (in the trigger: raise the same error when NEW.<owner> is not (select auth.uid())), and never let a trigger or constraint answer about other tenants' data.",
       });
     }
   }
@@ -440,35 +645,63 @@ function short(text: string): string {
   return text.length > 90 ? `${text.slice(0, 87)}...` : text;
 }
 
-async function probeUpdate(ctx: MatrixContext, target: Target, pair: Pairing, owner: FixtureArtist, col: Column): Promise<Outcome> {
+async function probeUpdate(
+  ctx: MatrixContext,
+  target: Target,
+  pair: Pairing,
+  owner: FixtureArtist,
+  col: Column,
+): Promise<Outcome> {
   const rows = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
   if (!rows.length) return { kind: 'rows', n: 0 };
   const other = pair.other;
   let value: Value;
   if (col.name === target.tenancy?.column) {
     // Moving one's own row to another artist is a write on their behalf.
-    value = { sql: `${literal(owner.id === other.id ? ctx.fixtures.artists.find((a) => a.id !== owner.id)!.id : other.id)}::${col.type}`, text: null };
+    value = {
+      sql: `${literal(owner.id === other.id ? ctx.fixtures.artists.find((a) => a.id !== owner.id)!.id : other.id)}::${col.type}`,
+      text: null,
+    };
   } else if (isServerOwned(ctx.config, target.rel, col.name)) {
     value = elevatedValue(target.rel, col, `audit-${ctx.fixtures.run}-elevated`);
   } else {
     const known = rows[0]!.values[col.name];
     // A flag is set to true on every row (the fixtures vary it): a trigger reacting to the change (a task completed) fires.
-    value = col.category === 'B' ? { sql: 'true', text: 'true' } : known !== undefined && known !== null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-upd`, 1) ?? { sql: 'null', text: null };
+    value =
+      col.category === 'B'
+        ? { sql: 'true', text: 'true' }
+        : known !== undefined && known !== null
+          ? { sql: `${literal(known)}::${col.type}`, text: known }
+          : (plainValue(target.rel, col, `audit-${ctx.fixtures.run}-upd`, 1) ?? { sql: 'null', text: null });
   }
   const key = keyMatch(target, rows);
   const op = `update ${owner === pair.self ? 'own' : 'other'} ${col.name}`;
   const effects = owner === pair.self ? effectsCheck(ctx, target.name, pair, op, undefined) : undefined;
-  const stuck = owner === pair.self && col.name !== target.tenancy?.column && isServerOwned(ctx.config, target.rel, col.name) ? stuckSql(target, col, value) : undefined;
-  const result = await ctx.session.as(pair.actor, async (tx) =>
-    ({ count: (await tx.unsafe(`update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`, key.params)).count }),
-  {
-    ...(effects ? { prepare: (tx: TxSql) => effects.before(tx) } : {}),
-    after: async (tx, value) => {
-      if (effects) await effects.after(tx, value);
-      // Stuck: every row the update touched holds the value now (a trigger did not put something else back).
-      return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n >= value.count : true;
+  const stuck =
+    owner === pair.self && col.name !== target.tenancy?.column && isServerOwned(ctx.config, target.rel, col.name)
+      ? stuckSql(target, col, value)
+      : undefined;
+  const result = await ctx.session.as(
+    pair.actor,
+    async (tx) => ({
+      count: (
+        await tx.unsafe(
+          `update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`,
+          key.params,
+        )
+      ).count,
+    }),
+    {
+      ...(effects ? { prepare: (tx: TxSql) => effects.before(tx) } : {}),
+      after: async (tx, value) => {
+        if (effects) await effects.after(tx, value);
+        // Stuck: every row the update touched holds the value now (a trigger did not put something else back).
+        return stuck && value.count > 0
+          ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n >= value.count
+          : true;
+      },
     },
-  });
+  );
   if (result.ok && result.after === false) result.value.count = 0;
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
 }
@@ -480,8 +713,13 @@ async function probeDelete(ctx: MatrixContext, target: Target, pair: Pairing, ow
   const op = `delete ${owner === pair.self ? 'own' : 'other'}`;
   // Deleting one's own rows cascades to one's other rows: only other artists' rows are compared.
   const effects = owner === pair.self ? effectsCheck(ctx, target.name, pair, op, '*') : undefined;
-  const result = await ctx.session.as(pair.actor, async (tx) => ({ count: (await tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params)).count }),
-    effects ? { prepare: (tx) => effects.before(tx), after: (tx, value) => effects.after(tx, value) } : {});
+  const result = await ctx.session.as(
+    pair.actor,
+    async (tx) => ({
+      count: (await tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params)).count,
+    }),
+    effects ? { prepare: (tx) => effects.before(tx), after: (tx, value) => effects.after(tx, value) } : {},
+  );
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
 }
 
@@ -493,11 +731,17 @@ async function probeUnfiltered(ctx: MatrixContext, target: Target, pair: Pairing
   let value: Value | undefined;
   if (col) {
     const known = (target.fixtures.get(pair.self?.key ?? '') ?? [])[0]?.values[col.name];
-    value = col.name === target.tenancy?.column ? { sql: `${literal(pair.other.id)}::${col.type}`, text: null }
-      : known != null ? { sql: `${literal(known)}::${col.type}`, text: known } : plainValue(target.rel, col, `audit-${ctx.fixtures.run}-unf`, 1) ?? { sql: 'null', text: null };
+    value =
+      col.name === target.tenancy?.column
+        ? { sql: `${literal(pair.other.id)}::${col.type}`, text: null }
+        : known != null
+          ? { sql: `${literal(known)}::${col.type}`, text: known }
+          : (plainValue(target.rel, col, `audit-${ctx.fixtures.run}-unf`, 1) ?? { sql: 'null', text: null });
   }
   let before: { n: number; h: string } | undefined;
-  const statement = col ? `update ${table(target)} set ${ident(col.name)} = ${value!.sql}` : `delete from ${table(target)}`;
+  const statement = col
+    ? `update ${table(target)} set ${ident(col.name)} = ${value!.sql}`
+    : `delete from ${table(target)}`;
   const result = await ctx.session.as(pair.actor, async (tx) => ({ count: (await tx.unsafe(statement)).count }), {
     prepare: async (tx) => {
       before = (await tx.unsafe<{ n: number; h: string }[]>(state, [others]))[0];
@@ -513,7 +757,12 @@ async function probeUnfiltered(ctx: MatrixContext, target: Target, pair: Pairing
 }
 
 /** Object names a client might try: another artist's folder holding its own id, its id deeper in the path, a prefix of another id. */
-async function probeObjectNames(ctx: MatrixContext, target: Target, pair: Pairing, add: (actor: AuditActor, op: string, outcome: Outcome) => void): Promise<void> {
+async function probeObjectNames(
+  ctx: MatrixContext,
+  target: Target,
+  pair: Pairing,
+  add: (actor: AuditActor, op: string, outcome: Outcome) => void,
+): Promise<void> {
   const self = pair.self!;
   const other = pair.other;
   const names: [string, string][] = [
@@ -523,14 +772,31 @@ async function probeObjectNames(ctx: MatrixContext, target: Target, pair: Pairin
     ['insert other folder+own prefix', `${other.id}/${self.id.slice(0, 8)}`],
   ];
   for (const [op, name] of names) {
-    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`insert into storage.objects (bucket_id, name) values (${literal(target.bucket!.id)}, ${literal(name)})`));
-    add(pair.actor, op, outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })));
+    const result = await ctx.session.as(pair.actor, (tx) =>
+      tx.unsafe(
+        `insert into storage.objects (bucket_id, name) values (${literal(target.bucket!.id)}, ${literal(name)})`,
+      ),
+    );
+    add(
+      pair.actor,
+      op,
+      outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })),
+    );
   }
   const own = target.fixtures.get(self.key) ?? [];
   if (own.length) {
     const key = keyMatch(target, own);
-    const result = await ctx.session.as(pair.actor, (tx) => tx.unsafe(`update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.png`)} where ${where(target, key.sql)}`, key.params));
-    add(pair.actor, 'update other folder (move own object)', outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })));
+    const result = await ctx.session.as(pair.actor, (tx) =>
+      tx.unsafe(
+        `update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.png`)} where ${where(target, key.sql)}`,
+        key.params,
+      ),
+    );
+    add(
+      pair.actor,
+      'update other folder (move own object)',
+      outcomeOf(result, (r) => ({ kind: 'rows', n: r.count })),
+    );
   }
 }
 
@@ -548,35 +814,61 @@ export function clientInputs(text: string | null): { headers: string[]; metadata
 }
 
 /** The same reads and writes with hostile client-controlled inputs (headers, user_metadata) set to another artist's id and to role words. */
-async function probeClientInputs(ctx: MatrixContext, target: Target, pair: Pairing, add: (actor: AuditActor, op: string, outcome: Outcome) => void): Promise<void> {
+async function probeClientInputs(
+  ctx: MatrixContext,
+  target: Target,
+  pair: Pairing,
+  add: (actor: AuditActor, op: string, outcome: Outcome) => void,
+): Promise<void> {
   if (pair.actor.role === 'service_role') return;
   const inputs = clientInputs(target.rel.policyText ?? ctx.byName.get(target.rel.parent ?? '')?.policyText ?? null);
   if (!inputs.headers.length && !inputs.metadata.length) return;
   for (const value of [pair.other.id, 'service_role', 'admin', 'true']) {
     const metadata = Object.fromEntries(inputs.metadata.map((k) => [k, value]));
-    const claims = pair.actor.role === 'anon' ? JSON.parse(pair.actor.claims) : { ...JSON.parse(pair.actor.claims), user_metadata: metadata };
-    const hostile: AuditActor = { ...pair.actor, claims: JSON.stringify(claims), headers: JSON.stringify(Object.fromEntries(inputs.headers.map((k) => [k, value]))) };
+    const claims =
+      pair.actor.role === 'anon'
+        ? JSON.parse(pair.actor.claims)
+        : { ...JSON.parse(pair.actor.claims), user_metadata: metadata };
+    const hostile: AuditActor = {
+      ...pair.actor,
+      claims: JSON.stringify(claims),
+      headers: JSON.stringify(Object.fromEntries(inputs.headers.map((k) => [k, value]))),
+    };
     const op = `select with hostile ${[...inputs.headers.map((h) => `header ${h}`), ...inputs.metadata.map((m) => `user_metadata.${m}`)].join(', ')}=${value === pair.other.id ? "other's id" : value}`;
     const outcome = await probeSelect(ctx, target, pair, hostile);
     add(pair.actor, op, outcome);
     if (outcome.kind === 'visible' && (outcome.other > 0 || outcome.foreign)) {
       report(ctx, {
-        area: 'isolation', id: 'isolation.client_input_trusted', level: 'error', object: target.name, actor: pair.actor.key, operation: op,
-        expected: 'client-set headers and user_metadata change nothing', actual: "another artist's rows become visible",
+        area: 'isolation',
+        id: 'isolation.client_input_trusted',
+        level: 'error',
+        object: target.name,
+        actor: pair.actor.key,
+        operation: op,
+        expected: 'client-set headers and user_metadata change nothing',
+        actual: "another artist's rows become visible",
         message: `a policy on ${target.name} trusts a value the client controls (${[...inputs.headers, ...inputs.metadata].join(', ')}): setting it lets an artist read other artists' rows`,
         hint: 'Decide access from auth.uid() (or app_metadata, which only the server writes) and membership tables; never from request headers or user_metadata.',
       });
     }
-    const rows = pair.other && target.writable ? target.fixtures.get(pair.other.key) ?? [] : [];
+    const rows = pair.other && target.writable ? (target.fixtures.get(pair.other.key) ?? []) : [];
     if (rows.length) {
       const key = keyMatch(target, rows);
-      const del = await ctx.session.as(hostile, (tx) => tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params));
+      const del = await ctx.session.as(hostile, (tx) =>
+        tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params),
+      );
       const o = outcomeOf(del, (r) => ({ kind: 'rows', n: r.count }));
       add(pair.actor, `delete other with hostile inputs=${value === pair.other.id ? "other's id" : value}`, o);
       if (o.kind === 'rows' && o.n > 0) {
         report(ctx, {
-          area: 'isolation', id: 'isolation.client_input_trusted', level: 'error', object: target.name, actor: pair.actor.key, operation: `delete other with hostile inputs`,
-          expected: 'client-set headers and user_metadata change nothing', actual: "another artist's rows deleted",
+          area: 'isolation',
+          id: 'isolation.client_input_trusted',
+          level: 'error',
+          object: target.name,
+          actor: pair.actor.key,
+          operation: `delete other with hostile inputs`,
+          expected: 'client-set headers and user_metadata change nothing',
+          actual: "another artist's rows deleted",
           message: `a policy on ${target.name} trusts a value the client controls (${[...inputs.headers, ...inputs.metadata].join(', ')}): setting it lets an artist delete other artists' rows`,
           hint: 'Decide access from auth.uid() (or app_metadata, which only the server writes) and membership tables; never from request headers or user_metadata.',
         });

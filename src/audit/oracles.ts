@@ -34,22 +34,41 @@ export async function probeOracles(ctx: MatrixContext): Promise<{ findings: Find
       for (let i = 0; i < Math.min(own.length, theirs.length) && code !== '23505'; i += 1) {
         const values = unique.columns.map((c) => theirs[i]!.values[c]);
         if (values.some((v) => v === null || v === undefined)) continue;
-        const assignments = unique.columns.map((c, j) => `${ident(c)} = ${literal(values[j]!)}::${types[j]}`).join(', ');
+        const assignments = unique.columns
+          .map((c, j) => `${ident(c)} = ${literal(values[j]!)}::${types[j]}`)
+          .join(', ');
         const key = keyMatch(target, [own[i]!]);
-        const update = await ctx.session.as(actor, (tx) => tx.unsafe(`update ${table} t set ${assignments} where ${key.sql}`, key.params));
+        const update = await ctx.session.as(actor, (tx) =>
+          tx.unsafe(`update ${table} t set ${assignments} where ${key.sql}`, key.params),
+        );
         code = update.ok ? 'ok' : update.code;
         how = 'update';
         if (!update.ok) scanError(ctx, target.name, pair, `${update.message} ${update.detail ?? ''}`, values);
         if (code !== '23505') {
-          const plan = planRow(target, { owner: a, config: ctx.config, byName: ctx.byName, rowsOf: (r, k) => ctx.targets.find((t) => t.name === r)?.fixtures.get(k), minimal: false, variant: i, marker: () => `audit-${ctx.fixtures.run}-oracle` });
+          const plan = planRow(target, {
+            owner: a,
+            config: ctx.config,
+            byName: ctx.byName,
+            rowsOf: (r, k) => ctx.targets.find((t) => t.name === r)?.fixtures.get(k),
+            minimal: false,
+            variant: i,
+            marker: () => `audit-${ctx.fixtures.run}-oracle`,
+          });
           unique.columns.forEach((c, j) => {
             const at = plan.columns.indexOf(c);
             const value = { sql: `${literal(values[j]!)}::${types[j]}`, text: values[j]! };
             if (at >= 0) plan.values[at] = value;
-            else plan.columns.push(c), plan.values.push(value);
+            else {
+              plan.columns.push(c);
+              plan.values.push(value);
+            }
           });
           const insert = await ctx.session.as(actor, (tx) => tx.unsafe(insertSql(target, plan, [])), {
-            prepare: async (tx) => void (await tx.unsafe(`delete from ${table} t where ${keyMatch(target, own).sql}`, keyMatch(target, own).params)),
+            prepare: async (tx) =>
+              void (await tx.unsafe(
+                `delete from ${table} t where ${keyMatch(target, own).sql}`,
+                keyMatch(target, own).params,
+              )),
           });
           code = insert.ok ? 'ok' : insert.code;
           how = 'insert';
@@ -57,7 +76,12 @@ export async function probeOracles(ctx: MatrixContext): Promise<{ findings: Find
         }
       }
       const object = `${target.name}(${unique.columns.join(', ')})`;
-      cells.push({ relation: target.matrixName, actor: actor.key, op: `collide ${unique.columns.join(',')}`, outcome: code === 'ok' ? { kind: 'ok' } : { kind: 'error', code, message: '' } });
+      cells.push({
+        relation: target.matrixName,
+        actor: actor.key,
+        op: `collide ${unique.columns.join(',')}`,
+        outcome: code === 'ok' ? { kind: 'ok' } : { kind: 'error', code, message: '' },
+      });
       if (code !== '23505') continue;
       const isPublic = unique.columns.every((c) => ctx.config.oracles.publicColumns.includes(c));
       findings.push({
@@ -67,7 +91,7 @@ export async function probeOracles(ctx: MatrixContext): Promise<{ findings: Find
         object,
         actor: actor.key,
         operation: `${how} own row with another artist's ${unique.columns.join(', ')}${unique.predicate ? ` (index ${unique.name} WHERE ${unique.predicate})` : ''}`,
-        expected: 'no answer about other artists\' values',
+        expected: "no answer about other artists' values",
         actual: 'unique_violation (23505) names the existing value',
         message: `writing another artist's ${unique.columns.join(', ')} into one's own row fails with unique_violation${unique.predicate ? ` (partial unique index ${unique.name})` : ''}: anyone can ask whether a value exists${isPublic ? ' (listed as public in audit.oracles.publicColumns)' : ''}`,
         hint: isPublic
@@ -80,13 +104,29 @@ export async function probeOracles(ctx: MatrixContext): Promise<{ findings: Find
 }
 
 /** An error message that names another artist's data (beyond the value the actor itself sent). */
-function scanError(ctx: MatrixContext, object: string, pair: Pairing, text: string, sent: (string | null | undefined)[]): void {
-  const leaked = ctx.canaries.foreign(text, selfKeys(pair), sent.map((v) => v ?? null));
+function scanError(
+  ctx: MatrixContext,
+  object: string,
+  pair: Pairing,
+  text: string,
+  sent: (string | null | undefined)[],
+): void {
+  const leaked = ctx.canaries.foreign(
+    text,
+    selfKeys(pair),
+    sent.map((v) => v ?? null),
+  );
   if (!leaked.length) return;
   report(ctx, {
-    area: 'isolation', id: 'isolation.cross_tenant_read', level: 'error', object, actor: pair.actor.key, operation: 'write a value another artist holds (error message)',
-    expected: "errors that name nothing of another artist's", actual: `the error names ${leaked.slice(0, 2).join(', ')}`,
+    area: 'isolation',
+    id: 'isolation.cross_tenant_read',
+    level: 'error',
+    object,
+    actor: pair.actor.key,
+    operation: 'write a value another artist holds (error message)',
+    expected: "errors that name nothing of another artist's",
+    actual: `the error names ${leaked.slice(0, 2).join(', ')}`,
     message: `an error raised on ${object} tells the caller another artist's data (${leaked.slice(0, 2).join(', ')})`,
-    hint: 'Raise errors that say what is wrong with the caller\'s own input, never who else holds a value (a trigger\'s RAISE, a constraint\'s DETAIL).',
+    hint: "Raise errors that say what is wrong with the caller's own input, never who else holds a value (a trigger's RAISE, a constraint's DETAIL).",
   });
 }

@@ -13,7 +13,10 @@ export interface RealtimeSummary {
   allTables: boolean;
 }
 
-export async function checkRealtime(tx: Tx, relations: Relation[]): Promise<{ summary: RealtimeSummary; findings: Finding[] }> {
+export async function checkRealtime(
+  tx: Tx,
+  relations: Relation[],
+): Promise<{ summary: RealtimeSummary; findings: Finding[] }> {
   const [pub] = await tx<{ viaroot: boolean; alltables: boolean }[]>`
     select pubviaroot as viaroot, puballtables as alltables from pg_publication where pubname = 'supabase_realtime'`;
   if (!pub) return { summary: { published: [], viaRoot: null, allTables: false }, findings: [] };
@@ -26,15 +29,25 @@ export async function checkRealtime(tx: Tx, relations: Relation[]): Promise<{ su
     if (!rel) continue;
     if (!rel.rls) {
       findings.push({
-        area: 'isolation', id: 'realtime.rls_disabled', level: 'error', object: name, operation: 'subscribe',
-        expected: 'RLS enabled', actual: 'RLS disabled',
+        area: 'isolation',
+        id: 'realtime.rls_disabled',
+        level: 'error',
+        object: name,
+        operation: 'subscribe',
+        expected: 'RLS enabled',
+        actual: 'RLS disabled',
         message: `${name} is published to supabase_realtime without RLS: every subscriber receives every change`,
         hint: `ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY; and a SELECT policy TO authenticated scoped to the owner.`,
       });
     } else if (rel.isPartition && rel.policies === 0) {
       findings.push({
-        area: 'isolation', id: 'realtime.partition_without_policies', level: 'warn', object: name, operation: 'subscribe',
-        expected: 'changes checked against the parent\'s policies', actual: `published as the partition ${name}, which has no policies`,
+        area: 'isolation',
+        id: 'realtime.partition_without_policies',
+        level: 'warn',
+        object: name,
+        operation: 'subscribe',
+        expected: "changes checked against the parent's policies",
+        actual: `published as the partition ${name}, which has no policies`,
         message: `${name} is published under its own name, and partitions do not inherit ${rel.parent}'s policies: subscribers receive nothing (or everything, if RLS is off)`,
         hint: 'ALTER PUBLICATION supabase_realtime SET (publish_via_partition_root = true); so changes are checked as the parent.',
       });

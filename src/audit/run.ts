@@ -37,7 +37,8 @@ export const BUILTIN_SUPPRESSIONS = [
   {
     id: 'truncate_granted_to_api_role',
     object: 'storage.*',
-    reason: "granted by Supabase's storage schema itself (not changeable on hosted Supabase); the Storage API never issues TRUNCATE",
+    reason:
+      "granted by Supabase's storage schema itself (not changeable on hosted Supabase); the Storage API never issues TRUNCATE",
   },
 ];
 
@@ -48,17 +49,36 @@ export async function runAudit(
   options: AuditOptions & { expectationsFile: string; target?: string },
 ): Promise<AuditReport> {
   const started = performance.now();
-  const areas = options.only ? [options.only] : options.writeExpectations ? ['isolation' as Area] : AREAS.filter((a) => !(options.skipLatency && a === 'latency'));
+  const areas = options.only
+    ? [options.only]
+    : options.writeExpectations
+      ? ['isolation' as Area]
+      : AREAS.filter((a) => !(options.skipLatency && a === 'latency'));
   const progress = options.onProgress ?? (() => {});
   const findings: Finding[] = [];
-  const report: AuditReport = { ok: true, exitCode: 0, target: options.target ?? 'database', areas, durationMs: 0, findings: [], suppressed: [] };
+  const report: AuditReport = {
+    ok: true,
+    exitCode: 0,
+    target: options.target ?? 'database',
+    areas,
+    durationMs: 0,
+    findings: [],
+    suppressed: [],
+  };
 
   // An area that cannot run is a finding with the reason; the other areas still report.
   const area = async (name: Area, fn: () => Promise<void>) => {
     try {
       await fn();
     } catch (error) {
-      if (isConnectionError(error) || (error instanceof DreamdbError && error.exitCode === ExitCode.usage && name !== 'latency' && options.only === name)) throw error;
+      if (
+        isConnectionError(error) ||
+        (error instanceof DreamdbError &&
+          error.exitCode === ExitCode.usage &&
+          name !== 'latency' &&
+          options.only === name)
+      )
+        throw error;
       const f = phaseFailed(`${name} area`, error);
       findings.push({ ...f, area: name });
     }
@@ -78,7 +98,10 @@ export async function runAudit(
         if (!expected) {
           status = 'missing';
           findings.push({
-            area: 'isolation', id: 'expectations.missing', level: 'warn', object: file,
+            area: 'isolation',
+            id: 'expectations.missing',
+            level: 'warn',
+            object: file,
             message: `no expectations file: the ${lines.size} observed outcomes are not compared with a reviewed matrix`,
             hint: 'Run dreamdb audit-rls --write-expectations, review the file and commit it.',
           });
@@ -96,7 +119,11 @@ export async function runAudit(
       progress('running lints');
       const lints = await runLints(sql, config.schemas, config.claims);
       findings.push(...lints.findings);
-      report.lints = { run: lints.lints.length - lints.skipped.length, skipped: lints.skipped, definitions: lints.lints.map(({ id, level, title }) => ({ id, level, title })) };
+      report.lints = {
+        run: lints.lints.length - lints.skipped.length,
+        skipped: lints.skipped,
+        definitions: lints.lints.map(({ id, level, title }) => ({ id, level, title })),
+      };
     });
   }
   if (areas.includes('latency')) {

@@ -28,7 +28,8 @@ export interface AuditActor {
   headers?: string;
 }
 
-export type ProbeResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string; where?: string; detail?: string };
+export type ProbeResult<T> =
+  { ok: true; value: T } | { ok: false; code: string; message: string; where?: string; detail?: string };
 
 export interface ProbeOptions {
   /** Statements run as the audit's own role inside the savepoint, before switching (set-up). */
@@ -39,9 +40,25 @@ export interface ProbeOptions {
 const RESTORE = `select set_config('role', 'none', true), set_config('request.jwt.claims', '', true),
   set_config('request.method', '', true), set_config('request.path', '', true), set_config('request.headers', '', true)`;
 
-export function makeActor(key: string, role: ApiRole, statementTimeout: string, extraClaims: Record<string, unknown>, user?: { sub: string; email: string }): AuditActor {
-  const claims = claimsFor({ role, ...(user ? { sub: user.sub, email: user.email } : {}), claims: role === 'authenticated' ? extraClaims : {} });
-  return { key, role, statementTimeout, claims: JSON.stringify(claims), ...(user ? { sub: user.sub, email: user.email } : {}) };
+export function makeActor(
+  key: string,
+  role: ApiRole,
+  statementTimeout: string,
+  extraClaims: Record<string, unknown>,
+  user?: { sub: string; email: string },
+): AuditActor {
+  const claims = claimsFor({
+    role,
+    ...(user ? { sub: user.sub, email: user.email } : {}),
+    claims: role === 'authenticated' ? extraClaims : {},
+  });
+  return {
+    key,
+    role,
+    statementTimeout,
+    claims: JSON.stringify(claims),
+    ...(user ? { sub: user.sub, email: user.email } : {}),
+  };
 }
 
 export class ProbeSession {
@@ -82,7 +99,11 @@ export class ProbeSession {
       } catch (error) {
         // The set-up could not run (a foreign key without ON DELETE keeps the row): probe without it.
         if (!isPgError(error)) {
-          await tx.unsafe('rollback to savepoint audit_prepare; release savepoint audit_prepare; rollback to savepoint audit_probe; release savepoint audit_probe').simple();
+          await tx
+            .unsafe(
+              'rollback to savepoint audit_prepare; release savepoint audit_prepare; rollback to savepoint audit_probe; release savepoint audit_probe',
+            )
+            .simple();
           throw error;
         }
         head = tx.unsafe(`rollback to savepoint audit_prepare; release savepoint audit_prepare; ${switchTo}`).simple();
@@ -106,7 +127,13 @@ export class ProbeSession {
       await head.catch(() => {});
       if (isPgError(error) && error.code) {
         const e = error as { where?: string; detail?: string };
-        return { ok: false, code: error.code, message: error.message, ...(e.where ? { where: e.where } : {}), ...(e.detail ? { detail: e.detail } : {}) };
+        return {
+          ok: false,
+          code: error.code,
+          message: error.message,
+          ...(e.where ? { where: e.where } : {}),
+          ...(e.detail ? { detail: e.detail } : {}),
+        };
       }
       throw error;
     } finally {

@@ -48,7 +48,12 @@ export function isStorageObjects(rel: Relation): boolean {
 }
 
 /** Whose rows these are: the root's id, an owner column, a storage folder, or a foreign key to one of those. */
-export function tenancyOf(rel: Relation, byName: Map<string, Relation>, config: AuditConfig, seen = new Set<string>()): Tenancy | undefined {
+export function tenancyOf(
+  rel: Relation,
+  byName: Map<string, Relation>,
+  config: AuditConfig,
+  seen = new Set<string>(),
+): Tenancy | undefined {
   const name = fullName(rel);
   const columns = new Set(rel.columns.map((c) => c.name));
   const rootName = rel.isPartition && rel.parent ? rel.parent : name;
@@ -90,7 +95,11 @@ function direct(column: string, rel: Relation): Tenancy {
   };
 }
 
-export function buildTargets(relations: Relation[], buckets: { id: string; public: boolean; audit: boolean }[], config: AuditConfig): Target[] {
+export function buildTargets(
+  relations: Relation[],
+  buckets: { id: string; public: boolean; audit: boolean }[],
+  config: AuditConfig,
+): Target[] {
   const byName = new Map(relations.map((r) => [fullName(r), r]));
   const targets: Target[] = [];
   for (const rel of relations) {

@@ -28,7 +28,18 @@ export const COPY_SESSION = {
 } as const;
 
 export async function listTables(sql: Sql): Promise<CatalogTable[]> {
-  const rows = await sql<{ schema: string; name: string; kind: 'r' | 'p'; root: string | null; parent: string | null; bound: string | null; columns: string[]; bytes: string }[]>`
+  const rows = await sql<
+    {
+      schema: string;
+      name: string;
+      kind: 'r' | 'p';
+      root: string | null;
+      parent: string | null;
+      bound: string | null;
+      columns: string[];
+      bytes: string;
+    }[]
+  >`
     select n.nspname as schema, c.relname as name, c.relkind::text as kind,
            case when c.relispartition then (
              select rn.nspname || '.' || rc.relname from pg_catalog.pg_class rc
@@ -85,7 +96,9 @@ export interface LedgerMigration {
 }
 
 /** Migrations applied in full: dreamdb's ledger, else the Supabase CLI's (a project migrated by it). */
-export async function readAppliedMigrations(sql: Sql): Promise<{ source: 'dreamdb' | 'supabase' | 'none'; migrations: LedgerMigration[] }> {
+export async function readAppliedMigrations(
+  sql: Sql,
+): Promise<{ source: 'dreamdb' | 'supabase' | 'none'; migrations: LedgerMigration[] }> {
   const [has] = await sql<{ dreamdb: boolean; supabase: boolean }[]>`
     select pg_catalog.to_regclass('dreamdb.migrations') is not null as dreamdb,
            pg_catalog.to_regclass('supabase_migrations.schema_migrations') is not null as supabase`;
@@ -115,11 +128,27 @@ export async function listForeignKeys(sql: Sql): Promise<ForeignKey[]> {
      where con.contype = 'f' and con.conparentid = 0`;
 }
 
-export async function serverInfo(sql: Sql): Promise<{ database: string; version: string; versionNum: number; user: string; superuser: boolean; bypassRls: boolean }> {
-  const [row] = await sql<{ database: string; version: string; num: number; user: string; superuser: boolean; bypass: boolean }[]>`
+export async function serverInfo(sql: Sql): Promise<{
+  database: string;
+  version: string;
+  versionNum: number;
+  user: string;
+  superuser: boolean;
+  bypassRls: boolean;
+}> {
+  const [row] = await sql<
+    { database: string; version: string; num: number; user: string; superuser: boolean; bypass: boolean }[]
+  >`
     select current_database() as database, current_setting('server_version') as version,
            current_setting('server_version_num')::int as num, current_user as user,
            r.rolsuper as superuser, r.rolbypassrls as bypass
       from pg_catalog.pg_roles r where r.rolname = current_user`;
-  return { database: row!.database, version: row!.version, versionNum: row!.num, user: row!.user, superuser: row!.superuser, bypassRls: row!.bypass };
+  return {
+    database: row!.database,
+    version: row!.version,
+    versionNum: row!.num,
+    user: row!.user,
+    superuser: row!.superuser,
+    bypassRls: row!.bypass,
+  };
 }

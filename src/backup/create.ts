@@ -23,7 +23,16 @@ import { COPY_SESSION, listSequences, listTables, readAppliedMigrations, serverI
 import { encryptStream, macOf, newBackupKeys, type BackupKeys } from './crypto.js';
 import { readStructure, structureRoots } from './structure.js';
 import { canonical, FORMAT, FORMAT_VERSION, writeManifest, type Manifest, type TableEntry } from './manifest.js';
-import { fileNameFor, LEDGER_TABLES, qualified, sequencesInScope, schemaVersionOf, selectScope, type CatalogTable, type Scope } from './scope.js';
+import {
+  fileNameFor,
+  LEDGER_TABLES,
+  qualified,
+  sequencesInScope,
+  schemaVersionOf,
+  selectScope,
+  type CatalogTable,
+  type Scope,
+} from './scope.js';
 import { findPgDump, pgDumpSelection, runPgDump } from './pgdump.js';
 import { batcher, meter, resumeAfterEnd } from './streams.js';
 
@@ -58,7 +67,9 @@ export interface BackupResult {
   durationMs: number;
 }
 
-export const toolVersion = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+export const toolVersion = (
+  JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 export function backupSession(lockTimeoutMs: number, name = 'dreamdb backup') {
   return { ...COPY_SESSION, lock_timeout: `${lockTimeoutMs}ms`, application_name: name };
@@ -68,9 +79,12 @@ export async function createBackup(url: string, options: BackupOptions): Promise
   const started = performance.now();
   const emit = options.onProgress ?? (() => {});
   if (options.format === 'pg_dump' && options.encrypt) {
-    throw new UsageError('--encrypt works with the dreamdb format only: pg_restore could not read an encrypted archive.', {
-      hint: 'Drop --format pg_dump (the dreamdb format restores with `dreamdb restore`), or encrypt the archive with your own tooling.',
-    });
+    throw new UsageError(
+      '--encrypt works with the dreamdb format only: pg_restore could not read an encrypted archive.',
+      {
+        hint: 'Drop --format pg_dump (the dreamdb format restores with `dreamdb restore`), or encrypt the archive with your own tooling.',
+      },
+    );
   }
   const id = randomUUID();
   const keys = options.encrypt ? newBackupKeys(options.encrypt.env, options.encrypt.keyEnv, id) : undefined;
@@ -87,9 +101,15 @@ export async function createBackup(url: string, options: BackupOptions): Promise
     const supabase = await isSupabase(main);
     const structure = await readStructure(main, structureRoots(scope.data));
 
-    const pgDump = options.format === 'pg_dump' ? await findPgDump(Math.floor(info.versionNum / 10000), options.env) : undefined;
+    const pgDump =
+      options.format === 'pg_dump' ? await findPgDump(Math.floor(info.versionNum / 10000), options.env) : undefined;
 
-    const name = options.name ?? (await freeName(options.outDir, `dreamdb-backup-${info.database.replace(/[^A-Za-z0-9_-]/g, '_')}-${stamp(new Date())}`));
+    const name =
+      options.name ??
+      (await freeName(
+        options.outDir,
+        `dreamdb-backup-${info.database.replace(/[^A-Za-z0-9_-]/g, '_')}-${stamp(new Date())}`,
+      ));
     const finalDir = path.resolve(options.outDir, name);
     await fs.mkdir(options.outDir, { recursive: true });
     const leftovers = (await fs.readdir(options.outDir)).filter((n) => n.endsWith('.partial'));
@@ -126,12 +146,27 @@ export async function createBackup(url: string, options: BackupOptions): Promise
       const args = [`--snapshot=${snap!.id}`, ...pgDumpSelection(options.include, options.exclude, LEDGER_TABLES)];
       emit({ type: 'snapshot', tables: scope.data.length, bytesEstimate: scope.data.reduce((s, t) => s + t.bytes, 0) });
       // Row counts in the same snapshot, while pg_dump reads it.
-      const [measure, counts] = await Promise.all([runPgDump(pgDump, url, args, path.join(tempDir, 'dump.pgdump')), countRows(main, scope.data)]);
+      const [measure, counts] = await Promise.all([
+        runPgDump(pgDump, url, args, path.join(tempDir, 'dump.pgdump')),
+        countRows(main, scope.data),
+      ]);
       await fs.chmod(path.join(tempDir, 'dump.pgdump'), 0o600);
       await syncFile(path.join(tempDir, 'dump.pgdump'));
       manifest.compression = 'gzip';
-      manifest.archive = { file: 'dump.pgdump', bytes: measure.bytes, sha256: measure.sha256(), pgDump: pgDump.version, args: args.filter((a) => !a.startsWith('--snapshot')), tables: counts };
-      manifest.totals = { tables: counts.length, rows: counts.reduce((s, t) => s + t.rows, 0), bytes: measure.bytes, contentBytes: 0 };
+      manifest.archive = {
+        file: 'dump.pgdump',
+        bytes: measure.bytes,
+        sha256: measure.sha256(),
+        pgDump: pgDump.version,
+        args: args.filter((a) => !a.startsWith('--snapshot')),
+        tables: counts,
+      };
+      manifest.totals = {
+        tables: counts.length,
+        rows: counts.reduce((s, t) => s + t.rows, 0),
+        bytes: measure.bytes,
+        contentBytes: 0,
+      };
     } else {
       manifest.tables = await copyTables(url, main, scope, { ...options, id, keys, dir: tempDir, emit, workers });
       const data = manifest.tables.filter((t) => t.role === 'data');
@@ -178,8 +213,14 @@ interface CopyTablesOptions extends BackupOptions {
 /** Every table of the scope into its file, `jobs` connections at a time on one snapshot. */
 async function copyTables(url: string, main: Sql, scope: Scope, o: CopyTablesOptions): Promise<TableEntry[]> {
   // Biggest first, so the last table to finish is a small one.
-  const all = [...scope.data.map((t) => ({ t, role: 'data' as const })), ...scope.ledgers.map((t) => ({ t, role: 'ledger' as const }))];
-  const tasks = all.map((x, i) => ({ ...x, file: fileNameFor(i + 1, x.t, { gzip: o.compression === 'gzip', encrypted: Boolean(o.keys) }) }));
+  const all = [
+    ...scope.data.map((t) => ({ t, role: 'data' as const })),
+    ...scope.ledgers.map((t) => ({ t, role: 'ledger' as const })),
+  ];
+  const tasks = all.map((x, i) => ({
+    ...x,
+    file: fileNameFor(i + 1, x.t, { gzip: o.compression === 'gzip', encrypted: Boolean(o.keys) }),
+  }));
   const queue = [...tasks].sort((a, b) => b.t.bytes - a.t.bytes);
   o.emit({ type: 'snapshot', tables: tasks.length, bytesEstimate: tasks.reduce((s, x) => s + x.t.bytes, 0) });
 
@@ -200,8 +241,14 @@ async function copyTables(url: string, main: Sql, scope: Scope, o: CopyTablesOpt
   const runWorker = async (conn: Sql) => {
     for (let task = queue.shift(); task; task = queue.shift()) {
       const t = task.t;
-      const entry = await copyOut(conn, t, task.role, task.file, o.dir, { gzip: o.compression === 'gzip', keys: o.keys, backupId: o.id }, (rows) =>
-        o.emit({ type: 'copying', table: qualified(t), rows }),
+      const entry = await copyOut(
+        conn,
+        t,
+        task.role,
+        task.file,
+        o.dir,
+        { gzip: o.compression === 'gzip', keys: o.keys, backupId: o.id },
+        (rows) => o.emit({ type: 'copying', table: qualified(t), rows }),
       );
       entries.set(task.file, entry);
       done += 1;
@@ -219,7 +266,10 @@ async function copyTables(url: string, main: Sql, scope: Scope, o: CopyTablesOpt
   return tasks.map((x) => entries.get(x.file)!);
 }
 
-async function countRows(sql: Sql, tables: readonly CatalogTable[]): Promise<{ schema: string; name: string; rows: number }[]> {
+async function countRows(
+  sql: Sql,
+  tables: readonly CatalogTable[],
+): Promise<{ schema: string; name: string; rows: number }[]> {
   const out: { schema: string; name: string; rows: number }[] = [];
   for (const t of tables) {
     const [row] = await sql<{ n: string }[]>`select count(*)::text as n from only ${sql(t.schema)}.${sql(t.name)}`;
@@ -240,10 +290,13 @@ async function lockTables(sql: Sql, tables: readonly CatalogTable[], lockTimeout
     await sql.unsafe(stmt!.text);
   } catch (error) {
     if ((error as { code?: string }).code === '55P03') {
-      throw new DreamdbError(`Could not lock the tables for a consistent backup within ${Math.round(lockTimeoutMs / 1000)} s: something holds an exclusive lock (a migration, a VACUUM FULL, ...).`, {
-        hint: '`dreamdb doctor` shows blocked and long-running sessions; retry when it is done, or raise backup.lockTimeout.',
-        cause: error,
-      });
+      throw new DreamdbError(
+        `Could not lock the tables for a consistent backup within ${Math.round(lockTimeoutMs / 1000)} s: something holds an exclusive lock (a migration, a VACUUM FULL, ...).`,
+        {
+          hint: '`dreamdb doctor` shows blocked and long-running sessions; retry when it is done, or raise backup.lockTimeout.',
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -255,7 +308,15 @@ interface CopyOutOptions {
   backupId: string;
 }
 
-async function copyOut(conn: Sql, table: CatalogTable, role: 'data' | 'ledger', file: string, dir: string, options: CopyOutOptions, onRows: (rows: number) => void): Promise<TableEntry> {
+async function copyOut(
+  conn: Sql,
+  table: CatalogTable,
+  role: 'data' | 'ledger',
+  file: string,
+  dir: string,
+  options: CopyOutOptions,
+  onRows: (rows: number) => void,
+): Promise<TableEntry> {
   let lastReport = performance.now();
   const content = meter((m) => {
     const now = performance.now();
@@ -265,7 +326,9 @@ async function copyOut(conn: Sql, table: CatalogTable, role: 'data' | 'ledger', 
     }
   });
   const stored = meter();
-  const source = resumeAfterEnd((await conn`copy (select ${conn(table.columns)} from only ${conn(table.schema)}.${conn(table.name)}) to stdout`.readable()) as Readable);
+  const source = resumeAfterEnd(
+    (await conn`copy (select ${conn(table.columns)} from only ${conn(table.schema)}.${conn(table.name)}) to stdout`.readable()) as Readable,
+  );
   const steps: Transform[] = [batcher(), content.stream];
   if (options.gzip) steps.push(createGzip({ level: 1 }));
   if (options.keys) steps.push(encryptStream(options.keys, options.backupId, file));
@@ -293,23 +356,36 @@ async function copyOut(conn: Sql, table: CatalogTable, role: 'data' | 'ledger', 
 function rlsError(error: unknown): unknown {
   const e = error as { code?: string; message?: string };
   if (sqlStateOf(error) === SqlState.insufficientPrivilege && /row-level security/i.test(e.message ?? '')) {
-    return new DreamdbError(`The backup role is subject to row level security: ${e.message}. A backup taken this way would silently miss rows.`, {
-      hint: 'Back up as a role that bypasses RLS: a superuser, or one with BYPASSRLS (postgres on Supabase).',
-      cause: error,
-    });
+    return new DreamdbError(
+      `The backup role is subject to row level security: ${e.message}. A backup taken this way would silently miss rows.`,
+      {
+        hint: 'Back up as a role that bypasses RLS: a superuser, or one with BYPASSRLS (postgres on Supabase).',
+        cause: error,
+      },
+    );
   }
   return error;
 }
 
 /** yyyymmddTHHMMSSZ */
 export function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 async function freeName(dir: string, base: string): Promise<string> {
   for (let i = 1; ; i += 1) {
     const name = i === 1 ? base : `${base}-${i}`;
-    const taken = await Promise.all([fs.access(path.join(dir, name)), fs.access(path.join(dir, `${name}.partial`))].map((p) => p.then(() => true, () => false)));
+    const taken = await Promise.all(
+      [fs.access(path.join(dir, name)), fs.access(path.join(dir, `${name}.partial`))].map((p) =>
+        p.then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (!taken.some(Boolean)) return name;
   }
 }
@@ -335,7 +411,10 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** The config's backup section as createBackup's settings (the drill takes the same). */
-export function backupSettingsFrom(cfg: BackupConfig, encryptWith?: NodeJS.ProcessEnv): Pick<BackupOptions, 'include' | 'exclude' | 'jobs' | 'compression' | 'lockTimeoutMs' | 'encrypt'> {
+export function backupSettingsFrom(
+  cfg: BackupConfig,
+  encryptWith?: NodeJS.ProcessEnv,
+): Pick<BackupOptions, 'include' | 'exclude' | 'jobs' | 'compression' | 'lockTimeoutMs' | 'encrypt'> {
   return {
     include: cfg.include,
     exclude: cfg.exclude,

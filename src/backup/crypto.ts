@@ -8,7 +8,15 @@
  *
  * File layout: "DDBE1\n" | IV (12 bytes) | ciphertext | GCM tag (16 bytes).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  scryptSync,
+  timingSafeEqual,
+} from 'node:crypto';
 import fs from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DreamdbError, UsageError } from '../errors.js';
@@ -59,7 +67,8 @@ function readSecret(env: NodeJS.ProcessEnv, keyEnv: string, why: string): string
 }
 
 function derive(master: Buffer, backupId: string, spec: Omit<EncryptionSpec, 'keyCheck'>): BackupKeys {
-  const sub = (label: string) => Buffer.from(hkdfSync('sha256', master, Buffer.from(backupId), Buffer.from(`dreamdb-backup ${label}`), 32));
+  const sub = (label: string) =>
+    Buffer.from(hkdfSync('sha256', master, Buffer.from(backupId), Buffer.from(`dreamdb-backup ${label}`), 32));
   const fileKey = sub('file encryption');
   const macKey = sub('manifest authentication');
   const keyCheck = createHmac('sha256', sub('key check')).update('dreamdb-backup key check').digest('hex').slice(0, 32);
@@ -77,15 +86,23 @@ export function newBackupKeys(env: NodeJS.ProcessEnv, keyEnv: string, backupId: 
 }
 
 /** Keys to read an encrypted backup; a wrong key is refused here, before any file is read. */
-export function backupKeysFor(env: NodeJS.ProcessEnv, keyEnv: string, backupId: string, spec: EncryptionSpec): BackupKeys {
+export function backupKeysFor(
+  env: NodeJS.ProcessEnv,
+  keyEnv: string,
+  backupId: string,
+  spec: EncryptionSpec,
+): BackupKeys {
   const secret = readSecret(env, keyEnv, 'This backup is encrypted');
   let master: Buffer;
   if (spec.kdf.type === 'raw') {
     const raw = rawKey(secret);
     if (!raw) {
-      throw new UsageError(`${keyEnv} is not the key of this backup: it was encrypted with a 32-byte base64 key, and ${keyEnv} holds something else.`, {
-        hint: `Set ${keyEnv} to the base64 key used when the backup was made.`,
-      });
+      throw new UsageError(
+        `${keyEnv} is not the key of this backup: it was encrypted with a 32-byte base64 key, and ${keyEnv} holds something else.`,
+        {
+          hint: `Set ${keyEnv} to the base64 key used when the backup was made.`,
+        },
+      );
     }
     master = raw;
   } else {
@@ -95,14 +112,22 @@ export function backupKeysFor(env: NodeJS.ProcessEnv, keyEnv: string, backupId: 
   const a = Buffer.from(keys.spec.keyCheck, 'hex');
   const b = Buffer.from(spec.keyCheck, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new UsageError(`Wrong key: ${keyEnv} does not decrypt this backup.`, { hint: `Set ${keyEnv} to the key (or passphrase) used when the backup was made.` });
+    throw new UsageError(`Wrong key: ${keyEnv} does not decrypt this backup.`, {
+      hint: `Set ${keyEnv} to the key (or passphrase) used when the backup was made.`,
+    });
   }
   return keys;
 }
 
 function stretch(passphrase: string, kdf: Extract<KdfSpec, { type: 'scrypt' }>): Buffer {
-  if (kdf.N > 2 ** 20 || kdf.r > 32 || kdf.p > 16) throw new DreamdbError('The manifest asks for an unreasonable scrypt cost; refusing.');
-  return scryptSync(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 });
+  if (kdf.N > 2 ** 20 || kdf.r > 32 || kdf.p > 16)
+    throw new DreamdbError('The manifest asks for an unreasonable scrypt cost; refusing.');
+  return scryptSync(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), 32, {
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    maxmem: 256 * kdf.N * kdf.r + 1024 * 1024,
+  });
 }
 
 function aad(backupId: string, file: string): Buffer {
@@ -143,7 +168,8 @@ export async function readEnvelope(file: string, shown: string): Promise<{ iv: B
     if (size < HEADER_BYTES + TAG_BYTES) throw tampered(shown, 'it is shorter than an encrypted file can be');
     const head = Buffer.alloc(HEADER_BYTES);
     await handle.read(head, 0, HEADER_BYTES, 0);
-    if (!head.subarray(0, MAGIC.length).equals(MAGIC)) throw tampered(shown, 'it does not start like a dreamdb encrypted file');
+    if (!head.subarray(0, MAGIC.length).equals(MAGIC))
+      throw tampered(shown, 'it does not start like a dreamdb encrypted file');
     const tag = Buffer.alloc(TAG_BYTES);
     await handle.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
     return { iv: head.subarray(MAGIC.length), tag, size };
@@ -153,7 +179,13 @@ export async function readEnvelope(file: string, shown: string): Promise<{ iv: B
 }
 
 /** Deciphers the bytes between header and tag; throws a clear error when the tag does not match. */
-export function decryptStream(keys: BackupKeys, backupId: string, file: string, envelope: { iv: Buffer; tag: Buffer }, shown: string): Transform {
+export function decryptStream(
+  keys: BackupKeys,
+  backupId: string,
+  file: string,
+  envelope: { iv: Buffer; tag: Buffer },
+  shown: string,
+): Transform {
   const decipher = createDecipheriv('aes-256-gcm', keys.fileKey, envelope.iv);
   decipher.setAAD(aad(backupId, file));
   decipher.setAuthTag(envelope.tag);
@@ -166,7 +198,12 @@ export function decryptStream(keys: BackupKeys, backupId: string, file: string, 
         const last = decipher.final();
         cb(null, last.length ? last : undefined);
       } catch {
-        cb(tampered(shown, 'its authentication tag does not match (the file was altered, truncated, or belongs elsewhere)'));
+        cb(
+          tampered(
+            shown,
+            'its authentication tag does not match (the file was altered, truncated, or belongs elsewhere)',
+          ),
+        );
       }
     },
   });

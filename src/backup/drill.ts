@@ -21,7 +21,10 @@ import { checkContents, checkFiles, openBackup } from './read.js';
 import { backupSize, restoreBackup, type RestoreOptions, type RestoreProgress, type RestoreResult } from './restore.js';
 
 /** The audit run on the restored copy. Returns ok=false with a summary when it finds problems. */
-export type AuditStep = (url: string, onProgress?: (text: string) => void) => Promise<{ ok: boolean; summary: string; findings: number }>;
+export type AuditStep = (
+  url: string,
+  onProgress?: (text: string) => void,
+) => Promise<{ ok: boolean; summary: string; findings: number }>;
 
 /**
  * The drill's own audit step: the RLS audit (src/audit) on the restored copy. The audit is loaded
@@ -35,7 +38,9 @@ export function rlsAuditStep(settings: { config: AuditConfig; expectationsFile: 
     return {
       ok: report.ok,
       findings: bad.length,
-      summary: report.ok ? `audit-rls clean (${report.areas.join(', ')})` : `audit-rls: ${bad.length} finding(s), e.g. ${bad[0]?.id ?? '?'}`,
+      summary: report.ok
+        ? `audit-rls clean (${report.areas.join(', ')})`
+        : `audit-rls: ${bad.length} finding(s), e.g. ${bad[0]?.id ?? '?'}`,
     };
   };
 }
@@ -87,7 +92,15 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
   const say = options.onStep ?? (() => {});
   const steps: DrillStep[] = [];
   const shortfalls: string[] = [];
-  const figures: DrillResult['figures'] = { backupBytes: 0, backupMs: 0, verifyMs: 0, restoreMs: 0, tablesVerified: 0, rowsVerified: 0, auditMs: null };
+  const figures: DrillResult['figures'] = {
+    backupBytes: 0,
+    backupMs: 0,
+    verifyMs: 0,
+    restoreMs: 0,
+    tablesVerified: 0,
+    rowsVerified: 0,
+    auditMs: null,
+  };
   const result: DrillResult = { ok: false, steps, figures, restore: null, backupDir: null, shortfalls };
   const outDir = options.outDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-drill-')));
   const scratch = `dreamdb_drill_${randomBytes(4).toString('hex')}`;
@@ -95,7 +108,10 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
   const scratchUrl = withDatabase(server, scratch);
   let created = false;
 
-  const step = async <T>(name: DrillStepName, fn: () => Promise<{ value: T; detail: string; ok?: boolean }>): Promise<T | undefined> => {
+  const step = async <T>(
+    name: DrillStepName,
+    fn: () => Promise<{ value: T; detail: string; ok?: boolean }>,
+  ): Promise<T | undefined> => {
     const started = performance.now();
     try {
       const { value, detail, ok = true } = await fn();
@@ -115,11 +131,18 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
     try {
       say('backing up');
       const backup = await step('backup', async () => {
-        const b = await createBackup(url, { ...options.backup, outDir, onProgress: (e: BackupProgress) => e.type === 'table' && say(`backup: ${e.done}/${e.total} tables`) });
+        const b = await createBackup(url, {
+          ...options.backup,
+          outDir,
+          onProgress: (e: BackupProgress) => e.type === 'table' && say(`backup: ${e.done}/${e.total} tables`),
+        });
         figures.backupMs = b.durationMs;
         figures.backupBytes = await backupSize(b.dir);
         result.backupDir = b.dir;
-        return { value: b, detail: `${describeTables(tableCounts(b.manifest))}, ${b.manifest.totals.rows} rows of data in ${b.dir}` };
+        return {
+          value: b,
+          detail: `${describeTables(tableCounts(b.manifest))}, ${b.manifest.totals.rows} rows of data in ${b.dir}`,
+        };
       });
       if (!backup) return finish();
 
@@ -129,7 +152,13 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
         const opened = await openBackup(backup.dir, { env: options.restore.env, keyEnv: options.restore.keyEnv });
         const problems = [...(await checkFiles(opened)), ...(await checkContents(opened))];
         figures.verifyMs = Math.round(performance.now() - started);
-        return { value: problems.length === 0, ok: problems.length === 0, detail: problems.length ? problems.map((p) => `${p.file}: ${p.problem}`).join('; ') : `${describeTables(tableCounts(backup.manifest))}: ${backup.manifest.tables.length} files match the manifest` };
+        return {
+          value: problems.length === 0,
+          ok: problems.length === 0,
+          detail: problems.length
+            ? problems.map((p) => `${p.file}: ${p.problem}`).join('; ')
+            : `${describeTables(tableCounts(backup.manifest))}: ${backup.manifest.tables.length} files match the manifest`,
+        };
       });
       if (!verified) return finish();
 
@@ -166,7 +195,12 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
           return { value: a, ok: a.ok, detail: a.summary };
         });
       } else if (options.thresholds.requireAudit) {
-        steps.push({ step: 'audit', ok: false, durationMs: 0, detail: 'no RLS audit available to run on the restored copy' });
+        steps.push({
+          step: 'audit',
+          ok: false,
+          durationMs: 0,
+          detail: 'no RLS audit available to run on the restored copy',
+        });
         shortfalls.push('audit: no RLS audit available to run on the restored copy');
       }
       return finish();
@@ -175,7 +209,12 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
         const started = performance.now();
         try {
           await dropScratch(admin, scratch);
-          steps.push({ step: 'cleanup', ok: true, durationMs: Math.round(performance.now() - started), detail: `dropped ${scratch}` });
+          steps.push({
+            step: 'cleanup',
+            ok: true,
+            durationMs: Math.round(performance.now() - started),
+            detail: `dropped ${scratch}`,
+          });
         } catch (error) {
           const detail = `could not drop ${scratch}: ${(error as Error).message}`;
           steps.push({ step: 'cleanup', ok: false, durationMs: Math.round(performance.now() - started), detail });
@@ -196,8 +235,14 @@ export async function runDrill(url: string, options: DrillOptions): Promise<Dril
   }
 
   function finish(): DrillResult {
-    if (figures.backupMs > options.thresholds.maxBackupTime) shortfalls.push(`backup took ${figures.backupMs} ms, over the ${options.thresholds.maxBackupTime} ms budget (backup.drill.maxBackupTime)`);
-    if (figures.restoreMs > options.thresholds.maxRestoreTime) shortfalls.push(`restore took ${figures.restoreMs} ms, over the ${options.thresholds.maxRestoreTime} ms budget (backup.drill.maxRestoreTime)`);
+    if (figures.backupMs > options.thresholds.maxBackupTime)
+      shortfalls.push(
+        `backup took ${figures.backupMs} ms, over the ${options.thresholds.maxBackupTime} ms budget (backup.drill.maxBackupTime)`,
+      );
+    if (figures.restoreMs > options.thresholds.maxRestoreTime)
+      shortfalls.push(
+        `restore took ${figures.restoreMs} ms, over the ${options.thresholds.maxRestoreTime} ms budget (backup.drill.maxRestoreTime)`,
+      );
     result.ok = shortfalls.length === 0;
     return result;
   }

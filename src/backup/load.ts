@@ -32,7 +32,12 @@ export interface LoadResult {
  * Loads the backup's tables into the migrated target in one transaction and commits only when
  * every table reads back identical to the manifest. Rolls back on any failure.
  */
-export async function loadBackup(sql: Sql, backup: OpenedBackup, data: readonly TableEntry[], ctx: { emit: (event: LoadEvent) => void }): Promise<LoadResult> {
+export async function loadBackup(
+  sql: Sql,
+  backup: OpenedBackup,
+  data: readonly TableEntry[],
+  ctx: { emit: (event: LoadEvent) => void },
+): Promise<LoadResult> {
   const { manifest } = backup;
   const result: LoadResult = { triggers: 'replica', loadMs: 0, checkMs: 0, analyzeStatements: [] };
   const started = performance.now();
@@ -47,9 +52,12 @@ export async function loadBackup(sql: Sql, backup: OpenedBackup, data: readonly 
     for (const t of targets.leaf.values()) loaded.add(`${t.schema}.${t.name}`);
     const missingRoots = roots.filter((r) => !targets.roots.has(r));
     if (missingRoots.length) {
-      throw new DreamdbError(`The backup holds table${missingRoots.length === 1 ? '' : 's'} the migrated target does not have: ${missingRoots.join(', ')}.`, {
-        hint: 'Tables outside the migrations cannot be restored this way: create them with a migration (dreamdb migration new), or leave them out of backups with backup.exclude.',
-      });
+      throw new DreamdbError(
+        `The backup holds table${missingRoots.length === 1 ? '' : 's'} the migrated target does not have: ${missingRoots.join(', ')}.`,
+        {
+          hint: 'Tables outside the migrations cannot be restored this way: create them with a migration (dreamdb migration new), or leave them out of backups with backup.exclude.',
+        },
+      );
     }
     // Always: rows a migration inserted (the storage buckets, say) are in the backup too, as they
     // were at backup time. Truncating in this transaction also lets COPY write the rows frozen.
@@ -68,12 +76,22 @@ export async function loadBackup(sql: Sql, backup: OpenedBackup, data: readonly 
       // arrived intact is the comparison below, read back from the database itself.
       const { streams } = await tableContent(backup, entry, { measure: false });
       try {
-        await copyInto(sql`copy ${sql(target.schema)}.${sql(target.name)} (${sql(entry.columns)}) from stdin with (freeze)`, streams);
+        await copyInto(
+          sql`copy ${sql(target.schema)}.${sql(target.name)} (${sql(entry.columns)}) from stdin with (freeze)`,
+          streams,
+        );
       } catch (error) {
         throw explainLoad(entry, await whyUnreadable(backup, entry, error));
       }
       done += 1;
-      ctx.emit({ type: 'table', phase: 'load', table: `${entry.schema}.${entry.name}`, done, total: entries.length, rows: entry.rows });
+      ctx.emit({
+        type: 'table',
+        phase: 'load',
+        table: `${entry.schema}.${entry.name}`,
+        done,
+        total: entries.length,
+        rows: entry.rows,
+      });
     }
     ctx.emit({ type: 'phase', phase: 'index' });
     // Index builds sort: give them room for this transaction, as one would for pg_restore.
@@ -93,26 +111,45 @@ export async function loadBackup(sql: Sql, backup: OpenedBackup, data: readonly 
     for (const entry of entries) {
       const target = targets.leaf.get(entry.file)!;
       const m = meter();
-      const out = resumeAfterEnd(await sql`copy (select ${sql(entry.columns)} from only ${sql(target.schema)}.${sql(target.name)}) to stdout`.readable());
+      const out = resumeAfterEnd(
+        await sql`copy (select ${sql(entry.columns)} from only ${sql(target.schema)}.${sql(target.name)}) to stdout`.readable(),
+      );
       await pipeline(out, m.stream, new Writable({ write: (_c, _e, cb) => cb() }));
-      if (m.measure.lines !== entry.rows) mismatches.push(`${entry.schema}.${entry.name}: ${m.measure.lines} rows restored, the backup has ${entry.rows}`);
-      else if (m.measure.sha256() !== entry.contentSha256) mismatches.push(`${entry.schema}.${entry.name}: the restored rows differ from the backup's (sha256)`);
+      if (m.measure.lines !== entry.rows)
+        mismatches.push(
+          `${entry.schema}.${entry.name}: ${m.measure.lines} rows restored, the backup has ${entry.rows}`,
+        );
+      else if (m.measure.sha256() !== entry.contentSha256)
+        mismatches.push(`${entry.schema}.${entry.name}: the restored rows differ from the backup's (sha256)`);
       done += 1;
-      ctx.emit({ type: 'table', phase: 'check', table: `${entry.schema}.${entry.name}`, done, total: entries.length, rows: m.measure.lines });
+      ctx.emit({
+        type: 'table',
+        phase: 'check',
+        table: `${entry.schema}.${entry.name}`,
+        done,
+        total: entries.length,
+        rows: m.measure.lines,
+      });
     }
     if (mismatches.length) {
-      throw new DreamdbError(`The restored data does not match the backup in ${mismatches.length} table(s); rolled back, nothing was restored.`, {
-        details: mismatches,
-        hint: 'Check that the target server can store the values exactly (same or newer PostgreSQL major, UTF8 encoding); run with --debug and report it.',
-      });
+      throw new DreamdbError(
+        `The restored data does not match the backup in ${mismatches.length} table(s); rolled back, nothing was restored.`,
+        {
+          details: mismatches,
+          hint: 'Check that the target server can store the values exactly (same or newer PostgreSQL major, UTF8 encoding); run with --debug and report it.',
+        },
+      );
     }
     if (manifest.structure) {
       const differences = compareStructure(manifest.structure, await readStructure(sql, roots));
       if (differences.length) {
-        throw new DreamdbError(`The restored structure differs from the backup's in ${differences.length} place(s) (${differences[0]}); rolled back, nothing was restored.`, {
-          details: differences.slice(0, 50),
-          hint: 'Restore with the checkout of the project the backup was taken with (its sql/migrations), into a server of the same PostgreSQL major; `dreamdb doctor` on the source shows invalid indexes and NOT VALID constraints.',
-        });
+        throw new DreamdbError(
+          `The restored structure differs from the backup's in ${differences.length} place(s) (${differences[0]}); rolled back, nothing was restored.`,
+          {
+            details: differences.slice(0, 50),
+            hint: 'Restore with the checkout of the project the backup was taken with (its sql/migrations), into a server of the same PostgreSQL major; `dreamdb doctor` on the source shows invalid indexes and NOT VALID constraints.',
+          },
+        );
       }
     }
     result.checkMs = performance.now() - checkStarted;
@@ -207,7 +244,9 @@ async function resolveTargets(sql: Sql, data: readonly TableEntry[]): Promise<Ta
   const targets: Targets = { roots: new Set(), leaf: new Map() };
   const exists = async (q: string) => {
     const [schema, name] = splitQualified(q);
-    const [row] = await sql<{ ok: boolean }[]>`select pg_catalog.to_regclass(format('%I.%I', ${schema}::text, ${name}::text)) is not null as ok`;
+    const [row] = await sql<
+      { ok: boolean }[]
+    >`select pg_catalog.to_regclass(format('%I.%I', ${schema}::text, ${name}::text)) is not null as ok`;
     return Boolean(row?.ok);
   };
   const partitionsOf = async (parent: string) => {
@@ -219,7 +258,9 @@ async function resolveTargets(sql: Sql, data: readonly TableEntry[]): Promise<Ta
         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
        where i.inhparent = format('%I.%I', ${schema}::text, ${name}::text)::regclass`;
   };
-  const [fn] = await sql<{ ok: boolean }[]>`select pg_catalog.to_regprocedure('dreamdb.ensure_metrics_partition(integer, text)') is not null as ok`;
+  const [fn] = await sql<
+    { ok: boolean }[]
+  >`select pg_catalog.to_regprocedure('dreamdb.ensure_metrics_partition(integer, text)') is not null as ok`;
   for (const entry of data) {
     const root = entry.parent ?? `${entry.schema}.${entry.name}`;
     if (!targets.roots.has(root) && (await exists(root))) targets.roots.add(root);
@@ -235,9 +276,15 @@ async function resolveTargets(sql: Sql, data: readonly TableEntry[]): Promise<Ta
       match = (await partitionsOf(entry.parent)).find((p) => p.bound === entry.bound);
     }
     if (!match) {
-      throw new DreamdbError(`The backup holds partition ${entry.schema}.${entry.name} of ${entry.parent} (${entry.bound ?? 'no bound'}), and the target has no partition with that range.`, {
-        hint: year === null ? 'dreamdb recreates yearly partitions only: create this one by hand, then rerun with --force.' : 'The partition function dreamdb.ensure_metrics_partition is missing: migrate the target first.',
-      });
+      throw new DreamdbError(
+        `The backup holds partition ${entry.schema}.${entry.name} of ${entry.parent} (${entry.bound ?? 'no bound'}), and the target has no partition with that range.`,
+        {
+          hint:
+            year === null
+              ? 'dreamdb recreates yearly partitions only: create this one by hand, then rerun with --force.'
+              : 'The partition function dreamdb.ensure_metrics_partition is missing: migrate the target first.',
+        },
+      );
     }
     targets.leaf.set(entry.file, { schema: match.schema, name: match.name });
   }
@@ -261,7 +308,10 @@ async function truncate(sql: Sql, roots: readonly string[]): Promise<void> {
   }
 }
 
-async function restoreSequences(sql: Sql, sequences: readonly { schema: string; name: string; lastValue: string | null }[]): Promise<void> {
+async function restoreSequences(
+  sql: Sql,
+  sequences: readonly { schema: string; name: string; lastValue: string | null }[],
+): Promise<void> {
   for (const s of sequences) {
     if (s.lastValue === null) continue;
     await sql`
@@ -295,9 +345,12 @@ async function checkOutsideKeys(sql: Sql, roots: readonly string[]): Promise<voi
   for (const c of checks) {
     const [row] = await sql.unsafe<{ n: string }[]>(c.query);
     if (row && Number(row.n) > 0) {
-      throw new DreamdbError(`${row.n} restored row(s) of ${c.child} reference ${c.parent}, which the backup does not hold and the target lacks (foreign key ${c.name}); rolled back.`, {
-        hint: `Include ${c.parent} in backups (backup.include), or restore where it already holds those rows.`,
-      });
+      throw new DreamdbError(
+        `${row.n} restored row(s) of ${c.child} reference ${c.parent}, which the backup does not hold and the target lacks (foreign key ${c.name}); rolled back.`,
+        {
+          hint: `Include ${c.parent} in backups (backup.include), or restore where it already holds those rows.`,
+        },
+      );
     }
   }
 }
@@ -311,10 +364,13 @@ function explainLoad(entry: TableEntry, error: unknown): unknown {
     });
   }
   if (e?.code && /^(22|23)/.test(e.code)) {
-    return new DreamdbError(`Loading ${entry.schema}.${entry.name} failed: ${e.message}; rolled back, nothing was restored.`, {
-      hint: 'The migrated schema does not accept the backup\'s rows: restore with the checkout the backup was taken with.',
-      cause: error,
-    });
+    return new DreamdbError(
+      `Loading ${entry.schema}.${entry.name} failed: ${e.message}; rolled back, nothing was restored.`,
+      {
+        hint: "The migrated schema does not accept the backup's rows: restore with the checkout the backup was taken with.",
+        cause: error,
+      },
+    );
   }
   return error;
 }

@@ -35,7 +35,13 @@ const tableEntry = z.strictObject({
 
 const kdf = z.union([
   z.strictObject({ type: z.literal('raw') }),
-  z.strictObject({ type: z.literal('scrypt'), salt: z.string(), N: z.number().int(), r: z.number().int(), p: z.number().int() }),
+  z.strictObject({
+    type: z.literal('scrypt'),
+    salt: z.string(),
+    N: z.number().int(),
+    r: z.number().int(),
+    p: z.number().int(),
+  }),
 ]);
 
 export const manifestSchema = z.strictObject({
@@ -77,9 +83,17 @@ export const manifestSchema = z.strictObject({
       tables: z.array(z.strictObject({ schema: z.string(), name: z.string(), rows: z.number().int() })),
     })
     .nullable(),
-  totals: z.strictObject({ tables: z.number().int(), rows: z.number().int(), bytes: z.number().int(), contentBytes: z.number().int() }),
+  totals: z.strictObject({
+    tables: z.number().int(),
+    rows: z.number().int(),
+    bytes: z.number().int(),
+    contentBytes: z.number().int(),
+  }),
   /** HMAC-SHA256 of the manifest without this field, when encrypted. */
-  mac: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  mac: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
@@ -94,7 +108,11 @@ export function canonical(manifest: Manifest): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -111,7 +129,10 @@ export class IncompleteBackupError extends DreamdbError {
 export async function readManifest(dir: string): Promise<Manifest> {
   const shown = dir;
   if (/\.partial(-\d+)?$/.test(path.basename(path.resolve(dir)))) {
-    throw new IncompleteBackupError(shown, 'it still has its temporary .partial name (the run that wrote it was interrupted)');
+    throw new IncompleteBackupError(
+      shown,
+      'it still has its temporary .partial name (the run that wrote it was interrupted)',
+    );
   }
   let text: string;
   try {
@@ -122,7 +143,10 @@ export async function readManifest(dir: string): Promise<Manifest> {
       try {
         await fs.access(dir);
       } catch {
-        throw new DreamdbError(`No backup at ${shown}: the directory does not exist.`, { exitCode: 2, hint: 'Give the directory `dreamdb backup` printed (under backups/ by default).' });
+        throw new DreamdbError(`No backup at ${shown}: the directory does not exist.`, {
+          exitCode: 2,
+          hint: 'Give the directory `dreamdb backup` printed (under backups/ by default).',
+        });
       }
       throw new IncompleteBackupError(shown, 'it has no manifest.json');
     }
@@ -137,10 +161,13 @@ export async function readManifest(dir: string): Promise<Manifest> {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = formatZodIssues(parsed.error.issues);
-    throw new DreamdbError(`${shown}/manifest.json is not a dreamdb backup manifest this version can read: ${problems.slice(0, 3).join('; ')}`, {
-      details: problems,
-      hint: 'Use the dreamdb version that wrote it, or another backup.',
-    });
+    throw new DreamdbError(
+      `${shown}/manifest.json is not a dreamdb backup manifest this version can read: ${problems.slice(0, 3).join('; ')}`,
+      {
+        details: problems,
+        hint: 'Use the dreamdb version that wrote it, or another backup.',
+      },
+    );
   }
   return parsed.data;
 }
@@ -174,6 +201,7 @@ export function tableCounts(m: Manifest): TableCounts {
 }
 
 export function describeTables(c: TableCounts): string {
-  const ledgers = c.ledgers === null ? 'the migration ledgers' : `${c.ledgers} migration ledger${c.ledgers === 1 ? '' : 's'}`;
+  const ledgers =
+    c.ledgers === null ? 'the migration ledgers' : `${c.ledgers} migration ledger${c.ledgers === 1 ? '' : 's'}`;
   return `${c.data} data tables + ${ledgers}`;
 }

@@ -24,7 +24,10 @@ export interface PgDumpBinary {
 
 /** Where pg_dump lives on the usual systems, for a server major version. */
 export function pgDumpCandidates(major: number, env: NodeJS.ProcessEnv = process.env): string[] {
-  const onPath = (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'pg_dump'));
+  const onPath = (env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((d) => path.join(d, 'pg_dump'));
   return [
     ...(env.DREAMDB_PG_DUMP ? [env.DREAMDB_PG_DUMP] : []),
     `/usr/lib/postgresql/${major}/bin/pg_dump`, // Debian, Ubuntu
@@ -57,17 +60,28 @@ export async function findPgDump(serverMajor: number, env: NodeJS.ProcessEnv = p
     found.push(bin);
   }
   const seen = found.length ? ` (found: ${found.map((b) => `${b.path} ${b.major}`).join(', ')})` : ' (none found)';
-  throw new UsageError(`--format pg_dump needs pg_dump ${serverMajor} for this PostgreSQL ${serverMajor} server${seen}.`, {
-    hint: `Install the PostgreSQL ${serverMajor} client (apt install postgresql-client-${serverMajor}) or set DREAMDB_PG_DUMP to its pg_dump; the default format (dreamdb) needs no pg_dump at all.`,
-  });
+  throw new UsageError(
+    `--format pg_dump needs pg_dump ${serverMajor} for this PostgreSQL ${serverMajor} server${seen}.`,
+    {
+      hint: `Install the PostgreSQL ${serverMajor} client (apt install postgresql-client-${serverMajor}) or set DREAMDB_PG_DUMP to its pg_dump; the default format (dreamdb) needs no pg_dump at all.`,
+    },
+  );
 }
 
 /** pg_dump's selection arguments for dreamdb's include/exclude patterns and the ledgers. */
-export function pgDumpSelection(include: readonly string[], exclude: readonly string[], ledgers: readonly string[]): string[] {
+export function pgDumpSelection(
+  include: readonly string[],
+  exclude: readonly string[],
+  ledgers: readonly string[],
+): string[] {
   const args: string[] = [];
   for (const p of include) {
     const [schema, table] = p.split('.') as [string, string];
-    args.push(...(table === '*' ? ['--schema', quotePattern(schema)] : ['--table', `${quotePattern(schema)}.${quotePattern(table)}`]));
+    args.push(
+      ...(table === '*'
+        ? ['--schema', quotePattern(schema)]
+        : ['--table', `${quotePattern(schema)}.${quotePattern(table)}`]),
+    );
   }
   for (const l of ledgers) {
     const [schema, table] = l.split('.') as [string, string];
@@ -75,7 +89,11 @@ export function pgDumpSelection(include: readonly string[], exclude: readonly st
   }
   for (const p of exclude) {
     const [schema, table] = p.split('.') as [string, string];
-    args.push(...(table === '*' ? ['--exclude-schema', quotePattern(schema)] : ['--exclude-table', `${quotePattern(schema)}.${quotePattern(table)}`]));
+    args.push(
+      ...(table === '*'
+        ? ['--exclude-schema', quotePattern(schema)]
+        : ['--exclude-table', `${quotePattern(schema)}.${quotePattern(table)}`]),
+    );
   }
   return args;
 }
@@ -87,7 +105,12 @@ const quotePattern = quoteIdent;
  * Runs pg_dump -Fc to stdout into `file`, hashing on the way. The password travels in PGPASSWORD,
  * never on the command line (where `ps` would show it).
  */
-export async function runPgDump(bin: PgDumpBinary, url: string, args: readonly string[], file: string): Promise<Measure> {
+export async function runPgDump(
+  bin: PgDumpBinary,
+  url: string,
+  args: readonly string[],
+  file: string,
+): Promise<Measure> {
   const parsed = new URL(url);
   const password = decodeURIComponent(parsed.password);
   parsed.password = '';

@@ -27,7 +27,10 @@ export interface OpenedBackup {
  * wrong one and checks the manifest's MAC. `requireKey: false` lets `backup verify` check file
  * checksums of an encrypted backup without the key.
  */
-export async function openBackup(dir: string, options: { env: NodeJS.ProcessEnv; keyEnv: string; requireKey?: boolean }): Promise<OpenedBackup> {
+export async function openBackup(
+  dir: string,
+  options: { env: NodeJS.ProcessEnv; keyEnv: string; requireKey?: boolean },
+): Promise<OpenedBackup> {
   const manifest = await readManifest(dir);
   if (!manifest.encryption) return { dir, manifest, keys: undefined };
   if (options.requireKey === false && !options.env[options.keyEnv]) return { dir, manifest, keys: undefined };
@@ -50,8 +53,20 @@ export interface FileProblem {
 export async function checkFiles(backup: OpenedBackup, onFile?: (file: string) => void): Promise<FileProblem[]> {
   const problems: FileProblem[] = [];
   const files = backup.manifest.archive
-    ? [{ file: backup.manifest.archive.file, table: '(pg_dump archive)', bytes: backup.manifest.archive.bytes, sha256: backup.manifest.archive.sha256 }]
-    : backup.manifest.tables.map((t) => ({ file: t.file, table: `${t.schema}.${t.name}`, bytes: t.bytes, sha256: t.sha256 }));
+    ? [
+        {
+          file: backup.manifest.archive.file,
+          table: '(pg_dump archive)',
+          bytes: backup.manifest.archive.bytes,
+          sha256: backup.manifest.archive.sha256,
+        },
+      ]
+    : backup.manifest.tables.map((t) => ({
+        file: t.file,
+        table: `${t.schema}.${t.name}`,
+        bytes: t.bytes,
+        sha256: t.sha256,
+      }));
   for (const f of files) {
     onFile?.(f.file);
     const full = path.join(backup.dir, f.file);
@@ -63,19 +78,32 @@ export async function checkFiles(backup: OpenedBackup, onFile?: (file: string) =
       continue;
     }
     if (size !== f.bytes) {
-      problems.push({ file: f.file, table: f.table, problem: `${size} bytes, the manifest says ${f.bytes} (${size < f.bytes ? 'truncated' : 'grown'})` });
+      problems.push({
+        file: f.file,
+        table: f.table,
+        problem: `${size} bytes, the manifest says ${f.bytes} (${size < f.bytes ? 'truncated' : 'grown'})`,
+      });
       continue;
     }
     const hash = createHash('sha256');
     await pipeline(createReadStream(full), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
     const sum = hash.digest('hex');
-    if (sum !== f.sha256) problems.push({ file: f.file, table: f.table, problem: `sha256 ${sum.slice(0, 12)}…, the manifest says ${f.sha256.slice(0, 12)}… (damaged or altered)` });
+    if (sum !== f.sha256)
+      problems.push({
+        file: f.file,
+        table: f.table,
+        problem: `sha256 ${sum.slice(0, 12)}…, the manifest says ${f.sha256.slice(0, 12)}… (damaged or altered)`,
+      });
   }
   return problems;
 }
 
 /** The table's COPY text, decrypted and decompressed, with a meter on it (unless measure: false). */
-export async function tableContent(backup: OpenedBackup, entry: TableEntry, options: { measure?: boolean } = {}): Promise<{ streams: [Readable, ...Transform[]]; measure: Measure }> {
+export async function tableContent(
+  backup: OpenedBackup,
+  entry: TableEntry,
+  options: { measure?: boolean } = {},
+): Promise<{ streams: [Readable, ...Transform[]]; measure: Measure }> {
   const full = path.join(backup.dir, entry.file);
   const shown = entry.file;
   const steps: Transform[] = [];
@@ -83,7 +111,11 @@ export async function tableContent(backup: OpenedBackup, entry: TableEntry, opti
   if (backup.manifest.encryption) {
     if (!backup.keys) throw new DreamdbError('This backup is encrypted and no key was given.');
     const envelope = await readEnvelope(full, shown);
-    source = createReadStream(full, { start: HEADER_BYTES, end: envelope.size - envelope.tag.length - 1, highWaterMark: 256 * 1024 });
+    source = createReadStream(full, {
+      start: HEADER_BYTES,
+      end: envelope.size - envelope.tag.length - 1,
+      highWaterMark: 256 * 1024,
+    });
     steps.push(decryptStream(backup.keys, backup.manifest.id, entry.file, envelope, shown));
   } else {
     source = createReadStream(full, { highWaterMark: 256 * 1024 });
@@ -100,7 +132,11 @@ export async function tableContent(backup: OpenedBackup, entry: TableEntry, opti
  * authentication" is the truth to report.
  */
 export async function whyUnreadable(backup: OpenedBackup, entry: TableEntry, error: unknown): Promise<unknown> {
-  if (backup.manifest.encryption && backup.keys && !(error instanceof DreamdbError && /failed authentication/.test(error.message))) {
+  if (
+    backup.manifest.encryption &&
+    backup.keys &&
+    !(error instanceof DreamdbError && /failed authentication/.test(error.message))
+  ) {
     const full = path.join(backup.dir, entry.file);
     try {
       const envelope = await readEnvelope(full, entry.file);
@@ -119,7 +155,10 @@ export async function whyUnreadable(backup: OpenedBackup, entry: TableEntry, err
 /** Turns a decompression failure into a line a person can act on. */
 export function damaged(entry: TableEntry, error: unknown): unknown {
   const e = error as { code?: string; message?: string };
-  if (e?.code?.startsWith('Z_') || /unexpected end of file|incorrect header check|invalid .* distance|invalid block type/i.test(e?.message ?? '')) {
+  if (
+    e?.code?.startsWith('Z_') ||
+    /unexpected end of file|incorrect header check|invalid .* distance|invalid block type/i.test(e?.message ?? '')
+  ) {
     return new DreamdbError(`Backup file ${entry.file} (${entry.schema}.${entry.name}) is damaged: ${e.message}.`, {
       hint: 'Do not restore this backup; take the previous good one.',
       cause: error,
@@ -137,8 +176,10 @@ export async function checkContents(backup: OpenedBackup, onFile?: (file: string
     try {
       const { streams, measure } = await tableContent(backup, entry);
       await pipeline([...streams, new Writable({ write: (_c, _e, cb) => cb() })]);
-      if (measure.lines !== entry.rows) problems.push({ file: entry.file, table, problem: `${measure.lines} rows, the manifest says ${entry.rows}` });
-      else if (measure.sha256() !== entry.contentSha256) problems.push({ file: entry.file, table, problem: 'content checksum differs from the manifest' });
+      if (measure.lines !== entry.rows)
+        problems.push({ file: entry.file, table, problem: `${measure.lines} rows, the manifest says ${entry.rows}` });
+      else if (measure.sha256() !== entry.contentSha256)
+        problems.push({ file: entry.file, table, problem: 'content checksum differs from the manifest' });
     } catch (error) {
       const e = await whyUnreadable(backup, entry, error);
       problems.push({ file: entry.file, table, problem: e instanceof Error ? e.message : String(e) });

@@ -14,7 +14,7 @@
  * row, in an order that loads referenced tables first.
  */
 import fs from 'node:fs/promises';
-import { connect, withDb, type Sql } from '../db/connect.js';
+import { withDb, type Sql } from '../db/connect.js';
 import { CancelledError, DreamdbError, UsageError } from '../errors.js';
 import { runMigrations, type MigrateSettings } from '../migrate/engine.js';
 import { compareVersions } from '../plan/migrations.js';
@@ -69,62 +69,87 @@ export async function restoreBackup(dir: string, url: string, options: RestoreOp
     });
   }
   const problems = await checkFiles(backup);
-  if (problems.length) throw badBackup(dir, problems.map((p) => `${p.file} (${p.table}): ${p.problem}`));
+  if (problems.length)
+    throw badBackup(
+      dir,
+      problems.map((p) => `${p.file} (${p.table}): ${p.problem}`),
+    );
   timings.verifyMs = performance.now() - t;
 
-  return withDb(url, async (sql) => {
-    const data = manifest.tables.filter((e) => e.role === 'data');
-    const occupied = await occupiedTables(sql, data);
-    const targetLedger = await readAppliedMigrations(sql);
-    const newer = manifest.schemaVersion === null ? [] : targetLedger.migrations.filter((m) => compareVersions(m.version, manifest.schemaVersion!) > 0);
-    const replaced = occupied.length > 0 || newer.length > 0;
-    if (replaced) {
-      const what = [
-        occupied.length ? `${occupied.slice(0, 5).join(', ')}${occupied.length > 5 ? ` and ${occupied.length - 5} more` : ''} ha${occupied.length === 1 ? 's' : 've'} rows` : '',
-        newer.length ? `its schema is newer than the backup's (${newer.at(-1)!.version} > ${manifest.schemaVersion})` : '',
-      ].filter(Boolean).join('; ');
-      if (!options.force) {
-        throw new UsageError(`The target database is not empty: ${what}.`, {
-          hint: 'Restore into a new, empty database (CREATE DATABASE ...; dreamdb restore <dir> --db <its url>), or pass --force to replace its data (asks you to confirm).',
-        });
+  return withDb(
+    url,
+    async (sql) => {
+      const data = manifest.tables.filter((e) => e.role === 'data');
+      const occupied = await occupiedTables(sql, data);
+      const targetLedger = await readAppliedMigrations(sql);
+      const newer =
+        manifest.schemaVersion === null
+          ? []
+          : targetLedger.migrations.filter((m) => compareVersions(m.version, manifest.schemaVersion!) > 0);
+      const replaced = occupied.length > 0 || newer.length > 0;
+      if (replaced) {
+        const what = [
+          occupied.length
+            ? `${occupied.slice(0, 5).join(', ')}${occupied.length > 5 ? ` and ${occupied.length - 5} more` : ''} ha${occupied.length === 1 ? 's' : 've'} rows`
+            : '',
+          newer.length
+            ? `its schema is newer than the backup's (${newer.at(-1)!.version} > ${manifest.schemaVersion})`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
+        if (!options.force) {
+          throw new UsageError(`The target database is not empty: ${what}.`, {
+            hint: 'Restore into a new, empty database (CREATE DATABASE ...; dreamdb restore <dir> --db <its url>), or pass --force to replace its data (asks you to confirm).',
+          });
+        }
+        if (options.confirm && !(await options.confirm(`Replace the data of a non-empty database (${what})`)))
+          throw new CancelledError('Not confirmed; nothing was restored.');
       }
-      if (options.confirm && !(await options.confirm(`Replace the data of a non-empty database (${what})`))) throw new CancelledError('Not confirmed; nothing was restored.');
-    }
 
-    emit({ type: 'phase', phase: 'migrate' });
-    t = performance.now();
-    if (manifest.schemaVersion !== null) {
-      const run = await runMigrations(url, { settings: options.settings, to: manifest.schemaVersion, toMayBeMissing: true, cwd: options.cwd });
-      const before = new Set(manifest.migrations.map((m) => m.version));
-      for (const a of run.applied) if (!before.has(a.version)) warnings.push(`applied ${a.version}_${a.name}, which the backup's database had not applied`);
-    }
-    await checkSchemaVersion(sql, backup, warnings, options.settings.dir);
-    timings.migrateMs = performance.now() - t;
-
-    const loaded = await loadBackup(sql, backup, data, { emit });
-    timings.loadMs = loaded.loadMs;
-    timings.checkMs = loaded.checkMs;
-
-    if (options.analyze !== false && data.length) {
-      emit({ type: 'phase', phase: 'analyze' });
+      emit({ type: 'phase', phase: 'migrate' });
       t = performance.now();
-      await analyzeTables(url, loaded.analyzeStatements);
-      timings.analyzeMs = performance.now() - t;
-    }
-    timings.totalMs = performance.now() - started;
-    return {
-      backup: dir,
-      backupId: manifest.id,
-      schemaVersion: manifest.schemaVersion,
-      tables: data.length,
-      rows: data.reduce((s, e) => s + e.rows, 0),
-      contentBytes: data.reduce((s, e) => s + e.contentBytes, 0),
-      triggers: loaded.triggers,
-      replaced,
-      warnings,
-      timings: roundAll(timings),
-    };
-  }, { max: 1, endOnLoss: true, connection: { ...COPY_SESSION, application_name: 'dreamdb restore' } }).catch((error: unknown) => {
+      if (manifest.schemaVersion !== null) {
+        const run = await runMigrations(url, {
+          settings: options.settings,
+          to: manifest.schemaVersion,
+          toMayBeMissing: true,
+          cwd: options.cwd,
+        });
+        const before = new Set(manifest.migrations.map((m) => m.version));
+        for (const a of run.applied)
+          if (!before.has(a.version))
+            warnings.push(`applied ${a.version}_${a.name}, which the backup's database had not applied`);
+      }
+      await checkSchemaVersion(sql, backup, warnings, options.settings.dir);
+      timings.migrateMs = performance.now() - t;
+
+      const loaded = await loadBackup(sql, backup, data, { emit });
+      timings.loadMs = loaded.loadMs;
+      timings.checkMs = loaded.checkMs;
+
+      if (options.analyze !== false && data.length) {
+        emit({ type: 'phase', phase: 'analyze' });
+        t = performance.now();
+        await analyzeTables(url, loaded.analyzeStatements);
+        timings.analyzeMs = performance.now() - t;
+      }
+      timings.totalMs = performance.now() - started;
+      return {
+        backup: dir,
+        backupId: manifest.id,
+        schemaVersion: manifest.schemaVersion,
+        tables: data.length,
+        rows: data.reduce((s, e) => s + e.rows, 0),
+        contentBytes: data.reduce((s, e) => s + e.contentBytes, 0),
+        triggers: loaded.triggers,
+        replaced,
+        warnings,
+        timings: roundAll(timings),
+      };
+    },
+    { max: 1, endOnLoss: true, connection: { ...COPY_SESSION, application_name: 'dreamdb restore' } },
+  ).catch((error: unknown) => {
     throw privilegeError(error);
   });
 }
@@ -140,10 +165,13 @@ function privilegeError(error: unknown): unknown {
 }
 
 function badBackup(dir: string, lines: string[]): DreamdbError {
-  return new DreamdbError(`${dir} is damaged: ${lines.length} file${lines.length === 1 ? '' : 's'} do${lines.length === 1 ? 'es' : ''} not match the manifest (${lines[0]}${lines.length > 1 ? ', ...' : ''}).`, {
-    details: lines,
-    hint: 'Nothing was restored. Use another backup; `dreamdb backup verify <dir>` checks one without restoring it.',
-  });
+  return new DreamdbError(
+    `${dir} is damaged: ${lines.length} file${lines.length === 1 ? '' : 's'} do${lines.length === 1 ? 'es' : ''} not match the manifest (${lines[0]}${lines.length > 1 ? ', ...' : ''}).`,
+    {
+      details: lines,
+      hint: 'Nothing was restored. Use another backup; `dreamdb backup verify <dir>` checks one without restoring it.',
+    },
+  );
 }
 
 /**
@@ -167,7 +195,9 @@ async function occupiedTables(sql: Sql, data: readonly TableEntry[]): Promise<st
   const occupied: string[] = [];
   for (const q of roots) {
     const [schema, name] = splitQualified(q);
-    const [exists] = await sql<{ ok: boolean }[]>`select pg_catalog.to_regclass(format('%I.%I', ${schema}::text, ${name}::text)) is not null as ok`;
+    const [exists] = await sql<
+      { ok: boolean }[]
+    >`select pg_catalog.to_regclass(format('%I.%I', ${schema}::text, ${name}::text)) is not null as ok`;
     if (!exists?.ok) continue;
     const [row] = await sql<{ any: boolean }[]>`
       select exists (select from ${sql(schema)}.${sql(name)} t where not (t.xmin = any (array(${byMigrations})))) as any`;
@@ -184,14 +214,22 @@ async function checkSchemaVersion(sql: Sql, backup: OpenedBackup, warnings: stri
   const have = new Map(target.migrations.map((m) => [m.version, m]));
   const missing = manifest.migrations.filter((m) => !have.has(m.version));
   if (missing.length) {
-    throw new DreamdbError(`The backup is at schema version ${manifest.schemaVersion}, but ${dir} lacks ${missing.length} of the migrations it was taken with: ${missing.slice(0, 5).map((m) => `${m.version}_${m.name}`).join(', ')}${missing.length > 5 ? ', ...' : ''}.`, {
-      hint: 'Restore from the checkout of the project (its sql/migrations) the backup was taken with; no data was loaded.',
-    });
+    throw new DreamdbError(
+      `The backup is at schema version ${manifest.schemaVersion}, but ${dir} lacks ${missing.length} of the migrations it was taken with: ${missing
+        .slice(0, 5)
+        .map((m) => `${m.version}_${m.name}`)
+        .join(', ')}${missing.length > 5 ? ', ...' : ''}.`,
+      {
+        hint: 'Restore from the checkout of the project (its sql/migrations) the backup was taken with; no data was loaded.',
+      },
+    );
   }
   for (const m of manifest.migrations) {
     const now = have.get(m.version);
     if (m.checksum && now?.checksum && now.checksum !== m.checksum) {
-      warnings.push(`migration ${m.version}_${m.name} differs from the one the backup's database applied (sha256 ${m.checksum.slice(0, 12)}… then, ${now.checksum.slice(0, 12)}… now)`);
+      warnings.push(
+        `migration ${m.version}_${m.name} differs from the one the backup's database applied (sha256 ${m.checksum.slice(0, 12)}… then, ${now.checksum.slice(0, 12)}… now)`,
+      );
     }
   }
 }
@@ -202,13 +240,17 @@ async function checkSchemaVersion(sql: Sql, backup: OpenedBackup, warnings: stri
  * analyzes.
  */
 async function analyzeTables(url: string, statements: readonly string[]): Promise<void> {
-  await withDb(url, async (sql) => {
-    const queue = [...statements];
-    const worker = async () => {
-      for (let s = queue.shift(); s; s = queue.shift()) await sql.unsafe(s);
-    };
-    await Promise.all([worker(), worker()]);
-  }, { max: 2, connection: { application_name: 'dreamdb restore (analyze)' } });
+  await withDb(
+    url,
+    async (sql) => {
+      const queue = [...statements];
+      const worker = async () => {
+        for (let s = queue.shift(); s; s = queue.shift()) await sql.unsafe(s);
+      };
+      await Promise.all([worker(), worker()]);
+    },
+    { max: 2, connection: { application_name: 'dreamdb restore (analyze)' } },
+  );
 }
 
 function roundAll<T extends Record<string, number>>(o: T): T {
@@ -219,7 +261,8 @@ function roundAll<T extends Record<string, number>>(o: T): T {
 export async function backupSize(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fs.stat(`${entry.parentPath ?? (entry as unknown as { path: string }).path}/${entry.name}`)).size;
+    if (entry.isFile())
+      total += (await fs.stat(`${entry.parentPath ?? (entry as unknown as { path: string }).path}/${entry.name}`)).size;
   }
   return total;
 }

@@ -50,7 +50,11 @@ export interface Scope {
  * A table is in scope when `include` matches it and `exclude` does not; a partition is in scope
  * exactly when its root is (so a backup never holds half of a partitioned table).
  */
-export function selectScope(tables: readonly CatalogTable[], include: readonly string[], exclude: readonly string[]): Scope {
+export function selectScope(
+  tables: readonly CatalogTable[],
+  include: readonly string[],
+  exclude: readonly string[],
+): Scope {
   const wanted = (q: string) => include.some((p) => matches(p, q)) && !exclude.some((p) => matches(p, q));
   const isLedger = (q: string) => (LEDGER_TABLES as readonly string[]).includes(q);
   const scope: Scope = { data: [], ledgers: [], parents: [] };
@@ -76,15 +80,26 @@ export function selectScope(tables: readonly CatalogTable[], include: readonly s
  * Sequences a backup restores: those owned by a table in scope (identity and serial columns), and
  * free-standing ones in a schema the include patterns take whole.
  */
-export function sequencesInScope<S extends { schema: string; name: string; owner: string | null }>(sequences: readonly S[], scope: Scope, include: readonly string[], exclude: readonly string[]): S[] {
+export function sequencesInScope<S extends { schema: string; name: string; owner: string | null }>(
+  sequences: readonly S[],
+  scope: Scope,
+  include: readonly string[],
+  exclude: readonly string[],
+): S[] {
   const tables = new Set([...scope.data, ...scope.parents].map(qualified));
   return sequences.filter((s) =>
-    s.owner ? tables.has(s.owner) : include.some((p) => p === `${s.schema}.*`) && !exclude.some((p) => matches(p, `${s.schema}.${s.name}`)),
+    s.owner
+      ? tables.has(s.owner)
+      : include.some((p) => p === `${s.schema}.*`) && !exclude.some((p) => matches(p, `${s.schema}.${s.name}`)),
   );
 }
 
 /** data/<nnn>_<schema>.<table>.copy[.gz][.enc]: unique, sortable, safe on every file system. */
-export function fileNameFor(index: number, table: { schema: string; name: string }, options: { gzip: boolean; encrypted: boolean }): string {
+export function fileNameFor(
+  index: number,
+  table: { schema: string; name: string },
+  options: { gzip: boolean; encrypted: boolean },
+): string {
   const safe = `${table.schema}.${table.name}`.replace(/[^A-Za-z0-9_.$-]/g, '_');
   return `data/${String(index).padStart(3, '0')}_${safe}.copy${options.gzip ? '.gz' : ''}${options.encrypted ? '.enc' : ''}`;
 }
@@ -100,7 +115,10 @@ export interface ForeignKey {
  * algorithm; ties by name, so the order is stable). Cycles and self-references cannot be ordered:
  * their tables come last in name order, and the load relies on triggers being off for them.
  */
-export function loadOrder(tables: readonly string[], keys: readonly ForeignKey[]): { order: string[]; cyclic: string[] } {
+export function loadOrder(
+  tables: readonly string[],
+  keys: readonly ForeignKey[],
+): { order: string[]; cyclic: string[] } {
   const set = new Set(tables);
   const deps = new Map<string, Set<string>>(tables.map((t) => [t, new Set()]));
   for (const k of keys) {
@@ -114,7 +132,9 @@ export function loadOrder(tables: readonly string[], keys: readonly ForeignKey[]
     const next = ready.shift()!;
     order.push(next);
     done.add(next);
-    const newly = tables.filter((t) => !done.has(t) && !ready.includes(t) && [...deps.get(t)!].every((d) => done.has(d)));
+    const newly = tables.filter(
+      (t) => !done.has(t) && !ready.includes(t) && [...deps.get(t)!].every((d) => done.has(d)),
+    );
     ready = [...ready, ...newly].sort();
   }
   const cyclic = tables.filter((t) => !done.has(t)).sort();

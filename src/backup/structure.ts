@@ -66,7 +66,8 @@ export async function readStructure(sql: Sql, roots: readonly string[]): Promise
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   // Partition names (and the index and constraint names derived from them) become their keys.
   const renames = rels.filter((r) => r.key !== r.qualified).sort((a, b) => b.relname.length - a.relname.length);
-  const neutral = (text: string) => renames.reduce((t, r) => t.split(r.qualified).join(r.key).split(r.relname).join(r.key), text);
+  const neutral = (text: string) =>
+    renames.reduce((t, r) => t.split(r.qualified).join(r.key).split(r.relname).join(r.key), text);
   // A partition's own indexes and constraints are named after whatever the table was called
   // when they were made: on partitions, names are left out and definitions compared.
   const anonymous = (line: string) => {
@@ -82,7 +83,9 @@ export async function readStructure(sql: Sql, roots: readonly string[]): Promise
 }
 
 /** The tables a structure is read for: partitioned parents (with their partitions) and plain tables. */
-export function structureRoots(tables: readonly { schema: string; name: string; parent: string | null; root?: string | null }[]): string[] {
+export function structureRoots(
+  tables: readonly { schema: string; name: string; parent: string | null; root?: string | null }[],
+): string[] {
   return [...new Set(tables.map((t) => t.root ?? t.parent ?? `${t.schema}.${t.name}`))];
 }
 

@@ -44,10 +44,22 @@ export async function verifyBackup(dir: string, options: VerifyOptions): Promise
   const notes: string[] = [];
   const canRead = !manifest.encryption || Boolean(opened.keys);
   const problems = await checkFiles(opened, (f) => say(`sha256 ${f}`));
-  if (manifest.encryption && !opened.keys) notes.push(`encrypted and ${options.keyEnv} is not set: file checksums checked, contents and the manifest's authenticity not`);
-  if (!problems.length && !options.quick && canRead && manifest.kind === 'dreamdb') problems.push(...(await checkContents(opened, (f) => say(`reading ${f}`))));
-  if (!manifest.structure) notes.push('taken by an older dreamdb: indexes, constraints, policies, grants and triggers are not recorded, so a restore checks rows only');
-  for (const line of structureProblems(manifest.structure ?? [])) problems.push({ file: 'manifest.json', table: line.split(' ')[0]!, problem: `the source's structure was broken when it was taken: ${line.slice(0, 160)}` });
+  if (manifest.encryption && !opened.keys)
+    notes.push(
+      `encrypted and ${options.keyEnv} is not set: file checksums checked, contents and the manifest's authenticity not`,
+    );
+  if (!problems.length && !options.quick && canRead && manifest.kind === 'dreamdb')
+    problems.push(...(await checkContents(opened, (f) => say(`reading ${f}`))));
+  if (!manifest.structure)
+    notes.push(
+      'taken by an older dreamdb: indexes, constraints, policies, grants and triggers are not recorded, so a restore checks rows only',
+    );
+  for (const line of structureProblems(manifest.structure ?? []))
+    problems.push({
+      file: 'manifest.json',
+      table: line.split(' ')[0]!,
+      problem: `the source's structure was broken when it was taken: ${line.slice(0, 160)}`,
+    });
   return {
     dir,
     ok: problems.length === 0,

@@ -44,7 +44,10 @@ export interface SweepOptions {
   onPoint?: (p: RatePoint) => void;
 }
 
-export async function sweepCapacity(measure: (rate: number) => Promise<RatePoint>, o: SweepOptions): Promise<CapacityResult> {
+export async function sweepCapacity(
+  measure: (rate: number) => Promise<RatePoint>,
+  o: SweepOptions,
+): Promise<CapacityResult> {
   const points: RatePoint[] = [];
   const run = async (rate: number) => {
     const p = await measure(Math.round(rate));
@@ -73,7 +76,13 @@ export async function sweepCapacity(measure: (rate: number) => Promise<RatePoint
     thinkS: o.thinkS,
     capacity: o.budgetsMs.map((budgetMs) => {
       const at = best(points, budgetMs);
-      return { budgetMs, rate: at?.rate ?? 0, users: Math.round((at?.rate ?? 0) * o.thinkS), at, firstMiss: firstMiss(points, budgetMs, at?.rate ?? 0) };
+      return {
+        budgetMs,
+        rate: at?.rate ?? 0,
+        users: Math.round((at?.rate ?? 0) * o.thinkS),
+        at,
+        firstMiss: firstMiss(points, budgetMs, at?.rate ?? 0),
+      };
     }),
   };
 }

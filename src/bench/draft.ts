@@ -23,7 +23,16 @@ import { packageRoot } from '../paths.js';
 export const DRAFT_SCHEMA_FILE = path.join(packageRoot, 'fixtures', 'bench', 'draft-schema.sql');
 
 /** The tables the app reads and writes, in foreign-key order. */
-export const COPIED_TABLES = ['artists', 'platform_connections', 'metrics', 'insights', 'tasks', 'achievements', 'content', 'notifications'] as const;
+export const COPIED_TABLES = [
+  'artists',
+  'platform_connections',
+  'metrics',
+  'insights',
+  'tasks',
+  'achievements',
+  'content',
+  'notifications',
+] as const;
 
 export interface CopiedTable {
   table: string;
@@ -73,7 +82,9 @@ export async function createDraftDatabase(adminSql: Sql, url: string, name: stri
     // One simple-protocol query: one implicit transaction, like a migration file.
     await sql.begin((tx) => tx.unsafe(text));
   } catch (error) {
-    throw new DreamdbError(`fixtures/bench/draft-schema.sql does not load: ${(error as Error).message}`, { cause: error });
+    throw new DreamdbError(`fixtures/bench/draft-schema.sql does not load: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -88,7 +99,11 @@ async function columnsOf(sql: Sql, table: string): Promise<{ name: string; type:
 }
 
 /** The columns both have, with the draft's types. */
-async function sharedColumns(source: Sql, draft: Sql, table: string): Promise<{ shared: { name: string; type: string }[]; dropped: string[] }> {
+async function sharedColumns(
+  source: Sql,
+  draft: Sql,
+  table: string,
+): Promise<{ shared: { name: string; type: string }[]; dropped: string[] }> {
   const ours = await columnsOf(source, table);
   const theirs = new Map((await columnsOf(draft, table)).map((c) => [c.name, c.type]));
   return {
@@ -98,7 +113,12 @@ async function sharedColumns(source: Sql, draft: Sql, table: string): Promise<{ 
 }
 
 /** Streams every row of the shipped tables into the draft's tables, then ANALYZE. */
-export async function copyData(sourceUrl: string, source: Sql, draft: Sql, onTable?: (table: string) => void): Promise<CopiedTable[]> {
+export async function copyData(
+  sourceUrl: string,
+  source: Sql,
+  draft: Sql,
+  onTable?: (table: string) => void,
+): Promise<CopiedTable[]> {
   const out: CopiedTable[] = [];
   for (const table of COPIED_TABLES) {
     onTable?.(table);
@@ -110,7 +130,8 @@ export async function copyData(sourceUrl: string, source: Sql, draft: Sql, onTab
     const reader = connect(sourceUrl, { max: 1, connection: { application_name: tag } });
     let from: Readable | undefined;
     try {
-      from = (await reader`copy (select ${reader(cols)} from ${reader(`public.${table}`)}) to stdout`.readable()) as Readable;
+      from =
+        (await reader`copy (select ${reader(cols)} from ${reader(`public.${table}`)}) to stdout`.readable()) as Readable;
       const to = (await draft`copy ${draft(`public.${table}`)} (${draft(cols)}) from stdin`.writable()) as Writable;
       await pipeline(from, to);
     } catch (error) {
@@ -118,10 +139,13 @@ export async function copyData(sourceUrl: string, source: Sql, draft: Sql, onTab
       // dropping the baseline database): end it from the server side.
       from?.destroy();
       await source`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${tag} and pid <> pg_backend_pid()`;
-      throw new DreamdbError(`Copying ${table} into the draft's schema failed: ${(error as Error).message}${(error as { where?: string }).where ? ` (${(error as { where?: string }).where})` : ''}`, {
-        hint: 'A value the draft\'s column type cannot hold; see fixtures/bench/draft-schema.sql.',
-        cause: error,
-      });
+      throw new DreamdbError(
+        `Copying ${table} into the draft's schema failed: ${(error as Error).message}${(error as { where?: string }).where ? ` (${(error as { where?: string }).where})` : ''}`,
+        {
+          hint: "A value the draft's column type cannot hold; see fixtures/bench/draft-schema.sql.",
+          cause: error,
+        },
+      );
     } finally {
       await reader.end({ timeout: 1 });
     }
@@ -139,7 +163,10 @@ export interface TableFingerprint {
 }
 
 /** Row count and md5 of every row (id order, each column cast to the draft's type). */
-export async function fingerprints(sql: Sql, columns: Map<string, { name: string; type: string }[]>): Promise<TableFingerprint[]> {
+export async function fingerprints(
+  sql: Sql,
+  columns: Map<string, { name: string; type: string }[]>,
+): Promise<TableFingerprint[]> {
   const out: TableFingerprint[] = [];
   for (const table of COPIED_TABLES) {
     const cols = columns.get(table)!;
@@ -154,7 +181,10 @@ export async function fingerprints(sql: Sql, columns: Map<string, { name: string
 }
 
 /** Both databases' fingerprints over the shared columns at the draft's types. */
-export async function compareData(source: Sql, draft: Sql): Promise<{ shipped: TableFingerprint[]; draft: TableFingerprint[]; identical: boolean }> {
+export async function compareData(
+  source: Sql,
+  draft: Sql,
+): Promise<{ shipped: TableFingerprint[]; draft: TableFingerprint[]; identical: boolean }> {
   const columns = new Map<string, { name: string; type: string }[]>();
   for (const table of COPIED_TABLES) columns.set(table, (await sharedColumns(source, draft, table)).shared);
   const a = await fingerprints(source, columns);

@@ -77,7 +77,8 @@ const now = () => performance.timeOrigin + performance.now();
 
 /** A load thread. From the sources (tsx, vitest) the worker is TypeScript: it is loaded through tsx's loader. */
 function startWorker(spec: WorkerSpec): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: spec });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: spec });
   const file = new URL('./load-worker.ts', import.meta.url).href;
   const boot = `(async () => { const { register } = await import('tsx/esm/api'); register(); await import(${JSON.stringify(file)}); })()`;
   return new Worker(boot, { eval: true, workerData: spec });
@@ -96,8 +97,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const weights = integerWeights(o.transactions);
   const workers = conns.map((connections, part) => {
     const spec: WorkerSpec = {
-      url: o.url, appName: o.appName ?? 'dreamdb bench', connections, transactions: o.transactions, weights,
-      subjects: o.subjects, seed: o.seed, part, parts: threads, durationMs: o.durationMs, drainMs: o.drainMs ?? 5_000,
+      url: o.url,
+      appName: o.appName ?? 'dreamdb bench',
+      connections,
+      transactions: o.transactions,
+      weights,
+      subjects: o.subjects,
+      seed: o.seed,
+      part,
+      parts: threads,
+      durationMs: o.durationMs,
+      drainMs: o.drainMs ?? 5_000,
       load: o.load.kind === 'closed' ? { kind: 'closed', clients: clients[part]! } : o.load,
     };
     return startWorker(spec);
@@ -107,11 +117,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     let ready!: (pids: number[]) => void;
     let done!: (r: WorkerResult) => void;
     let fail!: (e: Error) => void;
-    const readyP = new Promise<number[]>((res, rej) => { ready = res; fail = rej; });
+    const readyP = new Promise<number[]>((res, rej) => {
+      ready = res;
+      fail = rej;
+    });
     const doneP = new Promise<WorkerResult>((res, rej) => {
       done = res;
       const f = fail;
-      fail = (e) => { f(e); rej(e); };
+      fail = (e) => {
+        f(e);
+        rej(e);
+      };
     });
     readyP.catch(() => {});
     doneP.catch(() => {});
@@ -138,21 +154,33 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     return merge(o, threads, results, clientMs, server0 !== null && server1 !== null ? server1 - server0 : null);
   } finally {
     // Let the threads close their connections (Terminate sent), then stop them.
-    await Promise.race([Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve)))), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    await Promise.race([
+      Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve)))),
+      new Promise((resolve) => setTimeout(resolve, 3000)),
+    ]);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
-function merge(o: LoadOptions, threads: number, results: WorkerResult[], clientMs: number, serverMs: number | null): LoadResult {
+function merge(
+  o: LoadOptions,
+  threads: number,
+  results: WorkerResult[],
+  clientMs: number,
+  serverMs: number | null,
+): LoadResult {
   const seconds = o.durationMs / 1000;
   const types: TypeLoad[] = o.transactions.map((t, i) => {
     const samples = concat(results.map((r) => r.latency[i]!));
     const errors = results.reduce((a, r) => a + r.errors[i]!, 0);
     const bytes = results.reduce((a, r) => a + r.bytes[i]!, 0);
     return {
-      name: t.name, requests: samples.length, errors,
+      name: t.name,
+      requests: samples.length,
+      errors,
       errorMessages: [...new Set(results.flatMap((r) => r.errorMessages[i]!))].slice(0, 3),
-      throughput: samples.length / seconds, latency: summarize(samples),
+      throughput: samples.length / seconds,
+      latency: summarize(samples),
       meanBytes: samples.length - errors > 0 ? bytes / (samples.length - errors) : 0,
     };
   });
@@ -161,10 +189,17 @@ function merge(o: LoadOptions, threads: number, results: WorkerResult[], clientM
   const active = results.reduce((a, r) => a + r.activeMs, 0);
   const per = (ms: number | null) => (ms === null || !requests ? null : ms / requests);
   return {
-    engine: 'dreamdb', threads, connections: o.connections, load: o.load, durationMs: o.durationMs,
-    requests, errors: types.reduce((a, t) => a + t.errors, 0), notStarted: results.reduce((a, r) => a + r.notStarted, 0),
+    engine: 'dreamdb',
+    threads,
+    connections: o.connections,
+    load: o.load,
+    durationMs: o.durationMs,
+    requests,
+    errors: types.reduce((a, t) => a + t.errors, 0),
+    notStarted: results.reduce((a, r) => a + r.notStarted, 0),
     throughput: requests / seconds,
-    offeredRate: o.load.kind === 'rate' ? o.load.rate : o.load.kind === 'users' ? (o.load.users * 1000) / o.load.thinkMs : null,
+    offeredRate:
+      o.load.kind === 'rate' ? o.load.rate : o.load.kind === 'users' ? (o.load.users * 1000) / o.load.thinkMs : null,
     latency: summarize(all),
     poolWait: summarize(concat(results.map((r) => r.poolWait))),
     service: summarize(concat(results.map((r) => r.service))),

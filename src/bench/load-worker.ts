@@ -74,7 +74,15 @@ class Growable {
 
 /** Statement names on every connection: t<i>b/i/q for transaction i (COMMIT is `c`). */
 function statementsOf(t: BenchTransaction, i: number): { name: string; text: string }[] {
-  return [...(t.begin ? [{ name: `t${i}b`, text: t.begin }, { name: `t${i}i`, text: t.impersonate! }] : []), { name: `t${i}q`, text: t.query }];
+  return [
+    ...(t.begin
+      ? [
+          { name: `t${i}b`, text: t.begin },
+          { name: `t${i}i`, text: t.impersonate! },
+        ]
+      : []),
+    { name: `t${i}q`, text: t.query },
+  ];
 }
 
 /** The bytes of transaction i as subject s: encoded once, written as one buffer each time. */
@@ -88,9 +96,18 @@ function encoder(transactions: readonly BenchTransaction[], subjects: readonly S
     if (!bytes) {
       const t = transactions[i]!;
       const subject = subjects[s]!;
-      const query = encode.bindExecute(`t${i}q`, t.params.map((p) => paramValue(p, subject)));
+      const query = encode.bindExecute(
+        `t${i}q`,
+        t.params.map((p) => paramValue(p, subject)),
+      );
       bytes = t.begin
-        ? Buffer.concat([encode.bindExecute(`t${i}b`, []), encode.bindExecute(`t${i}i`, [subject.claims]), query, commit, sync])
+        ? Buffer.concat([
+            encode.bindExecute(`t${i}b`, []),
+            encode.bindExecute(`t${i}i`, [subject.claims]),
+            query,
+            commit,
+            sync,
+          ])
         : Buffer.concat([query, sync]);
       cache.set(key, bytes);
     }
@@ -129,7 +146,10 @@ async function main(spec: WorkerSpec): Promise<void> {
     // The connections stay open until told: the server's CPU is read while its backends live.
     const closing = new Promise<void>((resolve) => port.once('message', () => resolve()));
     port.postMessage({ type: 'done', result }, [
-      ...result.latency.map((a) => a.buffer), result.poolWait.buffer, result.service.buffer, result.lag.buffer,
+      ...result.latency.map((a) => a.buffer),
+      result.poolWait.buffer,
+      result.service.buffer,
+      result.lag.buffer,
     ] as ArrayBuffer[]);
     await Promise.race([closing, sleep(30_000)]);
   } catch (error) {
@@ -142,7 +162,13 @@ async function main(spec: WorkerSpec): Promise<void> {
   }
 }
 
-async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx: (i: number, s: number) => Buffer, unprepared: ReadonlyMap<number, string>): Promise<WorkerResult> {
+async function drive(
+  spec: WorkerSpec,
+  conns: Conn[],
+  startAt: number,
+  encodeTx: (i: number, s: number) => Buffer,
+  unprepared: ReadonlyMap<number, string>,
+): Promise<WorkerResult> {
   const n = spec.transactions.length;
   const latency = Array.from({ length: n }, () => new Growable());
   const errors = new Array<number>(n).fill(0);
@@ -171,7 +197,16 @@ async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx:
   let inflight = 0;
   let drained: (() => void) | null = null;
 
-  const finish = (c: Conn | null, i: number, due: number, asked: number, got: number, bodyBytes: number, error: string | null, then: (() => void) | null) => {
+  const finish = (
+    c: Conn | null,
+    i: number,
+    due: number,
+    asked: number,
+    got: number,
+    bodyBytes: number,
+    error: string | null,
+    then: (() => void) | null,
+  ) => {
     const done = now();
     if (error === null) bytes[i]! += bodyBytes;
     else {
@@ -197,7 +232,10 @@ async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx:
     const i = pick();
     const s = Math.floor(random() * subjects.length);
     const failed = unprepared.get(i);
-    if (failed === undefined) c.exchange(encodeTx(i, s), bodyOf[i]!, (bodyBytes, error) => finish(c, i, due, asked, got, bodyBytes, error, then));
+    if (failed === undefined)
+      c.exchange(encodeTx(i, s), bodyOf[i]!, (bodyBytes, error) =>
+        finish(c, i, due, asked, got, bodyBytes, error, then),
+      );
     // Never synchronously: a closed-loop client would recurse for the whole run.
     else setImmediate(() => finish(c, i, due, asked, got, 0, failed, then));
   };
@@ -227,9 +265,10 @@ async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx:
       for (let k = running; k > 0; k -= 1) client();
     });
   } else {
-    const schedule: Schedule = spec.load.kind === 'rate'
-      ? rateSchedule(spec.load.rate, startAt, spec.part, spec.parts)
-      : usersSchedule(spec.load.users, spec.load.thinkMs, startAt, rng(spec.seed * 31 + 7), spec.part, spec.parts);
+    const schedule: Schedule =
+      spec.load.kind === 'rate'
+        ? rateSchedule(spec.load.rate, startAt, spec.part, spec.parts)
+        : usersSchedule(spec.load.users, spec.load.thinkMs, startAt, rng(spec.seed * 31 + 7), spec.part, spec.parts);
     let due = schedule.next();
     while (due < end) {
       const t = now();
@@ -239,10 +278,11 @@ async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx:
       }
       if (due < end) await sleep(due - now());
     }
-    const allDone = () => new Promise<boolean>((resolve) => {
-      if (inflight === 0) return resolve(true);
-      drained = () => resolve(true);
-    });
+    const allDone = () =>
+      new Promise<boolean>((resolve) => {
+        if (inflight === 0) return resolve(true);
+        drained = () => resolve(true);
+      });
     const finished = await Promise.race([allDone(), sleep(spec.drainMs).then(() => false)]);
     if (!finished) {
       // Still queued for a connection: never started. Count them, and let the started ones finish.
@@ -253,9 +293,16 @@ async function drive(spec: WorkerSpec, conns: Conn[], startAt: number, encodeTx:
   }
   const elu = performance.eventLoopUtilization(elu0);
   return {
-    latency: latency.map((g) => g.take()), errors, errorMessages, bytes,
-    poolWait: poolWait.take(), service: service.take(), lag: lag.take(), notStarted,
-    activeMs: elu.active, elapsedMs: now() - startAt,
+    latency: latency.map((g) => g.take()),
+    errors,
+    errorMessages,
+    bytes,
+    poolWait: poolWait.take(),
+    service: service.take(),
+    lag: lag.take(),
+    notStarted,
+    activeMs: elu.active,
+    elapsedMs: now() - startAt,
   };
 }
 

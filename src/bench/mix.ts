@@ -40,7 +40,10 @@ export const mixSchema = z.strictObject({
     requestsPerOpen: z.number().positive(),
     daysPerMonth: z.number().positive().default(30),
     headerBytesPerResponse: z.number().min(0).default(0),
-    targetMonthlyBytes: z.number().positive().default(10 * 1024 * 1024),
+    targetMonthlyBytes: z
+      .number()
+      .positive()
+      .default(10 * 1024 * 1024),
   }),
   requests: z.array(requestSchema).min(1),
 });
@@ -54,7 +57,9 @@ export async function loadMix(file: string = DEFAULT_MIX, cwd = process.cwd()): 
   try {
     text = await fs.readFile(full, 'utf8');
   } catch {
-    throw new UsageError(`Cannot read the mix file ${file}.`, { hint: 'Pass --mix <file>, e.g. a copy of fixtures/bench/mix.json.' });
+    throw new UsageError(`Cannot read the mix file ${file}.`, {
+      hint: 'Pass --mix <file>, e.g. a copy of fixtures/bench/mix.json.',
+    });
   }
   let json: unknown;
   try {
@@ -93,7 +98,8 @@ export function weightedPicker(mix: Mix): (u: number) => number {
 
 /** The statement PostgREST would send for the request: the body built in the database. */
 export function wrapBody(request: MixRequest, sqlText: string): string {
-  if (request.response === 'rows') return `select coalesce(json_agg(_pgrst_t), '[]')::text as body from (${sqlText}) as _pgrst_t`;
+  if (request.response === 'rows')
+    return `select coalesce(json_agg(_pgrst_t), '[]')::text as body from (${sqlText}) as _pgrst_t`;
   if (request.response === 'value') return `select (${sqlText})::text as body`;
   return sqlText;
 }

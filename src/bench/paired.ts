@@ -52,8 +52,12 @@ export interface PairedOptions {
 }
 
 const figures = (r: LoadResult | PgbenchResult): EngineFigures => ({
-  throughput: r.throughput, p50: r.latency.p50, p95: r.latency.p95, errors: r.errors,
-  clientCpuUsPerRequest: r.cpu.clientMs * 1000, serverCpuUsPerRequest: r.cpu.serverMs === null ? null : r.cpu.serverMs * 1000,
+  throughput: r.throughput,
+  p50: r.latency.p50,
+  p95: r.latency.p95,
+  errors: r.errors,
+  clientCpuUsPerRequest: r.cpu.clientMs * 1000,
+  serverCpuUsPerRequest: r.cpu.serverMs === null ? null : r.cpu.serverMs * 1000,
 });
 
 const medianOf = (xs: EngineFigures[]): EngineFigures => {
@@ -62,16 +66,30 @@ const medianOf = (xs: EngineFigures[]): EngineFigures => {
     return v.length ? median(v) : null;
   };
   return {
-    throughput: m('throughput')!, p50: m('p50')!, p95: m('p95')!, errors: xs.reduce((a, x) => a + x.errors, 0),
-    clientCpuUsPerRequest: m('clientCpuUsPerRequest')!, serverCpuUsPerRequest: m('serverCpuUsPerRequest'),
+    throughput: m('throughput')!,
+    p50: m('p50')!,
+    p95: m('p95')!,
+    errors: xs.reduce((a, x) => a + x.errors, 0),
+    clientCpuUsPerRequest: m('clientCpuUsPerRequest')!,
+    serverCpuUsPerRequest: m('serverCpuUsPerRequest'),
   };
 };
 
 export async function compareWithPgbench(o: PairedOptions): Promise<PairedCase[]> {
   const cases: { name: PairedCase['name']; title: string; transactions: BenchTransaction[]; connections: number }[] = [
     { name: 'select_1', title: 'select 1', transactions: [selectOneTransaction()], connections: o.pool },
-    { name: 'empty_request', title: 'impersonated empty request', transactions: [emptyRequestTransaction(o.statementTimeout)], connections: o.pool },
-    { name: 'read_mix', title: `read mix (${o.reads.map((r) => r.name).join(', ')})`, transactions: o.reads, connections: o.clients },
+    {
+      name: 'empty_request',
+      title: 'impersonated empty request',
+      transactions: [emptyRequestTransaction(o.statementTimeout)],
+      connections: o.pool,
+    },
+    {
+      name: 'read_mix',
+      title: `read mix (${o.reads.map((r) => r.name).join(', ')})`,
+      transactions: o.reads,
+      connections: o.clients,
+    },
   ];
   const out: PairedCase[] = [];
   for (const c of cases) {
@@ -79,15 +97,32 @@ export async function compareWithPgbench(o: PairedOptions): Promise<PairedCase[]
     const aborted = new Set<string>();
     for (let round = 0; round < o.rounds; round += 1) {
       o.onProgress?.(`${c.title}, ${c.connections} connections, round ${round + 1}/${o.rounds}`);
-      const ours = () => runLoad({
-        url: o.url, transactions: c.transactions, subjects: o.subjects, connections: c.connections, threads: o.threads,
-        load: { kind: 'closed', clients: c.connections }, durationMs: o.durationS * 1000, seed: o.seed + round,
-      });
+      const ours = () =>
+        runLoad({
+          url: o.url,
+          transactions: c.transactions,
+          subjects: o.subjects,
+          connections: c.connections,
+          threads: o.threads,
+          load: { kind: 'closed', clients: c.connections },
+          durationMs: o.durationS * 1000,
+          seed: o.seed + round,
+        });
       const pgbench = o.pgbench;
-      const theirs = async () => pgbench === null ? null : runPgbench({
-        pgbench, url: o.url, transactions: c.transactions, subjects: o.subjects, clients: c.connections,
-        threads: o.pgbenchThreads, durationS: o.durationS, warmupS: 2, postmasterPid: o.postmasterPid,
-      });
+      const theirs = async () =>
+        pgbench === null
+          ? null
+          : runPgbench({
+              pgbench,
+              url: o.url,
+              transactions: c.transactions,
+              subjects: o.subjects,
+              clients: c.connections,
+              threads: o.pgbenchThreads,
+              durationS: o.durationS,
+              warmupS: 2,
+              postmasterPid: o.postmasterPid,
+            });
       let a: LoadResult;
       let b: PgbenchResult | null;
       if (round % 2 === 0) {
@@ -103,7 +138,16 @@ export async function compareWithPgbench(o: PairedOptions): Promise<PairedCase[]
     const dreamdb = medianOf(rounds.map((r) => r.dreamdb));
     const pgbench = o.pgbench === null ? null : medianOf(rounds.map((r) => r.pgbench!));
     const ratio = pgbench && pgbench.throughput > 0 ? dreamdb.throughput / pgbench.throughput : null;
-    out.push({ name: c.name, title: c.title, connections: c.connections, rounds, dreamdb, pgbench, ratio, aborted: [...aborted].slice(0, 3) });
+    out.push({
+      name: c.name,
+      title: c.title,
+      connections: c.connections,
+      rounds,
+      dreamdb,
+      pgbench,
+      ratio,
+      aborted: [...aborted].slice(0, 3),
+    });
   }
   return out;
 }

@@ -23,7 +23,12 @@ import { integerWeights, paramValue, type BenchTransaction, type Subject } from 
 
 /** pgbench on PATH (or in the usual Debian place), or null. */
 export async function findPgbench(envPath = process.env.PATH ?? ''): Promise<string | null> {
-  const dirs = [...envPath.split(path.delimiter).filter(Boolean), '/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'];
+  const dirs = [
+    ...envPath.split(path.delimiter).filter(Boolean),
+    '/usr/lib/postgresql/17/bin',
+    '/usr/lib/postgresql/16/bin',
+    '/usr/lib/postgresql/15/bin',
+  ];
   for (const dir of dirs) {
     const file = path.join(dir, 'pgbench');
     try {
@@ -36,7 +41,13 @@ export async function findPgbench(envPath = process.env.PATH ?? ''): Promise<str
   return null;
 }
 
-const VAR: Record<Param | 'claims', string> = { artist_id: 'a', platform: 'p', notification_id: 'n', task_id: 'k', claims: 'c' };
+const VAR: Record<Param | 'claims', string> = {
+  artist_id: 'a',
+  platform: 'p',
+  notification_id: 'n',
+  task_id: 'k',
+  claims: 'c',
+};
 
 /** `$n` of a statement replaced by pgbench variables of subject k. */
 export function withVariables(text: string, params: readonly (Param | 'claims')[], k: number): string {
@@ -54,7 +65,10 @@ export interface PgbenchScripts {
 }
 
 /** The scripts and variables for the transactions over the subjects. Pure; tested. */
-export function pgbenchScripts(transactions: readonly BenchTransaction[], subjects: readonly Subject[]): PgbenchScripts {
+export function pgbenchScripts(
+  transactions: readonly BenchTransaction[],
+  subjects: readonly Subject[],
+): PgbenchScripts {
   const weights = integerWeights(transactions);
   const variables: Record<string, string> = {};
   subjects.forEach((s, i) => {
@@ -120,7 +134,15 @@ export function parsePgbenchLogLine(line: string): PgbenchLogEntry | null {
   if (!Number.isFinite(time)) return null;
   const lag = f.length >= 7 ? Number(f[6]) : 0;
   const endMs = Number(f[4]) * 1000 + Number(f[5]) / 1000;
-  return { client, script, latencyMs: (time + (Number.isFinite(lag) ? lag : 0)) / 1000, lagMs: (Number.isFinite(lag) ? lag : 0) / 1000, failed, skipped, endMs };
+  return {
+    client,
+    script,
+    latencyMs: (time + (Number.isFinite(lag) ? lag : 0)) / 1000,
+    lagMs: (Number.isFinite(lag) ? lag : 0) / 1000,
+    failed,
+    skipped,
+    endMs,
+  };
 }
 
 export function parsePgbenchLog(text: string): PgbenchLogEntry[] {
@@ -154,7 +176,10 @@ export interface PgbenchOptions {
   keepDir?: string;
 }
 
-export interface PgbenchResult extends Omit<LoadResult, 'engine' | 'poolWait' | 'service' | 'samples' | 'connections' | 'load' | 'notStarted'> {
+export interface PgbenchResult extends Omit<
+  LoadResult,
+  'engine' | 'poolWait' | 'service' | 'samples' | 'connections' | 'load' | 'notStarted'
+> {
   engine: 'pgbench';
   clients: number;
   /** pgbench's own "tps = …" line. */
@@ -175,7 +200,20 @@ export async function runPgbench(o: PgbenchOptions): Promise<PgbenchResult> {
   const dir = o.keepDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-pgbench-')));
   try {
     const { scripts, variables } = pgbenchScripts(o.transactions, o.subjects);
-    const args = ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', String(Math.min(o.threads, o.clients)), '-T', String(o.durationS + (o.warmupS ?? 0)), '-l', '--log-prefix', path.join(dir, 'log')];
+    const args = [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(o.clients),
+      '-j',
+      String(Math.min(o.threads, o.clients)),
+      '-T',
+      String(o.durationS + (o.warmupS ?? 0)),
+      '-l',
+      '--log-prefix',
+      path.join(dir, 'log'),
+    ];
     if (o.rate) args.push('-R', String(o.rate));
     for (const [i, s] of scripts.entries()) {
       const file = path.join(dir, `${i}-${s.name}.sql`);
@@ -188,12 +226,19 @@ export async function runPgbench(o: PgbenchOptions): Promise<PgbenchResult> {
     const spawned = Date.now();
     const cpu0 = childrenCpuMs();
     const server0 = o.postmasterPid ? serverCpuMs(o.postmasterPid) : null;
-    const { code, stdout, stderr } = await run(o.pgbench, args, { ...process.env, PGAPPNAME: 'dreamdb bench pgbench', ...(password ? { PGPASSWORD: password } : {}) });
+    const { code, stdout, stderr } = await run(o.pgbench, args, {
+      ...process.env,
+      PGAPPNAME: 'dreamdb bench pgbench',
+      ...(password ? { PGPASSWORD: password } : {}),
+    });
     const cpu1 = childrenCpuMs();
     // pgbench's backends exit after it does: give the postmaster a moment to reap them (their CPU then counts).
     await new Promise((resolve) => setTimeout(resolve, 300));
     const server1 = o.postmasterPid ? serverCpuMs(o.postmasterPid) : null;
-    const aborted = stderr.split('\n').filter((l) => /aborted|error|ERROR|FATAL/.test(l)).slice(0, 5);
+    const aborted = stderr
+      .split('\n')
+      .filter((l) => /aborted|error|ERROR|FATAL/.test(l))
+      .slice(0, 5);
     if (code !== 0 && !/transactions actually processed/.test(stdout)) {
       throw new Error(`pgbench failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
@@ -203,23 +248,45 @@ export async function runPgbench(o: PgbenchOptions): Promise<PgbenchResult> {
     const all = (await Promise.all(logs.map((f) => fs.readFile(path.join(dir, f), 'utf8')))).flatMap(parsePgbenchLog);
     const entries = all.filter((e) => e.endMs >= from && e.endMs < to);
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-    const shown = (values: readonly string[]) => values.map((a) => (a.length > 80 ? `${a.slice(0, 40)}…` : a)).join(' ');
-    return summarizeEntries(o, entries, { tps: tps ? Number(tps[1]) : null, aborted, command: `pgbench ${shown(args.slice(0, 16))} …`, allRequests: all.length, cpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null, serverMs: server0 !== null && server1 !== null ? server1 - server0 : null });
+    const shown = (values: readonly string[]) =>
+      values.map((a) => (a.length > 80 ? `${a.slice(0, 40)}…` : a)).join(' ');
+    return summarizeEntries(o, entries, {
+      tps: tps ? Number(tps[1]) : null,
+      aborted,
+      command: `pgbench ${shown(args.slice(0, 16))} …`,
+      allRequests: all.length,
+      cpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+      serverMs: server0 !== null && server1 !== null ? server1 - server0 : null,
+    });
   } finally {
     if (!o.keepDir) await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
 function summarizeEntries(
-  o: PgbenchOptions, entries: PgbenchLogEntry[], extra: { tps: number | null; aborted: string[]; command: string; allRequests: number; cpuMs: number | null; serverMs: number | null },
+  o: PgbenchOptions,
+  entries: PgbenchLogEntry[],
+  extra: {
+    tps: number | null;
+    aborted: string[];
+    command: string;
+    allRequests: number;
+    cpuMs: number | null;
+    serverMs: number | null;
+  },
 ): PgbenchResult {
   const seconds = o.durationS;
   const done = entries.filter((e) => !e.skipped);
   const types: TypeLoad[] = o.transactions.map((t, i) => {
     const mine = done.filter((e) => e.script === i);
     return {
-      name: t.name, requests: mine.length, errors: mine.filter((e) => e.failed).length, errorMessages: [],
-      throughput: mine.length / seconds, latency: summarize(mine.filter((e) => !e.failed).map((e) => e.latencyMs)), meanBytes: 0,
+      name: t.name,
+      requests: mine.length,
+      errors: mine.filter((e) => e.failed).length,
+      errorMessages: [],
+      throughput: mine.length / seconds,
+      latency: summarize(mine.filter((e) => !e.failed).map((e) => e.latencyMs)),
+      meanBytes: 0,
     };
   });
   const requests = done.length;
@@ -231,15 +298,29 @@ function summarizeEntries(
     serverMs: extra.serverMs !== null && n ? extra.serverMs / n : null,
   };
   return {
-    engine: 'pgbench', clients: o.clients, threads: Math.min(o.threads, o.clients), durationMs: seconds * 1000, requests,
-    errors: done.filter((e) => e.failed).length, throughput: requests / seconds, offeredRate: o.rate ?? null,
+    engine: 'pgbench',
+    clients: o.clients,
+    threads: Math.min(o.threads, o.clients),
+    durationMs: seconds * 1000,
+    requests,
+    errors: done.filter((e) => e.failed).length,
+    throughput: requests / seconds,
+    offeredRate: o.rate ?? null,
     latency: summarize(done.filter((e) => !e.failed).map((e) => e.latencyMs)),
-    lag: summarize(done.map((e) => e.lagMs)), types, cpu,
-    reportedTps: extra.tps, aborted: extra.aborted, command: extra.command,
+    lag: summarize(done.map((e) => e.lagMs)),
+    types,
+    cpu,
+    reportedTps: extra.tps,
+    aborted: extra.aborted,
+    command: extra.command,
   };
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -58,10 +58,16 @@ export async function measureRealtime(
 ): Promise<RealtimeResult> {
   const base: RealtimeResult = { plugin: 'pgoutput', published: [], levels: [] };
   const [w] = await writer<{ wal: string }[]>`select current_setting('wal_level') as wal`;
-  const published = (await writer<{ t: string }[]>`
-    select tablename as t from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' order by 1`).map((r) => r.t);
+  const published = (
+    await writer<{ t: string }[]>`
+    select tablename as t from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' order by 1`
+  ).map((r) => r.t);
   base.published = published;
-  if (w!.wal !== 'logical') return { ...base, skipped: `wal_level is ${w!.wal}; logical decoding needs wal_level=logical (as on Supabase and the embedded server)` };
+  if (w!.wal !== 'logical')
+    return {
+      ...base,
+      skipped: `wal_level is ${w!.wal}; logical decoding needs wal_level=logical (as on Supabase and the embedded server)`,
+    };
   const missing = KINDS.filter((k) => !published.includes(k));
   if (missing.length) return { ...base, skipped: `supabase_realtime does not publish ${missing.join(', ')}` };
   if (!artists.length) return { ...base, skipped: 'no artists' };
@@ -102,17 +108,19 @@ export async function measureRealtime(
             select count(*) filter (where get_byte(data, 0) = 73)::int as inserts
             from pg_logical_slot_get_binary_changes(${slot}, null, null, 'proto_version', '1', 'publication_names', 'supabase_realtime')`;
           seen += r!.inserts;
-          if (performance.now() - committed > 10_000) throw new Error(`logical decoding did not return the ${kind} insert within 10 s`);
+          if (performance.now() - committed > 10_000)
+            throw new Error(`logical decoding did not return the ${kind} insert within 10 s`);
         }
         const decoded = performance.now() - committed;
         // The record as the WAL carries it (read as the superuser, outside the timing).
         const [rec] = await conn.unsafe<{ r: unknown }[]>(
           `select to_jsonb(t) as r from public.${kind} t where id = $1${kind === 'metrics' ? ' and metric_date = $2' : ''}`,
-          kind === 'metrics' ? [row.id, row.date!] : [row.id]);
+          kind === 'metrics' ? [row.id, row.date!] : [row.id],
+        );
         const pk = kind === 'metrics' ? ['id', 'metric_date'] : ['id'];
         let result!: { candidates: number; matched: number; visible: string[]; filter_ms: number; rls_ms: number };
         await conn.begin(async (tx) => {
-          const [v] = await tx<typeof result[]>`
+          const [v] = await tx<(typeof result)[]>`
             select * from pg_temp.dreamdb_bench_change(${`public.${kind}`}::regclass, ${rec!.r as never}::jsonb, ${pk}::text[])`;
           result = v!;
         });
@@ -126,10 +134,17 @@ export async function measureRealtime(
         total.push(decoded + result.filter_ms + result.rls_ms);
       }
       base.levels.push({
-        subscribers, subscriptions: subscribers * KINDS.length, realArtists: owners, changes: options.changesPerLevel,
-        decode: summarize(decode), filter: summarize(filter), rlsCheck: summarize(rls), checked: checked / options.changesPerLevel,
+        subscribers,
+        subscriptions: subscribers * KINDS.length,
+        realArtists: owners,
+        changes: options.changesPerLevel,
+        decode: summarize(decode),
+        filter: summarize(filter),
+        rlsCheck: summarize(rls),
+        checked: checked / options.changesPerLevel,
         candidates: candidates / options.changesPerLevel,
-        total: summarize(total), visibilityCorrect: correct,
+        total: summarize(total),
+        visibilityCorrect: correct,
       });
     }
     return base;
@@ -138,7 +153,8 @@ export async function measureRealtime(
       await conn.unsafe(`drop function if exists pg_temp.dreamdb_bench_change(regclass, jsonb, text[]);
         drop function if exists pg_temp.dreamdb_bench_index_filters();
         drop table if exists pg_temp.dreamdb_bench_subscription, pg_temp.dreamdb_bench_subscription_key`);
-      if (created) await conn`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${slot}`;
+      if (created)
+        await conn`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${slot}`;
     } finally {
       await conn.end({ timeout: 5 });
       await removeInserted(writer, inserted);
@@ -172,7 +188,12 @@ async function subscribe(conn: Sql, artists: BenchArtist[], count: number): Prom
   return new Map(ids.map((id, i) => [id, subIds[i]!]));
 }
 
-async function insertChange(writer: Sql, kind: Kind, owner: BenchArtist, dayAhead: number): Promise<{ id: string; date?: string }> {
+async function insertChange(
+  writer: Sql,
+  kind: Kind,
+  owner: BenchArtist,
+  dayAhead: number,
+): Promise<{ id: string; date?: string }> {
   // Written by the server, as service_role, in its own committed transaction.
   return asUser(writer, { role: 'service_role' }, async (tx) => {
     if (kind === 'metrics') {
@@ -195,7 +216,9 @@ async function insertChange(writer: Sql, kind: Kind, owner: BenchArtist, dayAhea
 
 async function removeInserted(writer: Sql, inserted: Record<Kind, { id: string; date?: string }[]>): Promise<void> {
   const ids = (k: Kind) => inserted[k].map((r) => r.id);
-  if (inserted.metrics.length) await writer`delete from public.metrics where id = any(${ids('metrics')}::uuid[]) and collection_method = 'dreamdb-bench'`;
+  if (inserted.metrics.length)
+    await writer`delete from public.metrics where id = any(${ids('metrics')}::uuid[]) and collection_method = 'dreamdb-bench'`;
   if (inserted.insights.length) await writer`delete from public.insights where id = any(${ids('insights')}::uuid[])`;
-  if (inserted.achievements.length) await writer`delete from public.achievements where id = any(${ids('achievements')}::uuid[])`;
+  if (inserted.achievements.length)
+    await writer`delete from public.achievements where id = any(${ids('achievements')}::uuid[])`;
 }

@@ -58,10 +58,28 @@ export interface Comparison {
 
 export interface BenchResult {
   target: string;
-  scale: { name: ScaleName; artists: number; days: number; seed: number; reused: boolean; seedMs: number; metricRows: number };
+  scale: {
+    name: ScaleName;
+    artists: number;
+    days: number;
+    seed: number;
+    reused: boolean;
+    seedMs: number;
+    metricRows: number;
+  };
   settings: {
-    clients: number; pool: number; durationS: number; isolatedIterations: number; mix: string; engine: 'dreamdb' | 'pgbench';
-    threads: number; pgbenchThreads: number; subjects: number; pgbenchSubjects: number; statementTimeout: string; cores: number;
+    clients: number;
+    pool: number;
+    durationS: number;
+    isolatedIterations: number;
+    mix: string;
+    engine: 'dreamdb' | 'pgbench';
+    threads: number;
+    pgbenchThreads: number;
+    subjects: number;
+    pgbenchSubjects: number;
+    statementTimeout: string;
+    cores: number;
     /** The machine's 1-minute load average at the start and end of the run (other work shares the cores). */
     loadAverage: { start: number; end: number };
   };

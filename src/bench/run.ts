@@ -29,8 +29,15 @@ import { costPerType, statementSnapshot, timeAtDatabase } from './statements.js'
 import { benchTargets } from './targets.js';
 import { buildTransactions, pickSubjects } from './transactions.js';
 import {
-  loadArtists, newTouched, planRequests, restoreWrites, runIsolated, touchSubjects,
-  type BenchArtist, type IsolatedResult, type Touched,
+  loadArtists,
+  newTouched,
+  planRequests,
+  restoreWrites,
+  runIsolated,
+  touchSubjects,
+  type BenchArtist,
+  type IsolatedResult,
+  type Touched,
 } from './workload.js';
 
 interface Settings extends Omit<BenchConfig, 'threads'> {
@@ -49,7 +56,8 @@ interface Settings extends Omit<BenchConfig, 'threads'> {
 export function benchSettings(ctx: Context, options: BenchOptions): Settings {
   const config = benchConfigSchema.parse(ctx.config.bench ?? {});
   const scale = options.scale ?? config.scale;
-  if (options.rate !== undefined && options.users !== undefined) throw new UsageError('Pass --rate or --users, not both.');
+  if (options.rate !== undefined && options.users !== undefined)
+    throw new UsageError('Pass --rate or --users, not both.');
   if (options.think !== undefined && options.users === undefined) throw new UsageError('--think goes with --users N.');
   const think = options.think ?? config.thinkSeconds;
   const s: Settings = {
@@ -77,20 +85,27 @@ export function benchSettings(ctx: Context, options: BenchOptions): Settings {
     compare: options.compare === 'baseline',
     keepBaseline: Boolean(options.keepBaseline),
     realtime: options.realtime !== false,
-    load: options.rate !== undefined ? { kind: 'rate', rate: options.rate }
-      : options.users !== undefined ? { kind: 'users', users: options.users, thinkMs: think * 1000 } : null,
+    load:
+      options.rate !== undefined
+        ? { kind: 'rate', rate: options.rate }
+        : options.users !== undefined
+          ? { kind: 'users', users: options.users, thinkMs: think * 1000 }
+          : null,
     doSweep: Boolean(options.sweep),
     usePgbench: options.pgbench !== false,
   };
   const positiveInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a whole number of at least 1 (got ${v}).`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new UsageError(`--${name} must be a whole number of at least 1 (got ${v}).`);
   };
   positiveInt('clients', s.clients);
   positiveInt('pool', s.pool);
   positiveInt('threads', s.threads);
   if (!(s.duration > 0)) throw new UsageError(`--duration must be a number of seconds above 0 (got ${s.duration}).`);
-  if (s.load?.kind === 'rate' && !(s.load.rate > 0)) throw new UsageError(`--rate must be above 0 requests a second (got ${s.load.rate}).`);
-  if (s.load?.kind === 'users' && (!Number.isInteger(s.load.users) || s.load.users < 1)) throw new UsageError(`--users must be a whole number of at least 1 (got ${s.load.users}).`);
+  if (s.load?.kind === 'rate' && !(s.load.rate > 0))
+    throw new UsageError(`--rate must be above 0 requests a second (got ${s.load.rate}).`);
+  if (s.load?.kind === 'users' && (!Number.isInteger(s.load.users) || s.load.users < 1))
+    throw new UsageError(`--users must be a whole number of at least 1 (got ${s.load.users}).`);
   if (!(think > 0)) throw new UsageError(`--think must be a number of seconds above 0 (got ${think}).`);
   return s;
 }
@@ -100,7 +115,9 @@ export async function runBench(ctx: Context, options: BenchOptions = {}): Promis
   const { mix, path: mixPath } = await loadMix(s.mix, ctx.cwd);
   const pgbench = s.usePgbench || s.engine === 'pgbench' ? await findPgbench() : null;
   if (s.engine === 'pgbench' && !pgbench) {
-    throw new UsageError('--engine pgbench: pgbench is not on PATH.', { hint: 'Install it with the PostgreSQL client tools (Debian: postgresql-client / postgresql-15), or use --engine dreamdb.' });
+    throw new UsageError('--engine pgbench: pgbench is not on PATH.', {
+      hint: 'Install it with the PostgreSQL client tools (Debian: postgresql-client / postgresql-15), or use --engine dreamdb.',
+    });
   }
   return withTarget(ctx, async (target) => {
     if (target.production) {
@@ -109,21 +126,39 @@ export async function runBench(ctx: Context, options: BenchOptions = {}): Promis
       });
     }
     const started = performance.now();
-    const seeded = await seedDatabase(target, { volume: { artists: s.artists, days: s.days, seed: s.seed } }, seedHooks(ctx.out, { yes: ctx.flags.yes }));
+    const seeded = await seedDatabase(
+      target,
+      { volume: { artists: s.artists, days: s.days, seed: s.seed } },
+      seedHooks(ctx.out, { yes: ctx.flags.yes }),
+    );
     const seedMs = performance.now() - started;
-    const scale = { name: s.scale, artists: s.artists, days: s.days, seed: s.seed, reused: (seeded.scale?.artistsAdded ?? 0) === 0, seedMs: Math.round(seedMs), metricRows: 0 };
-    return withDb(target.url, async (sql) => {
-      const touched = newTouched();
-      try {
-        const [m] = await sql<{ n: number }[]>`select count(*)::int as n from public.metrics`;
-        scale.metricRows = m!.n;
-        const ids = planArtists({ seed: s.seed, artists: s.artists, window: makeWindow(todayUtc(), 1) }).map((a) => a.id);
-        const artists = await loadArtists(sql, ids);
-        return await run(ctx, target, sql, s, mix, mixPath, artists, touched, scale, pgbench);
-      } finally {
-        await restoreWrites(sql, touched);
-      }
-    }, { max: s.pool, connection: { application_name: 'dreamdb bench' } });
+    const scale = {
+      name: s.scale,
+      artists: s.artists,
+      days: s.days,
+      seed: s.seed,
+      reused: (seeded.scale?.artistsAdded ?? 0) === 0,
+      seedMs: Math.round(seedMs),
+      metricRows: 0,
+    };
+    return withDb(
+      target.url,
+      async (sql) => {
+        const touched = newTouched();
+        try {
+          const [m] = await sql<{ n: number }[]>`select count(*)::int as n from public.metrics`;
+          scale.metricRows = m!.n;
+          const ids = planArtists({ seed: s.seed, artists: s.artists, window: makeWindow(todayUtc(), 1) }).map(
+            (a) => a.id,
+          );
+          const artists = await loadArtists(sql, ids);
+          return await run(ctx, target, sql, s, mix, mixPath, artists, touched, scale, pgbench);
+        } finally {
+          await restoreWrites(sql, touched);
+        }
+      },
+      { max: s.pool, connection: { application_name: 'dreamdb bench' } },
+    );
   });
 }
 
@@ -133,8 +168,16 @@ const stripSamples = <T extends { samples?: unknown }>(r: T): T => {
 };
 
 async function run(
-  ctx: Context, target: Target, sql: Sql, s: Settings, mix: Mix, mixPath: string, artists: BenchArtist[], touched: Touched,
-  scale: BenchResult['scale'], pgbench: string | null,
+  ctx: Context,
+  target: Target,
+  sql: Sql,
+  s: Settings,
+  mix: Mix,
+  mixPath: string,
+  artists: BenchArtist[],
+  touched: Touched,
+  scale: BenchResult['scale'],
+  pgbench: string | null,
 ): Promise<BenchResult> {
   const out = ctx.out;
   const shippedRequests = planRequests(mix, 'shipped');
@@ -150,25 +193,66 @@ async function run(
   const loadStart = os.loadavg()[0]!;
 
   const isolated = await out.task(`Each request alone, warm, one client (${s.isolatedIterations} runs each)`, () =>
-    runIsolated(sql, shippedRequests, artists, { iterations: s.isolatedIterations, warmup: 30, seed: s.seed, touched }));
+    runIsolated(sql, shippedRequests, artists, { iterations: s.isolatedIterations, warmup: 30, seed: s.seed, touched }),
+  );
   await restoreWrites(sql, touched);
   const atDatabase = await out.task(`Each request inside the server (${s.atDatabaseIterations} calls each)`, () =>
-    timeAtDatabase(sql, transactions, subjects, s.atDatabaseIterations));
+    timeAtDatabase(sql, transactions, subjects, s.atDatabaseIterations),
+  );
 
   const reads = transactions.filter((t) => t.readOnly);
-  const harnessCases = await out.task(`The harness${pgbench ? ' beside pgbench' : ''}: select 1, an empty request, the read mix`, (progress) =>
-    compareWithPgbench({
-      url: target.url, pgbench, subjects: pairedSubjects, reads, statementTimeout: timeout, pool: s.pool, clients: s.clients, threads: s.threads, pgbenchThreads: s.pgbenchThreads,
-      durationS: s.ceilingDuration, rounds: s.pairedRounds, postmasterPid: postmaster, seed: s.seed, onProgress: (t) => progress.update(t),
-    }));
+  const harnessCases = await out.task(
+    `The harness${pgbench ? ' beside pgbench' : ''}: select 1, an empty request, the read mix`,
+    (progress) =>
+      compareWithPgbench({
+        url: target.url,
+        pgbench,
+        subjects: pairedSubjects,
+        reads,
+        statementTimeout: timeout,
+        pool: s.pool,
+        clients: s.clients,
+        threads: s.threads,
+        pgbenchThreads: s.pgbenchThreads,
+        durationS: s.ceilingDuration,
+        rounds: s.pairedRounds,
+        postmasterPid: postmaster,
+        seed: s.seed,
+        onProgress: (t) => progress.update(t),
+      }),
+  );
   await restoreWrites(sql, touched);
   touchSubjects(touched, subjects);
 
   const before = await statementSnapshot(sql);
-  const mixed = await out.task(`Mixed workload (${s.engine}): ${s.clients} clients${s.engine === 'dreamdb' ? `, pool ${s.pool}` : ''}, ${s.duration} s`, async () =>
-    s.engine === 'pgbench'
-      ? runPgbench({ pgbench: pgbench!, url: target.url, transactions, subjects: pairedSubjects, clients: s.clients, threads: s.pgbenchThreads, durationS: s.duration, warmupS: 1, postmasterPid: postmaster })
-      : stripSamples(await runLoad({ url: target.url, transactions, subjects, connections: s.pool, threads: s.threads, load: { kind: 'closed', clients: s.clients }, durationMs: s.duration * 1000, seed: s.seed })));
+  const mixed = await out.task(
+    `Mixed workload (${s.engine}): ${s.clients} clients${s.engine === 'dreamdb' ? `, pool ${s.pool}` : ''}, ${s.duration} s`,
+    async () =>
+      s.engine === 'pgbench'
+        ? runPgbench({
+            pgbench: pgbench!,
+            url: target.url,
+            transactions,
+            subjects: pairedSubjects,
+            clients: s.clients,
+            threads: s.pgbenchThreads,
+            durationS: s.duration,
+            warmupS: 1,
+            postmasterPid: postmaster,
+          })
+        : stripSamples(
+            await runLoad({
+              url: target.url,
+              transactions,
+              subjects,
+              connections: s.pool,
+              threads: s.threads,
+              load: { kind: 'closed', clients: s.clients },
+              durationMs: s.duration * 1000,
+              seed: s.seed,
+            }),
+          ),
+  );
   const cost = costPerType(before, await statementSnapshot(sql), transactions);
   await restoreWrites(sql, touched);
   touchSubjects(touched, subjects);
@@ -177,24 +261,80 @@ async function run(
   if (s.load) {
     const load = s.load;
     const rate = load.kind === 'rate' ? load.rate : (load.users * 1000) / load.thinkMs;
-    openLoop = await out.task(`Open loop: ${load.kind === 'rate' ? `${load.rate} req/s` : `${load.users} users every ${load.thinkMs / 1000} s (${Math.round(rate)} req/s)`}, pool ${s.pool}, ${s.duration} s`, async () =>
-      s.engine === 'pgbench'
-        ? runPgbench({ pgbench: pgbench!, url: target.url, transactions, subjects: pairedSubjects, clients: s.pool, threads: s.pgbenchThreads, durationS: s.duration, warmupS: 1, rate, postmasterPid: postmaster })
-        : stripSamples(await runLoad({ url: target.url, transactions, subjects, connections: s.pool, threads: s.threads, load, durationMs: s.duration * 1000, seed: s.seed })));
+    openLoop = await out.task(
+      `Open loop: ${load.kind === 'rate' ? `${load.rate} req/s` : `${load.users} users every ${load.thinkMs / 1000} s (${Math.round(rate)} req/s)`}, pool ${s.pool}, ${s.duration} s`,
+      async () =>
+        s.engine === 'pgbench'
+          ? runPgbench({
+              pgbench: pgbench!,
+              url: target.url,
+              transactions,
+              subjects: pairedSubjects,
+              clients: s.pool,
+              threads: s.pgbenchThreads,
+              durationS: s.duration,
+              warmupS: 1,
+              rate,
+              postmasterPid: postmaster,
+            })
+          : stripSamples(
+              await runLoad({
+                url: target.url,
+                transactions,
+                subjects,
+                connections: s.pool,
+                threads: s.threads,
+                load,
+                durationMs: s.duration * 1000,
+                seed: s.seed,
+              }),
+            ),
+    );
     await restoreWrites(sql, touched);
     touchSubjects(touched, subjects);
   }
 
   let capacity: CapacityResult | null = null;
   if (s.doSweep) {
-    capacity = await out.task(`Capacity: open-loop rates until p95 passes ${[200, 50].join(' / ')} ms, pool ${s.pool}, ${s.sweep.stepDuration} s each`, (progress) =>
-      sweepCapacity(async (rate): Promise<RatePoint> => {
-        const r = await runLoad({ url: target.url, transactions, subjects, connections: s.pool, threads: s.threads, load: { kind: 'rate', rate }, durationMs: s.sweep.stepDuration * 1000, seed: s.seed, drainMs: 3_000 });
-        return {
-          rate, achieved: r.throughput, p50: r.latency.p50, p95: r.latency.p95, p99: r.latency.p99, p999: r.latency.p999, errors: r.errors,
-          notStarted: r.notStarted, poolWaitMean: r.poolWait.mean, serviceMean: r.service.mean, lagMean: r.lag.mean,
-        };
-      }, { ...s.sweep, budgetsMs: [200, 50], thinkS: s.thinkSeconds, onPoint: (p) => progress.update(`${p.rate} req/s: p95 ${p.p95.toFixed(1)} ms, achieved ${Math.round(p.achieved)}`) }));
+    capacity = await out.task(
+      `Capacity: open-loop rates until p95 passes ${[200, 50].join(' / ')} ms, pool ${s.pool}, ${s.sweep.stepDuration} s each`,
+      (progress) =>
+        sweepCapacity(
+          async (rate): Promise<RatePoint> => {
+            const r = await runLoad({
+              url: target.url,
+              transactions,
+              subjects,
+              connections: s.pool,
+              threads: s.threads,
+              load: { kind: 'rate', rate },
+              durationMs: s.sweep.stepDuration * 1000,
+              seed: s.seed,
+              drainMs: 3_000,
+            });
+            return {
+              rate,
+              achieved: r.throughput,
+              p50: r.latency.p50,
+              p95: r.latency.p95,
+              p99: r.latency.p99,
+              p999: r.latency.p999,
+              errors: r.errors,
+              notStarted: r.notStarted,
+              poolWaitMean: r.poolWait.mean,
+              serviceMean: r.service.mean,
+              lagMean: r.lag.mean,
+            };
+          },
+          {
+            ...s.sweep,
+            budgetsMs: [200, 50],
+            thinkS: s.thinkSeconds,
+            onPoint: (p) =>
+              progress.update(`${p.rate} req/s: p95 ${p.p95.toFixed(1)} ms, achieved ${Math.round(p.achieved)}`),
+          },
+        ),
+    );
     await restoreWrites(sql, touched);
   }
 
@@ -203,14 +343,33 @@ async function run(
     target: target.display,
     scale,
     settings: {
-      clients: s.clients, pool: s.pool, durationS: s.duration, isolatedIterations: s.isolatedIterations, mix: mixPath, engine: s.engine,
-      threads: s.threads, pgbenchThreads: s.pgbenchThreads, subjects: subjects.length, pgbenchSubjects: pairedSubjects.length, statementTimeout: timeout, cores,
+      clients: s.clients,
+      pool: s.pool,
+      durationS: s.duration,
+      isolatedIterations: s.isolatedIterations,
+      mix: mixPath,
+      engine: s.engine,
+      threads: s.threads,
+      pgbenchThreads: s.pgbenchThreads,
+      subjects: subjects.length,
+      pgbenchSubjects: pairedSubjects.length,
+      statementTimeout: timeout,
+      cores,
       loadAverage: { start: loadStart, end: loadStart },
     },
-    harness: { pgbench, ...(pgbench ? {} : { skipped: 'pgbench is not on PATH: the Node engine is reported alone' }), cases: harnessCases },
+    harness: {
+      pgbench,
+      ...(pgbench ? {} : { skipped: 'pgbench is not on PATH: the Node engine is reported alone' }),
+      cases: harnessCases,
+    },
     shipped: {
-      isolated, mixed, cost, atDatabase,
-      fractionOfCeiling: mixed.throughput / ((s.engine === 'pgbench' ? selectOne.pgbench?.throughput : selectOne.dreamdb.throughput) || 1),
+      isolated,
+      mixed,
+      cost,
+      atDatabase,
+      fractionOfCeiling:
+        mixed.throughput /
+        ((s.engine === 'pgbench' ? selectOne.pgbench?.throughput : selectOne.dreamdb.throughput) || 1),
     },
     openLoop,
     capacity,
@@ -219,11 +378,30 @@ async function run(
     targets: [],
   };
 
-  if (s.compare) result.baseline = await baseline(ctx, target, sql, s, mix, artists, isolated, mixed, selectOne.dreamdb.throughput, timeout);
+  if (s.compare)
+    result.baseline = await baseline(
+      ctx,
+      target,
+      sql,
+      s,
+      mix,
+      artists,
+      isolated,
+      mixed,
+      selectOne.dreamdb.throughput,
+      timeout,
+    );
 
   if (s.realtime) {
-    result.realtime = await out.task('Realtime: commit → logical decoding → filters and RLS per subscriber, as Realtime does it', (progress) =>
-      measureRealtime(target.url, sql, artists, { levels: s.realtimeSubscribers, changesPerLevel: s.realtimeChanges, onProgress: (t) => progress.update(t) }));
+    result.realtime = await out.task(
+      'Realtime: commit → logical decoding → filters and RLS per subscriber, as Realtime does it',
+      (progress) =>
+        measureRealtime(target.url, sql, artists, {
+          levels: s.realtimeSubscribers,
+          changesPerLevel: s.realtimeChanges,
+          onProgress: (t) => progress.update(t),
+        }),
+    );
   }
   result.settings.loadAverage.end = os.loadavg()[0]!;
   result.targets = benchTargets(result);
@@ -231,8 +409,16 @@ async function run(
 }
 
 async function baseline(
-  ctx: Context, target: Target, sql: Sql, s: Settings, mix: Mix, artists: BenchArtist[], shippedIsolated: IsolatedResult[],
-  shippedMixed: LoadResult | PgbenchResult, ceiling: number, timeout: string,
+  ctx: Context,
+  target: Target,
+  sql: Sql,
+  s: Settings,
+  mix: Mix,
+  artists: BenchArtist[],
+  shippedIsolated: IsolatedResult[],
+  shippedMixed: LoadResult | PgbenchResult,
+  ceiling: number,
+  timeout: string,
 ): Promise<NonNullable<BenchResult['baseline']>> {
   const name = `${databaseName(target.url)}_draft_baseline`;
   const url = siblingUrl(target.url, name);
@@ -243,25 +429,48 @@ async function baseline(
     await out.task(`Baseline: the draft's schema in ${name}`, () => createDraftDatabase(admin, url, name));
     draft = connect(url, { max: s.pool, connection: { application_name: 'dreamdb bench' } });
     const d = draft;
-    const copied = await out.task('Baseline: copying the same rows', (progress) => copyData(target.url, sql, d, (t) => progress.update(t)));
+    const copied = await out.task('Baseline: copying the same rows', (progress) =>
+      copyData(target.url, sql, d, (t) => progress.update(t)),
+    );
     const fp = await compareData(sql, d);
-    const draftArtists = await loadArtists(d, artists.map((a) => a.id));
+    const draftArtists = await loadArtists(
+      d,
+      artists.map((a) => a.id),
+    );
     const touched = newTouched();
     try {
       const asWritten = await out.task('Baseline: each request alone, as written', () =>
-        runIsolated(d, planRequests(mix, 'draft', 'as-written'), draftArtists, { iterations: Math.min(50, s.isolatedIterations), warmup: 5, seed: s.seed, touched }));
+        runIsolated(d, planRequests(mix, 'draft', 'as-written'), draftArtists, {
+          iterations: Math.min(50, s.isolatedIterations),
+          warmup: 5,
+          seed: s.seed,
+          touched,
+        }),
+      );
       await restoreWrites(d, touched);
       const repaired = planRequests(mix, 'draft', 'repaired');
       const isolated = await out.task(`Baseline: each request alone, warm, one client`, () =>
-        runIsolated(d, repaired, draftArtists, { iterations: s.isolatedIterations, warmup: 30, seed: s.seed, touched }));
+        runIsolated(d, repaired, draftArtists, { iterations: s.isolatedIterations, warmup: 30, seed: s.seed, touched }),
+      );
       await restoreWrites(d, touched);
       const draftSubjects = pickSubjects(draftArtists, s.subjects);
       touchSubjects(touched, draftSubjects);
-      const mixed = await out.task(`Baseline mixed workload: ${s.clients} clients, pool ${s.pool}, ${s.duration} s`, async () =>
-        stripSamples(await runLoad({
-          url, transactions: buildTransactions(repaired, timeout), subjects: draftSubjects, connections: s.pool, threads: s.threads,
-          load: { kind: 'closed', clients: s.clients }, durationMs: s.duration * 1000, seed: s.seed,
-        })));
+      const mixed = await out.task(
+        `Baseline mixed workload: ${s.clients} clients, pool ${s.pool}, ${s.duration} s`,
+        async () =>
+          stripSamples(
+            await runLoad({
+              url,
+              transactions: buildTransactions(repaired, timeout),
+              subjects: draftSubjects,
+              connections: s.pool,
+              threads: s.threads,
+              load: { kind: 'closed', clients: s.clients },
+              durationMs: s.duration * 1000,
+              seed: s.seed,
+            }),
+          ),
+      );
       const comparison = mix.requests.map((r, i): Comparison => {
         const sm = shippedMixed.types[i]!;
         const dm = mixed.types[i]!;
@@ -269,7 +478,10 @@ async function baseline(
         const di = isolated[i]!;
         const written = asWritten[i]!;
         const notes: string[] = [];
-        if (written.errors > 0) notes.push(`the draft's request as written fails (${written.errors}/${written.requests}: ${written.errorMessages[0] ?? ''})${r.baseline?.repairedSql ? '; compared with its minimal repair' : ''}`);
+        if (written.errors > 0)
+          notes.push(
+            `the draft's request as written fails (${written.errors}/${written.requests}: ${written.errorMessages[0] ?? ''})${r.baseline?.repairedSql ? '; compared with its minimal repair' : ''}`,
+          );
         if (dm.errors > 0) notes.push(`${dm.errors} errors on the draft: ${dm.errorMessages[0] ?? ''}`);
         const draftOk = dm.errors === 0 && dm.requests > 0;
         return {
@@ -284,8 +496,16 @@ async function baseline(
         };
       });
       return {
-        database: name, kept: s.keepBaseline, copied, dataIdentical: fp.identical, fingerprints: { shipped: fp.shipped, draft: fp.draft },
-        isolatedAsWritten: asWritten, isolated, mixed, fractionOfCeiling: mixed.throughput / ceiling, comparison,
+        database: name,
+        kept: s.keepBaseline,
+        copied,
+        dataIdentical: fp.identical,
+        fingerprints: { shipped: fp.shipped, draft: fp.draft },
+        isolatedAsWritten: asWritten,
+        isolated,
+        mixed,
+        fractionOfCeiling: mixed.throughput / ceiling,
+        comparison,
       };
     } finally {
       await restoreWrites(d, touched);
@@ -300,10 +520,18 @@ async function baseline(
 function payload(mix: Mix, isolated: IsolatedResult[]): BenchResult['payload'] {
   const u = mix.usage;
   const totalWeight = mix.requests.reduce((a, r) => a + r.weight, 0);
-  const meanBytesPerRequest = mix.requests.reduce((a, r, i) => a + (r.weight / totalWeight) * ((isolated[i]?.bytes ?? 0) + u.headerBytesPerResponse), 0);
+  const meanBytesPerRequest = mix.requests.reduce(
+    (a, r, i) => a + (r.weight / totalWeight) * ((isolated[i]?.bytes ?? 0) + u.headerBytesPerResponse),
+    0,
+  );
   const requestsPerMonth = u.opensPerDay * u.requestsPerOpen * u.daysPerMonth;
   return {
-    perType: isolated.map((t) => ({ name: t.name, meanBytes: Math.round(t.bytes), maxBytes: t.bytesMax, gzipMeanBytes: t.gzipMean === null ? null : Math.round(t.gzipMean) })),
+    perType: isolated.map((t) => ({
+      name: t.name,
+      meanBytes: Math.round(t.bytes),
+      maxBytes: t.bytesMax,
+      gzipMeanBytes: t.gzipMean === null ? null : Math.round(t.gzipMean),
+    })),
     meanBytesPerRequest: Math.round(meanBytesPerRequest),
     requestsPerMonth,
     monthlyBytes: Math.round(meanBytesPerRequest * requestsPerMonth),
@@ -328,15 +556,16 @@ export async function runBenchSync(ctx: Context, flags: SyncBenchFlags = {}): Pr
         hint: 'The sync bench creates artists and writes as them. Point --db at a copy, or change db.label / DREAMDB_LABEL.',
       });
     }
-    return ctx.out.task('Sync: offline devices, cut connections, retries', (progress) => runSyncBench(target.url, {
-      ...syncBenchDefaults,
-      devices: flags.devices ?? syncBenchDefaults.devices,
-      devicesPerArtist: flags.devicesPerArtist ?? syncBenchDefaults.devicesPerArtist,
-      minutes: flags.syncMinutes ?? syncBenchDefaults.minutes,
-      dropRate: flags.dropRate ?? syncBenchDefaults.dropRate,
-      seed: flags.seed ?? ctx.config.seed?.seed ?? 1,
-      onProgress: (t) => progress.update(t),
-    }));
+    return ctx.out.task('Sync: offline devices, cut connections, retries', (progress) =>
+      runSyncBench(target.url, {
+        ...syncBenchDefaults,
+        devices: flags.devices ?? syncBenchDefaults.devices,
+        devicesPerArtist: flags.devicesPerArtist ?? syncBenchDefaults.devicesPerArtist,
+        minutes: flags.syncMinutes ?? syncBenchDefaults.minutes,
+        dropRate: flags.dropRate ?? syncBenchDefaults.dropRate,
+        seed: flags.seed ?? ctx.config.seed?.seed ?? 1,
+        onProgress: (t) => progress.update(t),
+      }),
+    );
   });
 }
-

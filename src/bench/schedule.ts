@@ -32,7 +32,14 @@ export function rateSchedule(ratePerSecond: number, startMs: number, part = 0, p
  * workers round-robin (user i to worker i mod parts). The merged sequence repeats the sorted
  * phases every thinkMs: N / think requests a second.
  */
-export function usersSchedule(users: number, thinkMs: number, startMs: number, random: () => number, part = 0, parts = 1): Schedule {
+export function usersSchedule(
+  users: number,
+  thinkMs: number,
+  startMs: number,
+  random: () => number,
+  part = 0,
+  parts = 1,
+): Schedule {
   if (!(users >= 1) || !(thinkMs > 0)) throw new Error('users must be at least 1 and think above 0');
   const slot = thinkMs / users;
   const phases: number[] = [];

@@ -29,12 +29,19 @@ export async function statementSnapshot(sql: Sql): Promise<StatementSnapshot> {
            (select e.extnamespace::regnamespace::text from pg_catalog.pg_extension e where e.extname = 'pg_stat_statements') as schema`;
   if (!setup!.loaded) return { unavailable: 'pg_stat_statements is not in shared_preload_libraries' };
   if (!setup!.schema) return { unavailable: 'pg_stat_statements is not created in this database' };
-  const rows = await sql.unsafe<{ id: string; query: string; calls: number; exec: number; plan: number; rows: number; hit: number; read: number }[]>(`
+  const rows = await sql.unsafe<
+    { id: string; query: string; calls: number; exec: number; plan: number; rows: number; hit: number; read: number }[]
+  >(`
     select s.queryid::text || ':' || s.userid::text as id, s.query, s.calls::float8 as calls, s.total_exec_time as exec,
            s.total_plan_time as plan, s.rows::float8 as rows, s.shared_blks_hit::float8 as hit, s.shared_blks_read::float8 as read
     from ${quoteIdent(setup!.schema)}.pg_stat_statements s
     where s.dbid = (select oid from pg_catalog.pg_database where datname = current_database())`);
-  return new Map(rows.map((r) => [r.id, { query: r.query, calls: r.calls, execMs: r.exec, planMs: r.plan, rows: r.rows, hit: r.hit, read: r.read }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { query: r.query, calls: r.calls, execMs: r.exec, planMs: r.plan, rows: r.rows, hit: r.hit, read: r.read },
+    ]),
+  );
 }
 
 export interface StatementCost {
@@ -77,15 +84,24 @@ export function statementShape(text: string): string {
 const normalize = statementShape;
 
 /** The difference between two snapshots, per transaction. */
-export function costPerType(before: StatementSnapshot, after: StatementSnapshot, transactions: readonly BenchTransaction[]): TypeCost[] | { unavailable: string } {
+export function costPerType(
+  before: StatementSnapshot,
+  after: StatementSnapshot,
+  transactions: readonly BenchTransaction[],
+): TypeCost[] | { unavailable: string } {
   if (!(before instanceof Map)) return before;
   if (!(after instanceof Map)) return after;
   const byText = new Map<string, Counters>();
   for (const [id, a] of after) {
     const b = before.get(id);
     const d: Counters = {
-      query: a.query, calls: a.calls - (b?.calls ?? 0), execMs: a.execMs - (b?.execMs ?? 0), planMs: a.planMs - (b?.planMs ?? 0),
-      rows: a.rows - (b?.rows ?? 0), hit: a.hit - (b?.hit ?? 0), read: a.read - (b?.read ?? 0),
+      query: a.query,
+      calls: a.calls - (b?.calls ?? 0),
+      execMs: a.execMs - (b?.execMs ?? 0),
+      planMs: a.planMs - (b?.planMs ?? 0),
+      rows: a.rows - (b?.rows ?? 0),
+      hit: a.hit - (b?.hit ?? 0),
+      read: a.read - (b?.read ?? 0),
     };
     if (d.calls <= 0) continue;
     const key = normalize(a.query);
@@ -97,8 +113,12 @@ export function costPerType(before: StatementSnapshot, after: StatementSnapshot,
     const c = text ? byText.get(normalize(text)) : undefined;
     if (!c) return null;
     return {
-      calls: c.calls, meanExecMs: c.execMs / c.calls, meanPlanMs: c.planMs / c.calls, rowsPerCall: c.rows / c.calls,
-      buffersPerCall: (c.hit + c.read) / c.calls, readsPerCall: c.read / c.calls,
+      calls: c.calls,
+      meanExecMs: c.execMs / c.calls,
+      meanPlanMs: c.planMs / c.calls,
+      rowsPerCall: c.rows / c.calls,
+      buffersPerCall: (c.hit + c.read) / c.calls,
+      readsPerCall: c.read / c.calls,
     };
   };
   // BEGIN and COMMIT are shared by every transaction type: their mean per call applies to each.
@@ -111,7 +131,8 @@ export function costPerType(before: StatementSnapshot, after: StatementSnapshot,
     const parts = t.begin ? [b, imp, commit] : [];
     const overhead = parts.every(Boolean) ? parts.reduce((a, p) => a + p!.meanExecMs + p!.meanPlanMs, 0) : null;
     return {
-      name: t.name, query,
+      name: t.name,
+      query,
       overheadMeanMs: t.begin ? overhead : 0,
       totalMeanMs: query && overhead !== null ? query.meanExecMs + query.meanPlanMs + overhead : null,
     };
@@ -131,7 +152,12 @@ export interface AtDatabase {
  * the subject (role and claims set per call, READ ONLY for reads), on one connection. Everything
  * runs in a transaction that is rolled back: writes leave nothing.
  */
-export async function timeAtDatabase(sql: Sql, transactions: readonly BenchTransaction[], subjects: readonly Subject[], iterations: number): Promise<AtDatabase[]> {
+export async function timeAtDatabase(
+  sql: Sql,
+  transactions: readonly BenchTransaction[],
+  subjects: readonly Subject[],
+  iterations: number,
+): Promise<AtDatabase[]> {
   const timingFunction = packagedSql('bench/time_statement.sql');
   const out: AtDatabase[] = [];
   const reserved = await sql.reserve();
@@ -147,13 +173,21 @@ export async function timeAtDatabase(sql: Sql, transactions: readonly BenchTrans
         out.push({ name: t.name, calls: r!.ms.length, latency: summarize(r!.ms), errors: 0 });
       } catch (error) {
         const e = error as { code?: string; message?: string };
-        out.push({ name: t.name, calls: 0, latency: summarize([]), errors: 1, error: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}` });
+        out.push({
+          name: t.name,
+          calls: 0,
+          latency: summarize([]),
+          errors: 1,
+          error: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`,
+        });
       } finally {
         await reserved.unsafe('rollback');
       }
     }
   } finally {
-    await reserved.unsafe('drop function if exists pg_temp.dreamdb_bench_time(text, integer, jsonb, text[], integer)').catch(() => {});
+    await reserved
+      .unsafe('drop function if exists pg_temp.dreamdb_bench_time(text, integer, jsonb, text[], integer)')
+      .catch(() => {});
     reserved.release();
   }
   return out;

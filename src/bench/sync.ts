@@ -19,7 +19,15 @@ import type { Sql } from '../db/connect.js';
 import { connect } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../seed/prng.js';
-import { artistActor, syncPull, syncPush, type Mutation, type MutationResult, type PullPage, type SyncRow } from '../sync/client.js';
+import {
+  artistActor,
+  syncPull,
+  syncPush,
+  type Mutation,
+  type MutationResult,
+  type PullPage,
+  type SyncRow,
+} from '../sync/client.js';
 import { startFaultyProxy, type FaultyProxy } from '../sync/proxy.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -39,12 +47,23 @@ export interface SyncBenchOptions {
 }
 
 export const syncBenchDefaults: Omit<SyncBenchOptions, 'seed'> = {
-  devices: 20, devicesPerArtist: 3, minutes: 5, roundSeconds: 10, dropRate: 0.25, syncsPerDay: 30,
+  devices: 20,
+  devicesPerArtist: 3,
+  minutes: 5,
+  roundSeconds: 10,
+  dropRate: 0.25,
+  syncsPerDay: 30,
 };
 
 export interface SyncBenchResult {
   settings: Omit<SyncBenchOptions, 'onProgress'> & { artists: number; rounds: number };
-  edits: { total: number; applied: number; appliedAfterRebase: number; rejected: Record<string, number>; collapsedLocally: number };
+  edits: {
+    total: number;
+    applied: number;
+    appliedAfterRebase: number;
+    rejected: Record<string, number>;
+    collapsedLocally: number;
+  };
   mutations: { pushed: number; applied: number; rejected: Record<string, number>; replayed: number };
   network: { drops: number; retries: number; connections: number };
   server: { writes: number; heldTransactions: number };
@@ -54,13 +73,20 @@ export interface SyncBenchResult {
   duplicated: number;
   devices: { compared: number; matching: number; rowsCompared: number; divergentRows: number; examples: string[] };
   syncs: number;
-  bytes: { perSync: Summary; payloadPerSync: Summary; perUserPerMonth: number; perUserPerMonthAtBenchRate: number; usage: string };
+  bytes: {
+    perSync: Summary;
+    payloadPerSync: Summary;
+    perUserPerMonth: number;
+    perUserPerMonthAtBenchRate: number;
+    usage: string;
+  };
   pull: { pages: number; latencyMs: Summary };
   push: { calls: number; latencyMs: Summary };
   wallMs: number;
 }
 
-type Table = 'tasks' | 'content' | 'notifications' | 'insights' | 'artists' | 'metrics' | 'achievements' | 'platform_connections';
+type Table =
+  'tasks' | 'content' | 'notifications' | 'insights' | 'artists' | 'metrics' | 'achievements' | 'platform_connections';
 
 interface Intent {
   n: number;
@@ -119,8 +145,17 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
   const artists: string[] = [];
   const devices: Device[] = [];
   const stats = {
-    pushed: 0, applied: 0, replayed: 0, rejected: {} as Record<string, number>, retries: 0, serverWrites: 0, held: 0,
-    pullLatency: [] as number[], pushLatency: [] as number[], syncBytes: [] as number[], payloadBytes: [] as number[],
+    pushed: 0,
+    applied: 0,
+    replayed: 0,
+    rejected: {} as Record<string, number>,
+    retries: 0,
+    serverWrites: 0,
+    held: 0,
+    pullLatency: [] as number[],
+    pushLatency: [] as number[],
+    syncBytes: [] as number[],
+    payloadBytes: [] as number[],
     bytesByArtist: new Map<string, number>(),
   };
   const intents: Intent[] = [];
@@ -133,8 +168,13 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
   };
 
   try {
-    const [fn] = await admin<{ ok: boolean }[]>`select to_regprocedure('public.sync_pull(text, integer)') is not null as ok`;
-    if (!fn?.ok) throw new UsageError('This database has no public.sync_pull(): the offline sync migration is not applied.', { hint: 'Run dreamdb migrate first.' });
+    const [fn] = await admin<
+      { ok: boolean }[]
+    >`select to_regprocedure('public.sync_pull(text, integer)') is not null as ok`;
+    if (!fn?.ok)
+      throw new UsageError('This database has no public.sync_pull(): the offline sync migration is not applied.', {
+        hint: 'Run dreamdb migrate first.',
+      });
 
     options.onProgress?.(`creating ${artistsCount} artists`);
     const run = randomUUID().slice(0, 8);
@@ -158,11 +198,27 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
       url.hostname = '127.0.0.1';
       url.port = String(proxy.port);
       devices.push({
-        key: `d${i}`, artist: artists[i % artistsCount]!, rng: new Rng(options.seed, i, 0xde7, 7), proxy,
+        key: `d${i}`,
+        artist: artists[i % artistsCount]!,
+        rng: new Rng(options.seed, i, 0xde7, 7),
+        proxy,
         // postgres.js directly: connect()'s startup-loss guard would end a device whose link the
         // proxy cuts on purpose; the device reconnects and retries instead.
-        sql: postgres(url.toString(), { max: 1, connect_timeout: 5, fetch_types: false, idle_timeout: 0, onnotice: () => {}, connection: { application_name: 'dreamdb bench --sync device' } }) as unknown as Sql,
-        online: true, cursor: null, rows: new Map(), server: new Map(), pending: new Map(), inflight: null, counter: 0,
+        sql: postgres(url.toString(), {
+          max: 1,
+          connect_timeout: 5,
+          fetch_types: false,
+          idle_timeout: 0,
+          onnotice: () => {},
+          connection: { application_name: 'dreamdb bench --sync device' },
+        }) as unknown as Sql,
+        online: true,
+        cursor: null,
+        rows: new Map(),
+        server: new Map(),
+        pending: new Map(),
+        inflight: null,
+        counter: 0,
       });
     }
 
@@ -188,10 +244,12 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
       serverBusy = serverActor(round);
       const syncing = devices.filter((d) => d.online);
       shuffle(syncing, rng);
-      await Promise.all(syncing.map(async (d, i) => {
-        await sleep(i * 2 + rng.int(0, 5));
-        await syncDevice(d);
-      }));
+      await Promise.all(
+        syncing.map(async (d, i) => {
+          await sleep(i * 2 + rng.int(0, 5));
+          await syncDevice(d);
+        }),
+      );
     }
     await serverBusy;
 
@@ -226,7 +284,10 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
         if (!s || !l || stable(s) !== stable(l)) {
           same = false;
           divergentRows++;
-          if (examples.length < 5) examples.push(`${d.key} ${k}: ${!s ? 'only on the device' : !l ? 'missing on the device' : 'different values'}`);
+          if (examples.length < 5)
+            examples.push(
+              `${d.key} ${k}: ${!s ? 'only on the device' : !l ? 'missing on the device' : 'different values'}`,
+            );
         }
       }
       if (same && !d.pending.size && !d.inflight) matching++;
@@ -264,25 +325,45 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
 
     const edited = intents.filter((i) => i.outcome === 'applied');
     const rejectedEdits: Record<string, number> = {};
-    for (const i of intents) if (i.outcome === 'rejected') rejectedEdits[i.reason ?? '?'] = (rejectedEdits[i.reason ?? '?'] ?? 0) + 1;
+    for (const i of intents)
+      if (i.outcome === 'rejected') rejectedEdits[i.reason ?? '?'] = (rejectedEdits[i.reason ?? '?'] ?? 0) + 1;
     const simulatedMinutes = (rounds * options.roundSeconds) / 60;
-    const perUserPerMinute = [...stats.bytesByArtist.values()].reduce((a, b) => a + b, 0) / artistsCount / simulatedMinutes;
+    const perUserPerMinute =
+      [...stats.bytesByArtist.values()].reduce((a, b) => a + b, 0) / artistsCount / simulatedMinutes;
     const perSync = summarize(stats.syncBytes);
     return {
-      settings: { devices: options.devices, devicesPerArtist: options.devicesPerArtist, minutes: options.minutes, roundSeconds: options.roundSeconds, dropRate: options.dropRate, seed: options.seed, syncsPerDay: options.syncsPerDay, artists: artistsCount, rounds },
+      settings: {
+        devices: options.devices,
+        devicesPerArtist: options.devicesPerArtist,
+        minutes: options.minutes,
+        roundSeconds: options.roundSeconds,
+        dropRate: options.dropRate,
+        seed: options.seed,
+        syncsPerDay: options.syncsPerDay,
+        artists: artistsCount,
+        rounds,
+      },
       edits: {
-        total: intents.length, applied: edited.length, appliedAfterRebase: edited.filter((i) => i.rebases > 0).length,
-        rejected: rejectedEdits, collapsedLocally: intents.filter((i) => i.outcome === 'collapsed').length,
+        total: intents.length,
+        applied: edited.length,
+        appliedAfterRebase: edited.filter((i) => i.rebases > 0).length,
+        rejected: rejectedEdits,
+        collapsedLocally: intents.filter((i) => i.outcome === 'collapsed').length,
       },
       mutations: { pushed: stats.pushed, applied: stats.applied, rejected: stats.rejected, replayed: stats.replayed },
-      network: { drops: devices.reduce((a, d) => a + d.proxy.stats.drops, 0), retries: stats.retries, connections: devices.reduce((a, d) => a + d.proxy.stats.connections, 0) },
+      network: {
+        drops: devices.reduce((a, d) => a + d.proxy.stats.drops, 0),
+        retries: stats.retries,
+        connections: devices.reduce((a, d) => a + d.proxy.stats.connections, 0),
+      },
       server: { writes: stats.serverWrites, heldTransactions: stats.held },
       lost,
       duplicated,
       devices: { compared: devices.length, matching, rowsCompared, divergentRows, examples },
       syncs: stats.syncBytes.length,
       bytes: {
-        perSync, payloadPerSync: summarize(stats.payloadBytes),
+        perSync,
+        payloadPerSync: summarize(stats.payloadBytes),
         perUserPerMonth: Math.round(perSync.mean * options.syncsPerDay * 30),
         // Every device of the user syncing every round for an hour a day: an upper bound.
         perUserPerMonthAtBenchRate: Math.round(perUserPerMinute * 60 * 30),
@@ -325,7 +406,8 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
     const mark = `${d.key}-${d.counter}`;
     const kind = d.rng.weighted(
       ['task', 'hot', 'create', 'delete', 'content', 'notification', 'insight', 'bad', 'deleteContent'],
-      [30, 18, 14, 8, 8, 7, 7, 4, 2]);
+      [30, 18, 14, 8, 8, 7, 7, 4, 2],
+    );
     const tasks = localRows(d, 'tasks');
     const hot = tasks.slice().sort((a, b) => String(a.id).localeCompare(String(b.id)))[0];
     switch (kind) {
@@ -340,7 +422,9 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
       case 'hot': {
         const row = kind === 'hot' ? hot : tasks.length ? d.rng.pick(tasks) : undefined;
         if (!row) return;
-        const values = d.rng.chance(0.3) ? { completed: !row.completed } : { title: `edit ${mark}`, impact_score: d.rng.int(1, 10) };
+        const values = d.rng.chance(0.3)
+          ? { completed: !row.completed }
+          : { title: `edit ${mark}`, impact_score: d.rng.int(1, 10) };
         queue(d, 'tasks', row.id, 'update', values);
         Object.assign(row, values);
         return;
@@ -396,7 +480,14 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
     const existing = d.pending.get(k);
     if (!existing) {
       const row = d.rows.get(k);
-      d.pending.set(k, { table, rowId, op, values: { ...values }, intents: [intent], ...(op !== 'insert' ? { baseVersion: Number(row?.version) } : {}) });
+      d.pending.set(k, {
+        table,
+        rowId,
+        op,
+        values: { ...values },
+        intents: [intent],
+        ...(op !== 'insert' ? { baseVersion: Number(row?.version) } : {}),
+      });
       return;
     }
     if (op === 'delete') {
@@ -447,14 +538,19 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
         return Number.isFinite(known);
       });
       for (const p of ready) d.pending.delete(key(p.table, p.rowId));
-      d.inflight = ready.length ? ready.map((p) => ({
-        pending: p,
-        mutation: {
-          id: randomUUID(), table: p.table, op: p.op, row_id: p.rowId,
-          ...(p.baseVersion !== undefined ? { base_version: p.baseVersion } : {}),
-          values: p.values,
-        },
-      })) : null;
+      d.inflight = ready.length
+        ? ready.map((p) => ({
+            pending: p,
+            mutation: {
+              id: randomUUID(),
+              table: p.table,
+              op: p.op,
+              row_id: p.rowId,
+              ...(p.baseVersion !== undefined ? { base_version: p.baseVersion } : {}),
+              values: p.values,
+            },
+          }))
+        : null;
     }
     if (d.inflight) {
       const batch = d.inflight;
@@ -483,7 +579,8 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
           for (const intent of p.intents) intent.outcome ??= 'applied';
           const k = key(p.table, p.rowId);
           if (p.op === 'delete') recordChange(k, { version: 0, values: null, by: d.artist });
-          else if (p.op === 'insert' || Number(r.version) !== m.base_version) recordChange(k, { version: Number(r.version), values: p.values, by: d.artist });
+          else if (p.op === 'insert' || Number(r.version) !== m.base_version)
+            recordChange(k, { version: Number(r.version), values: p.values, by: d.artist });
           return;
         }
         const code = (r.reason ?? 'unknown').split(':')[0]!;
@@ -574,22 +671,42 @@ export async function runSyncBench(targetUrl: string, options: SyncBenchOptions)
 
   async function serverActor(round: number): Promise<void> {
     const a = artists[round % artists.length]!;
-    const noteVersion = (table: string, rows: { id: string; version: number | string }[], values: Record<string, unknown> | null) => {
+    const noteVersion = (
+      table: string,
+      rows: { id: string; version: number | string }[],
+      values: Record<string, unknown> | null,
+    ) => {
       for (const r of rows) recordChange(key(table, r.id), { version: Number(r.version), values, by: a });
       stats.serverWrites += rows.length;
     };
-    noteVersion('notifications', await admin<{ id: string; version: number }[]>`
-      insert into public.notifications (artist_id, type, title, body) values (${a}, 'insight', ${`round ${round}`}, 'new') returning id, version`, { title: `round ${round}` });
-    noteVersion('metrics', await admin<{ id: string; version: number }[]>`
+    noteVersion(
+      'notifications',
+      await admin<{ id: string; version: number }[]>`
+      insert into public.notifications (artist_id, type, title, body) values (${a}, 'insight', ${`round ${round}`}, 'new') returning id, version`,
+      { title: `round ${round}` },
+    );
+    noteVersion(
+      'metrics',
+      await admin<{ id: string; version: number }[]>`
       insert into public.metrics (artist_id, platform, metric_date, followers)
-      values (${a}, 'spotify', current_date - ${round}::int, ${1000 + round}) on conflict do nothing returning id, version`, { followers: 1000 + round });
+      values (${a}, 'spotify', current_date - ${round}::int, ${1000 + round}) on conflict do nothing returning id, version`,
+      { followers: 1000 + round },
+    );
     // Points are the server's: a change the devices did not make, so their edits of it go stale.
-    noteVersion('tasks', await admin<{ id: string; version: number }[]>`
+    noteVersion(
+      'tasks',
+      await admin<{ id: string; version: number }[]>`
       update public.tasks set points_reward = points_reward + 1
-      where id = (select id from public.tasks where artist_id = ${a} order by random() limit 1) returning id, version`, null);
-    noteVersion('insights', await admin<{ id: string; version: number }[]>`
+      where id = (select id from public.tasks where artist_id = ${a} order by random() limit 1) returning id, version`,
+      null,
+    );
+    noteVersion(
+      'insights',
+      await admin<{ id: string; version: number }[]>`
       update public.insights set priority = case priority when 'high' then 'medium' when 'medium' then 'low' else 'high' end
-      where id = (select id from public.insights where artist_id = ${a} order by random() limit 1) returning id, version`, null);
+      where id = (select id from public.insights where artist_id = ${a} order by random() limit 1) returning id, version`,
+      null,
+    );
     if (round % 4 === 3) {
       const gone = await admin<{ id: string }[]>`
         delete from public.notifications where id = (select id from public.notifications where artist_id = ${a} order by created_at limit 1) returning id`;
@@ -625,7 +742,11 @@ async function fullState(sql: Sql, artist: string): Promise<Map<string, SyncRow>
 }
 
 function stable(row: SyncRow): string {
-  return JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]]));
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((k) => [k, row[k]]),
+  );
 }
 
 function shuffle<T>(items: T[], rng: Rng): void {
@@ -638,7 +759,11 @@ function shuffle<T>(items: T[], rng: Rng): void {
 export function renderSyncBench(r: SyncBenchResult): string {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const ms = (n: number) => `${n.toFixed(1)} ms`;
-  const reasons = (m: Record<string, number>) => Object.entries(m).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const reasons = (m: Record<string, number>) =>
+    Object.entries(m)
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   const s = r.settings;
   return [
     `sync bench: ${s.devices} devices (${s.artists} artists, ${s.devicesPerArtist} per artist), ${s.minutes} simulated minutes in ${s.rounds} rounds of ${s.roundSeconds} s, drop rate ${s.dropRate}, seed ${s.seed}; ${(r.wallMs / 1000).toFixed(1)} s wall`,

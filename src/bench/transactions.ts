@@ -41,9 +41,11 @@ export interface BenchTransaction {
 }
 
 export function impersonationSql(readOnly: boolean, path: string, statementTimeout: string): string {
-  return `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), `
-    + `set_config('request.method', ${quoteLiteral(readOnly ? 'GET' : 'PATCH')}, true), set_config('request.path', ${quoteLiteral(path)}, true), `
-    + `set_config('statement_timeout', ${quoteLiteral(statementTimeout)}, true)`;
+  return (
+    `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), ` +
+    `set_config('request.method', ${quoteLiteral(readOnly ? 'GET' : 'PATCH')}, true), set_config('request.path', ${quoteLiteral(path)}, true), ` +
+    `set_config('statement_timeout', ${quoteLiteral(statementTimeout)}, true)`
+  );
 }
 
 export function beginSql(readOnly: boolean): string {
@@ -70,14 +72,26 @@ export function selectOneTransaction(): BenchTransaction {
 
 /** An impersonated read-only request doing `select 1`: the floor of every PostgREST request. */
 export function emptyRequestTransaction(statementTimeout: string): BenchTransaction {
-  return { name: 'empty_request', weight: 1, readOnly: true, begin: beginSql(true), impersonate: impersonationSql(true, '/', statementTimeout), query: 'select 1', params: [] };
+  return {
+    name: 'empty_request',
+    weight: 1,
+    readOnly: true,
+    begin: beginSql(true),
+    impersonate: impersonationSql(true, '/', statementTimeout),
+    query: 'select 1',
+    params: [],
+  };
 }
 
 /**
  * Up to `limit` subjects, spread over the artists (every k-th), preferring artists that have an
  * unread notification and a pending task so the writes touch a row of their own.
  */
-export function pickSubjects(artists: readonly BenchArtist[], limit: number, now = Math.floor(Date.now() / 1000)): Subject[] {
+export function pickSubjects(
+  artists: readonly BenchArtist[],
+  limit: number,
+  now = Math.floor(Date.now() / 1000),
+): Subject[] {
   const withIds = artists.filter((a) => a.notifications.length && a.tasks.length);
   const pool = withIds.length >= Math.min(limit, artists.length) ? withIds : artists;
   const step = Math.max(1, Math.floor(pool.length / limit));

@@ -37,10 +37,14 @@ export const encode = {
   parse: (name: string, text: string) => message('P', cstr(name), cstr(text), int16(0)),
   /** Bind (text parameters, text results) + Execute of a named statement on the unnamed portal. */
   bindExecute(name: string, values: readonly (string | null)[]): Buffer {
-    const params = values.map((v) => (v === null ? int32(-1) : (() => {
-      const b = Buffer.from(v, 'utf8');
-      return Buffer.concat([int32(b.length), b]);
-    })()));
+    const params = values.map((v) =>
+      v === null
+        ? int32(-1)
+        : (() => {
+            const b = Buffer.from(v, 'utf8');
+            return Buffer.concat([int32(b.length), b]);
+          })(),
+    );
     return Buffer.concat([
       message('B', cstr(''), cstr(name), int16(0), int16(values.length), ...params, int16(0)),
       message('E', cstr(''), int32(0)),
@@ -101,7 +105,16 @@ export class WireConnection {
     });
     this.socket.on('error', (e) => this.failAll(e.message));
     this.socket.on('close', () => this.failAll('the connection closed'));
-    const startup = Buffer.concat([int32(196608), cstr('user'), cstr(user), cstr('database'), cstr(database), cstr('application_name'), cstr(applicationName), Buffer.from([0])]);
+    const startup = Buffer.concat([
+      int32(196608),
+      cstr('user'),
+      cstr(user),
+      cstr('database'),
+      cstr(database),
+      cstr('application_name'),
+      cstr(applicationName),
+      Buffer.from([0]),
+    ]);
     this.socket.write(Buffer.concat([int32(startup.length + 4), startup]));
     await this.authenticate(user, password);
   }
@@ -121,8 +134,12 @@ export class WireConnection {
         if (code === 0 || code === 12) return;
         if (code === 3) this.socket.write(message('p', cstr(password)));
         else if (code === 5) {
-          const inner = createHash('md5').update(password + user).digest('hex');
-          const outer = createHash('md5').update(Buffer.concat([Buffer.from(inner), body.subarray(4, 8)])).digest('hex');
+          const inner = createHash('md5')
+            .update(password + user)
+            .digest('hex');
+          const outer = createHash('md5')
+            .update(Buffer.concat([Buffer.from(inner), body.subarray(4, 8)]))
+            .digest('hex');
           this.socket.write(message('p', cstr(`md5${outer}`)));
         } else if (code === 10) {
           const nonce = randomBytes(18).toString('base64');
@@ -133,7 +150,8 @@ export class WireConnection {
         } else if (code === 11 && scram) {
           const server = body.subarray(4).toString();
           const attrs = Object.fromEntries(server.split(',').map((kv) => [kv[0], kv.slice(2)]));
-          if (!attrs.r?.startsWith(scram.nonce)) return reject(new Error('SCRAM: the server nonce does not extend ours'));
+          if (!attrs.r?.startsWith(scram.nonce))
+            return reject(new Error('SCRAM: the server nonce does not extend ours'));
           const salted = pbkdf2Sync(password, Buffer.from(attrs.s!, 'base64'), Number(attrs.i), 32, 'sha256');
           const clientKey = createHmac('sha256', salted).update('Client Key').digest();
           const storedKey = createHash('sha256').update(clientKey).digest();
@@ -225,7 +243,8 @@ export class WireConnection {
       case 0x45: // ErrorResponse: the server skips to Sync
         if (!p.error) p.error = errorText(buf.subarray(at, at + len));
         break;
-      case 0x5a: { // ReadyForQuery
+      case 0x5a: {
+        // ReadyForQuery
         const status = buf[at];
         if (status !== 0x49 && !p.rollingBack) {
           // Still in a (failed) transaction block: roll back before the next request.

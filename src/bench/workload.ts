@@ -35,14 +35,26 @@ export interface PlannedRequest {
   sql: string;
 }
 
-export function planRequests(mix: Mix, schema: 'shipped' | 'draft', variant: 'as-written' | 'repaired' = 'repaired'): PlannedRequest[] {
+export function planRequests(
+  mix: Mix,
+  schema: 'shipped' | 'draft',
+  variant: 'as-written' | 'repaired' = 'repaired',
+): PlannedRequest[] {
   return mix.requests.map((r) => {
     let text = r.sql;
     if (schema === 'draft') {
       text = r.baseline?.sql ?? text;
       if (variant === 'repaired' && r.baseline?.repairedSql) text = r.baseline.repairedSql;
     }
-    return { name: r.name, title: r.title, weight: r.weight, readOnly: r.readOnly, response: r.response, params: r.params, sql: wrapBody(r, text) };
+    return {
+      name: r.name,
+      title: r.title,
+      weight: r.weight,
+      readOnly: r.readOnly,
+      response: r.response,
+      params: r.params,
+      sql: wrapBody(r, text),
+    };
   });
 }
 
@@ -81,7 +93,8 @@ export function touchSubjects(touched: Touched, subjects: readonly Subject[]): v
 export async function restoreWrites(sql: Sql, touched: Touched): Promise<void> {
   const n = [...touched.notifications];
   const t = [...touched.tasks];
-  if (n.length) await sql`update public.notifications set opened = false, opened_at = null where id = any(${n}::uuid[])`;
+  if (n.length)
+    await sql`update public.notifications set opened = false, opened_at = null where id = any(${n}::uuid[])`;
   if (t.length) await sql`update public.tasks set completed = false, completed_at = null where id = any(${t}::uuid[])`;
   touched.notifications.clear();
   touched.tasks.clear();
@@ -95,10 +108,18 @@ interface Outcome {
 }
 
 /** The session's artist, or another one when the request needs ids this artist does not have. */
-function resolveParams(request: PlannedRequest, artist: BenchArtist, artists: BenchArtist[], random: () => number, cursor: Map<string, number>, touched: Touched) {
+function resolveParams(
+  request: PlannedRequest,
+  artist: BenchArtist,
+  artists: BenchArtist[],
+  random: () => number,
+  cursor: Map<string, number>,
+  touched: Touched,
+) {
   let who = artist;
   const needs = (a: BenchArtist) =>
-    (request.params.includes('notification_id') && !a.notifications.length) || (request.params.includes('task_id') && !a.tasks.length);
+    (request.params.includes('notification_id') && !a.notifications.length) ||
+    (request.params.includes('task_id') && !a.tasks.length);
   for (let tries = 0; needs(who) && tries < 50; tries += 1) who = artists[Math.floor(random() * artists.length)]!;
   const next = (list: string[], key: string) => {
     const i = cursor.get(key) ?? 0;
@@ -120,7 +141,12 @@ function resolveParams(request: PlannedRequest, artist: BenchArtist, artists: Be
   return { who, values };
 }
 
-async function execute(sql: Sql, request: PlannedRequest, artist: BenchArtist, values: (string | null)[]): Promise<Outcome> {
+async function execute(
+  sql: Sql,
+  request: PlannedRequest,
+  artist: BenchArtist,
+  values: (string | null)[],
+): Promise<Outcome> {
   const started = performance.now();
   try {
     const rows = await asUser(
@@ -135,7 +161,11 @@ async function execute(sql: Sql, request: PlannedRequest, artist: BenchArtist, v
     return { ms, bytes: Buffer.byteLength(body, 'utf8'), body };
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    return { ms: performance.now() - started, bytes: 0, error: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}` };
+    return {
+      ms: performance.now() - started,
+      bytes: 0,
+      error: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`,
+    };
   }
 }
 
@@ -172,7 +202,12 @@ export interface IsolatedResult {
 }
 
 /** Each request type alone, one client, warm (after `warmup` unmeasured runs): latency at the database. */
-export async function runIsolated(sql: Sql, requests: PlannedRequest[], artists: BenchArtist[], options: { iterations: number; warmup: number; seed: number; touched: Touched }): Promise<IsolatedResult[]> {
+export async function runIsolated(
+  sql: Sql,
+  requests: PlannedRequest[],
+  artists: BenchArtist[],
+  options: { iterations: number; warmup: number; seed: number; touched: Touched },
+): Promise<IsolatedResult[]> {
   const out: IsolatedResult[] = [];
   const cursor = new Map<string, number>();
   for (const request of requests) {
@@ -186,8 +221,15 @@ export async function runIsolated(sql: Sql, requests: PlannedRequest[], artists:
     }
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     out.push({
-      name: request.name, title: request.title, requests: rec.latencies.length, errors: rec.errors, errorMessages: [...rec.errorMessages],
-      latency: summarize(rec.latencies), bytes: mean(rec.bytes), bytesMax: Math.max(0, ...rec.bytes), gzipMean: rec.gzip.length ? mean(rec.gzip) : null,
+      name: request.name,
+      title: request.title,
+      requests: rec.latencies.length,
+      errors: rec.errors,
+      errorMessages: [...rec.errorMessages],
+      latency: summarize(rec.latencies),
+      bytes: mean(rec.bytes),
+      bytesMax: Math.max(0, ...rec.bytes),
+      gzipMean: rec.gzip.length ? mean(rec.gzip) : null,
     });
   }
   return out;

@@ -41,5 +41,11 @@ export function deprecatedOption(flags: string, note: string, parse: (value: str
 
 /** Commander's repeatable option: `--allow a --allow b` or `--allow a,b`. */
 export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }

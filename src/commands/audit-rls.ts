@@ -36,21 +36,47 @@ export async function auditRls(ctx: Context, options: AuditOptions = {}): Promis
 }
 
 export function auditJson(r: AuditReport) {
-  return { ok: r.ok, exitCode: r.exitCode, target: r.target, areas: r.areas, durationMs: Math.round(r.durationMs), isolation: r.isolation, lints: r.lints, latency: r.latency, findings: r.findings, suppressed: r.suppressed };
+  return {
+    ok: r.ok,
+    exitCode: r.exitCode,
+    target: r.target,
+    areas: r.areas,
+    durationMs: Math.round(r.durationMs),
+    isolation: r.isolation,
+    lints: r.lints,
+    latency: r.latency,
+    findings: r.findings,
+    suppressed: r.suppressed,
+  };
 }
 
 export function registerAuditRls(program: Command): void {
   program
     .command('audit-rls')
-    .description('prove tenant isolation as real users, lint the security surface, and check the mobile queries\' latency budgets')
+    .description(
+      "prove tenant isolation as real users, lint the security surface, and check the mobile queries' latency budgets",
+    )
     .addOption(new Option('--only <area>', 'run one area').choices([...AREAS]))
-    .option('--write-expectations', 'write the observed isolation matrix to the expectations file (review and commit it)')
+    .option(
+      '--write-expectations',
+      'write the observed isolation matrix to the expectations file (review and commit it)',
+    )
     .option('--expectations <file>', 'expectations file (default: audit.expectations, fixtures/audit/expectations.txt)')
     .option('--junit <file>', 'also write the findings as JUnit XML for CI')
     .option('--allow-production', 'audit a target labelled production')
-    .option('--artists <n>', 'artists to impersonate (default: audit.artists, 3)', wholeNumberFlag('--artists', { min: 1, max: 8 }))
-    .option('--iterations <n>', 'runs of each latency query per artist (default: audit.latency.iterations, 30)', wholeNumberFlag('--iterations', { min: 1, max: 10_000 }))
-    .addHelpText('after', `${TARGET_HELP}
+    .option(
+      '--artists <n>',
+      'artists to impersonate (default: audit.artists, 3)',
+      wholeNumberFlag('--artists', { min: 1, max: 8 }),
+    )
+    .option(
+      '--iterations <n>',
+      'runs of each latency query per artist (default: audit.latency.iterations, 30)',
+      wholeNumberFlag('--iterations', { min: 1, max: 10_000 }),
+    )
+    .addHelpText(
+      'after',
+      `${TARGET_HELP}
 
 Areas:
   isolation  artists A, B, C (+ anon, service_role) probe every table, view, partition and bucket of
@@ -63,28 +89,46 @@ Areas:
              (default p95 200 ms); a breach prints EXPLAIN (ANALYZE, BUFFERS) and the likely cause.
 
 Findings can be suppressed per object in the config: "audit": { "suppress": [{ "id", "object", "reason" }] }.
-${EXIT_CODES.replace('3    a check found problems', '3    findings (anything but info)').replace('2    usage, config or connection problem', '2    could not run (usage, config, connection, fixtures)')}`)
+${EXIT_CODES.replace('3    a check found problems', '3    findings (anything but info)').replace('2    usage, config or connection problem', '2    could not run (usage, config, connection, fixtures)')}`,
+    )
     .action(
-      action(async (ctx, opts: { only?: Area; writeExpectations?: boolean; expectations?: string; junit?: string; allowProduction?: boolean; artists?: number; iterations?: number }) => {
-        if (opts.writeExpectations && opts.only && opts.only !== 'isolation') {
-          throw new UsageError('--write-expectations writes the isolation matrix; it cannot be combined with --only lints or latency.', { hint: 'Drop --only.' });
-        }
-        const overrides: Partial<AuditConfig> = {};
-        if (opts.artists) overrides.artists = opts.artists;
-        if (opts.iterations) overrides.latency = { ...auditSettings(ctx.config.audit).latency, iterations: opts.iterations };
-        const report = await ctx.out.task('audit-rls', (progress) =>
-          auditRls(ctx, {
-            ...(opts.only ? { only: opts.only } : {}),
-            writeExpectations: Boolean(opts.writeExpectations),
-            ...(opts.expectations ? { expectationsFile: opts.expectations } : {}),
-            ...(opts.junit ? { junit: opts.junit } : {}),
-            allowProduction: Boolean(opts.allowProduction),
-            config: overrides,
-            onProgress: (text) => progress.update(text),
-          }),
-        );
-        ctx.out.result(auditJson(report), () => renderReport(report));
-        return report.exitCode;
-      }),
+      action(
+        async (
+          ctx,
+          opts: {
+            only?: Area;
+            writeExpectations?: boolean;
+            expectations?: string;
+            junit?: string;
+            allowProduction?: boolean;
+            artists?: number;
+            iterations?: number;
+          },
+        ) => {
+          if (opts.writeExpectations && opts.only && opts.only !== 'isolation') {
+            throw new UsageError(
+              '--write-expectations writes the isolation matrix; it cannot be combined with --only lints or latency.',
+              { hint: 'Drop --only.' },
+            );
+          }
+          const overrides: Partial<AuditConfig> = {};
+          if (opts.artists) overrides.artists = opts.artists;
+          if (opts.iterations)
+            overrides.latency = { ...auditSettings(ctx.config.audit).latency, iterations: opts.iterations };
+          const report = await ctx.out.task('audit-rls', (progress) =>
+            auditRls(ctx, {
+              ...(opts.only ? { only: opts.only } : {}),
+              writeExpectations: Boolean(opts.writeExpectations),
+              ...(opts.expectations ? { expectationsFile: opts.expectations } : {}),
+              ...(opts.junit ? { junit: opts.junit } : {}),
+              allowProduction: Boolean(opts.allowProduction),
+              config: overrides,
+              onProgress: (text) => progress.update(text),
+            }),
+          );
+          ctx.out.result(auditJson(report), () => renderReport(report));
+          return report.exitCode;
+        },
+      ),
     );
 }

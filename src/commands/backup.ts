@@ -75,10 +75,14 @@ function reportBackup(ctx: Context, update: (text: string) => void, event: Backu
       update(`${event.table}: ${event.rows.toLocaleString('en-US')} rows so far`);
       break;
     case 'table':
-      update(`${event.done}/${event.total} tables (${event.table}: ${event.rows.toLocaleString('en-US')} rows, ${formatBytes(event.bytes)})`);
+      update(
+        `${event.done}/${event.total} tables (${event.table}: ${event.rows.toLocaleString('en-US')} rows, ${formatBytes(event.bytes)})`,
+      );
       break;
     case 'leftover':
-      ctx.out.warn(`left by interrupted runs (never complete backups; remove them when no backup is running): ${event.dirs.join(', ')}`);
+      ctx.out.warn(
+        `left by interrupted runs (never complete backups; remove them when no backup is running): ${event.dirs.join(', ')}`,
+      );
       break;
   }
 }
@@ -90,26 +94,43 @@ export function renderBackup(ctx: Context, r: BackupCommandResult): string[] {
     `${style.green('Backup complete:')} ${rel}`,
     `  ${describeTables(tableCounts(m))}, ${m.totals.rows.toLocaleString('en-US')} rows of data, ${formatBytes(r.sizeBytes)} on disk${m.totals.contentBytes ? ` (${formatBytes(m.totals.contentBytes)} of data)` : ''}, in ${formatDuration(r.durationMs)}`,
     `  schema version ${m.schemaVersion ?? '(none: the database was not migrated)'}, PostgreSQL ${m.source.serverVersion}, ${m.kind === 'pg_dump' ? `pg_dump archive (${m.archive?.pgDump})` : 'dreamdb format'}`,
-    m.encryption ? `  encrypted (AES-256-GCM, key from ${settings(ctx).keyEnv}): keep the key, without it this backup cannot be read` : `  ${style.yellow('not encrypted')}: it holds personal data and encrypted tokens; store it accordingly (or use --encrypt)`,
+    m.encryption
+      ? `  encrypted (AES-256-GCM, key from ${settings(ctx).keyEnv}): keep the key, without it this backup cannot be read`
+      : `  ${style.yellow('not encrypted')}: it holds personal data and encrypted tokens; store it accordingly (or use --encrypt)`,
     `Check it any time with \`dreamdb backup verify ${rel}\`.`,
   ];
 }
 
-export async function verifyBackup(ctx: Context, dir: string, options: { quick?: boolean } = {}): Promise<VerifyResult> {
+export async function verifyBackup(
+  ctx: Context,
+  dir: string,
+  options: { quick?: boolean } = {},
+): Promise<VerifyResult> {
   const full = path.resolve(ctx.cwd, dir);
-  return ctx.out.task(`Verifying ${dir}`, (progress) => checkBackup(full, { env: ctx.env, keyEnv: settings(ctx).keyEnv, quick: options.quick, onProgress: progress.update }));
+  return ctx.out.task(`Verifying ${dir}`, (progress) =>
+    checkBackup(full, {
+      env: ctx.env,
+      keyEnv: settings(ctx).keyEnv,
+      quick: options.quick,
+      onProgress: progress.update,
+    }),
+  );
 }
 
 export function renderVerify(ctx: Context, r: VerifyResult): string[] {
   const rel = shown(ctx, r.dir);
   const lines: string[] = [];
   if (r.ok) {
-    lines.push(`${style.green('OK')} ${rel}: ${describeTables(r.tables)}; ${r.files} file(s) match the manifest${r.depth === 'full' ? `, and their contents (${r.rows.toLocaleString('en-US')} rows of data) read back with the recorded checksums${r.encrypted ? ' after authenticated decryption' : ''}` : ' (sha256)'}.`);
+    lines.push(
+      `${style.green('OK')} ${rel}: ${describeTables(r.tables)}; ${r.files} file(s) match the manifest${r.depth === 'full' ? `, and their contents (${r.rows.toLocaleString('en-US')} rows of data) read back with the recorded checksums${r.encrypted ? ' after authenticated decryption' : ''}` : ' (sha256)'}.`,
+    );
   } else {
     lines.push(`${style.red('DAMAGED')} ${rel}: ${r.problems.length} problem(s); do not restore it.`);
     for (const p of r.problems) lines.push(`  ${p.file} (${p.table}): ${p.problem}`);
   }
-  lines.push(`  taken ${r.createdAt}, schema version ${r.schemaVersion ?? '(none)'}, ${r.kind} format${r.encrypted ? ', encrypted' : ''}`);
+  lines.push(
+    `  taken ${r.createdAt}, schema version ${r.schemaVersion ?? '(none)'}, ${r.kind} format${r.encrypted ? ', encrypted' : ''}`,
+  );
   for (const n of r.notes) lines.push(`  ${style.yellow('note:')} ${n}`);
   return lines;
 }
@@ -118,11 +139,16 @@ export interface RestoreCommandResult extends RestoreResult {
   target: string;
 }
 
-export async function restore(ctx: Context, dir: string, options: { force?: boolean } = {}): Promise<RestoreCommandResult> {
+export async function restore(
+  ctx: Context,
+  dir: string,
+  options: { force?: boolean } = {},
+): Promise<RestoreCommandResult> {
   const cfg = settings(ctx);
   const full = path.resolve(ctx.cwd, dir);
   return withTarget(ctx, async (target) => {
-    if (!(await confirmProduction(ctx, target, `Restore ${dir}`))) throw new CancelledError('Not confirmed; nothing was restored.');
+    if (!(await confirmProduction(ctx, target, `Restore ${dir}`)))
+      throw new CancelledError('Not confirmed; nothing was restored.');
     const database = new URL(target.url).pathname.replace(/^\//, '') || 'postgres';
     const result = await ctx.out.task(`Restoring ${dir} into ${target.display}`, (progress) =>
       restoreBackup(full, target.url, {
@@ -131,7 +157,9 @@ export async function restore(ctx: Context, dir: string, options: { force?: bool
         env: ctx.env,
         keyEnv: cfg.keyEnv,
         force: options.force,
-        confirm: async (what) => ctx.flags.yes || (await ctx.out.confirmTyped(`${what}: its rows will be replaced by the backup's.`, database)),
+        confirm: async (what) =>
+          ctx.flags.yes ||
+          (await ctx.out.confirmTyped(`${what}: its rows will be replaced by the backup's.`, database)),
         onProgress: (event) => reportRestore(progress.update, event),
       }),
     );
@@ -141,9 +169,20 @@ export async function restore(ctx: Context, dir: string, options: { force?: bool
 
 function reportRestore(update: (text: string) => void, event: RestoreProgress): void {
   if (event.type === 'phase') {
-    update({ verify: 'checking the backup files', migrate: 'migrating to the backup\'s schema version', load: 'loading rows (one transaction)', index: 'building indexes', check: 'comparing every restored table with the backup', analyze: 'ANALYZE' }[event.phase]);
+    update(
+      {
+        verify: 'checking the backup files',
+        migrate: "migrating to the backup's schema version",
+        load: 'loading rows (one transaction)',
+        index: 'building indexes',
+        check: 'comparing every restored table with the backup',
+        analyze: 'ANALYZE',
+      }[event.phase],
+    );
   } else {
-    update(`${event.phase === 'load' ? 'loaded' : 'checked'} ${event.done}/${event.total}: ${event.table} (${event.rows.toLocaleString('en-US')} rows)`);
+    update(
+      `${event.phase === 'load' ? 'loaded' : 'checked'} ${event.done}/${event.total}: ${event.table} (${event.rows.toLocaleString('en-US')} rows)`,
+    );
   }
 }
 
@@ -153,7 +192,7 @@ export function renderRestore(r: RestoreCommandResult): string[] {
     `${style.green('Restored')} into ${r.target}: ${r.tables} data tables, ${r.rows.toLocaleString('en-US')} rows, identical to the backup (row counts and sha256 of every table).`,
     `  schema version ${r.schemaVersion ?? '(none)'}; ${formatDuration(t.totalMs)} in all: verify ${formatDuration(t.verifyMs)}, migrate ${formatDuration(t.migrateMs)}, load ${formatDuration(t.loadMs)}, compare ${formatDuration(t.checkMs)}, analyze ${formatDuration(t.analyzeMs)}`,
   ];
-  if (r.replaced) lines.push(`  ${style.yellow('the target\'s previous rows were replaced')}`);
+  if (r.replaced) lines.push(`  ${style.yellow("the target's previous rows were replaced")}`);
   for (const w of r.warnings) lines.push(`  ${style.yellow('warning:')} ${w}`);
   return lines;
 }
@@ -168,7 +207,10 @@ export interface DrillCommandOptions {
   audit?: AuditStep;
 }
 
-export async function drDrill(ctx: Context, options: DrillCommandOptions = {}): Promise<DrillResult & { target: string }> {
+export async function drDrill(
+  ctx: Context,
+  options: DrillCommandOptions = {},
+): Promise<DrillResult & { target: string }> {
   const cfg = settings(ctx);
   return withTarget(ctx, async (target) => {
     const audit = options.skipAudit ? undefined : (options.audit ?? drillAudit(ctx));
@@ -196,7 +238,10 @@ function drillAudit(ctx: Context): AuditStep {
 export function renderDrill(r: DrillResult & { target: string }): string[] {
   const f = r.figures;
   const lines = [`Disaster-recovery drill on ${r.target}: ${r.ok ? style.green('PASSED') : style.red('FAILED')}`];
-  for (const s of r.steps) lines.push(`  ${s.ok ? style.green('✔') : style.red('✘')} ${s.step.padEnd(8)} ${formatDuration(s.durationMs).padStart(9)}  ${s.detail}`);
+  for (const s of r.steps)
+    lines.push(
+      `  ${s.ok ? style.green('✔') : style.red('✘')} ${s.step.padEnd(8)} ${formatDuration(s.durationMs).padStart(9)}  ${s.detail}`,
+    );
   lines.push(
     '  figures for the recovery plan:',
     `    backup size     ${formatBytes(f.backupBytes)}`,
@@ -211,11 +256,27 @@ export function renderDrill(r: DrillResult & { target: string }): string[] {
 export function registerBackup(program: Command): void {
   const backupCmd = program
     .command('backup')
-    .description('write a consistent logical backup of the app\'s data (public, storage metadata, auth.users, migration ledgers)')
+    .description(
+      "write a consistent logical backup of the app's data (public, storage metadata, auth.users, migration ledgers)",
+    )
     .option('--out <dir>', 'directory to create the backup in (default: backup.dir, "backups")')
-    .option('--encrypt', 'encrypt every file with AES-256-GCM; the key is read from $DREAMDB_BACKUP_KEY (backup.keyEnv), never from a flag')
-    .addOption(new Option('--format <format>', 'dreamdb (COPY files, no pg_dump needed) or pg_dump (a custom-format archive from a pg_dump of the server\'s major version)').choices(['dreamdb', 'pg_dump']).default('dreamdb'))
-    .addOption(new Option('--jobs <n>', 'parallel connections on the one snapshot (default: backup.jobs, 2)').argParser(wholeNumberFlag('--jobs', { min: 1, max: 16 })))
+    .option(
+      '--encrypt',
+      'encrypt every file with AES-256-GCM; the key is read from $DREAMDB_BACKUP_KEY (backup.keyEnv), never from a flag',
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        "dreamdb (COPY files, no pg_dump needed) or pg_dump (a custom-format archive from a pg_dump of the server's major version)",
+      )
+        .choices(['dreamdb', 'pg_dump'])
+        .default('dreamdb'),
+    )
+    .addOption(
+      new Option('--jobs <n>', 'parallel connections on the one snapshot (default: backup.jobs, 2)').argParser(
+        wholeNumberFlag('--jobs', { min: 1, max: 16 }),
+      ),
+    )
     .addHelpText(
       'after',
       `${TARGET_HELP}
@@ -228,7 +289,16 @@ ${EXIT_CODES}`,
     .action(
       action(async (ctx, opts: BackupCommandOptions) => {
         const result = await backup(ctx, opts);
-        ctx.out.result({ ok: true, dir: result.dir, sizeBytes: result.sizeBytes, durationMs: result.durationMs, manifest: result.manifest }, () => renderBackup(ctx, result));
+        ctx.out.result(
+          {
+            ok: true,
+            dir: result.dir,
+            sizeBytes: result.sizeBytes,
+            durationMs: result.durationMs,
+            manifest: result.manifest,
+          },
+          () => renderBackup(ctx, result),
+        );
       }),
     );
 
@@ -236,7 +306,10 @@ ${EXIT_CODES}`,
     .command('verify <dir>')
     .description('check a backup against its manifest without restoring it; exit 3 when anything does not match')
     .option('--quick', 'only the sha256 of each file (skip decrypting and decompressing)')
-    .addHelpText('after', `\nAn encrypted backup is fully checked (authenticity included) when its key is in the environment.\n${EXIT_CODES}`)
+    .addHelpText(
+      'after',
+      `\nAn encrypted backup is fully checked (authenticity included) when its key is in the environment.\n${EXIT_CODES}`,
+    )
     .action(
       action(async (ctx, dir: string, opts: { quick?: boolean }) => {
         const result = await verifyBackup(ctx, dir, opts);
@@ -266,10 +339,15 @@ ${EXIT_CODES}`,
 
   program
     .command('dr-drill')
-    .description('disaster-recovery drill: back up, restore into a scratch database, verify, audit RLS, drop it; exit 3 when anything falls short')
-    .option('--out <dir>', 'keep the drill\'s backup in this directory (default: a temporary one, removed)')
+    .description(
+      'disaster-recovery drill: back up, restore into a scratch database, verify, audit RLS, drop it; exit 3 when anything falls short',
+    )
+    .option('--out <dir>', "keep the drill's backup in this directory (default: a temporary one, removed)")
     .option('--encrypt', 'drill with an encrypted backup (key from $DREAMDB_BACKUP_KEY)')
-    .option('--scratch-server <url>', 'create the scratch database on this server instead (e.g. staging, to keep the load off production)')
+    .option(
+      '--scratch-server <url>',
+      'create the scratch database on this server instead (e.g. staging, to keep the load off production)',
+    )
     .option('--skip-audit', 'do not run audit-rls on the restored copy')
     .addHelpText(
       'after',

@@ -21,32 +21,77 @@ function positiveNumber(name: string) {
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('replay the mobile app\'s request mix at scale as impersonated artists: closed and open loop, capacity, beside pgbench and the draft schema; plus realtime\'s database part')
-    .addOption(new Option('--scale <scale>', 'seeded volume (reused when already there)').choices(['small', 'medium', 'large']))
-    .option('--clients <n>', 'virtual users of the closed-loop mixed run (concurrent requests); default 16', wholeNumberFlag('--clients', { min: 1 }))
-    .option('--pool <n>', 'connections (PostgREST\'s default db-pool: 10)', wholeNumberFlag('--pool', { min: 1 }))
-    .option('--duration <seconds>', 'seconds of the mixed run (and of an open-loop run); default 20', positiveNumber('--duration'))
-    .addOption(new Option('--engine <engine>', 'load engine of the mixed and open-loop runs').choices(['dreamdb', 'pgbench']))
-    .option('--threads <n>', 'load threads of dreamdb\'s engine, each with its own connections; default half the cores, at least 1 (pgbench -j: bench.pgbenchThreads, 2)', wholeNumberFlag('--threads', { min: 1 }))
-    .option('--rate <req/s>', 'also an open-loop run at this rate (latency from the scheduled start)', positiveNumber('--rate'))
-    .option('--users <n>', 'also an open-loop run of N users, each sending a request every --think seconds', wholeNumberFlag('--users', { min: 1 }))
-    .option('--think <seconds>', 'think time of --users, and of the users a capacity stands for; default 10', positiveNumber('--think'))
+    .description(
+      "replay the mobile app's request mix at scale as impersonated artists: closed and open loop, capacity, beside pgbench and the draft schema; plus realtime's database part",
+    )
+    .addOption(
+      new Option('--scale <scale>', 'seeded volume (reused when already there)').choices(['small', 'medium', 'large']),
+    )
+    .option(
+      '--clients <n>',
+      'virtual users of the closed-loop mixed run (concurrent requests); default 16',
+      wholeNumberFlag('--clients', { min: 1 }),
+    )
+    .option('--pool <n>', "connections (PostgREST's default db-pool: 10)", wholeNumberFlag('--pool', { min: 1 }))
+    .option(
+      '--duration <seconds>',
+      'seconds of the mixed run (and of an open-loop run); default 20',
+      positiveNumber('--duration'),
+    )
+    .addOption(
+      new Option('--engine <engine>', 'load engine of the mixed and open-loop runs').choices(['dreamdb', 'pgbench']),
+    )
+    .option(
+      '--threads <n>',
+      "load threads of dreamdb's engine, each with its own connections; default half the cores, at least 1 (pgbench -j: bench.pgbenchThreads, 2)",
+      wholeNumberFlag('--threads', { min: 1 }),
+    )
+    .option(
+      '--rate <req/s>',
+      'also an open-loop run at this rate (latency from the scheduled start)',
+      positiveNumber('--rate'),
+    )
+    .option(
+      '--users <n>',
+      'also an open-loop run of N users, each sending a request every --think seconds',
+      wholeNumberFlag('--users', { min: 1 }),
+    )
+    .option(
+      '--think <seconds>',
+      'think time of --users, and of the users a capacity stands for; default 10',
+      positiveNumber('--think'),
+    )
     .option('--sweep', 'find the highest open-loop rate with p95 within 200 ms and within 50 ms')
     .option('--no-pgbench', 'skip the harness check beside pgbench (run when pgbench is on PATH)')
     .option('--mix <file>', 'request mix with weights (default fixtures/bench/mix.json)')
-    .addOption(new Option('--compare <what>', 'also run against the draft schema on the same data').choices(['baseline']))
+    .addOption(
+      new Option('--compare <what>', 'also run against the draft schema on the same data').choices(['baseline']),
+    )
     .option('--keep-baseline', 'keep the baseline database (<db>_draft_baseline) instead of dropping it')
     .option('--no-realtime', 'skip the realtime measurement')
-    .option('--sync', 'run the offline-sync bench instead (docs/sync.md): devices offline, conflicting edits, cut connections')
+    .option(
+      '--sync',
+      'run the offline-sync bench instead (docs/sync.md): devices offline, conflicting edits, cut connections',
+    )
     .option('--devices <n>', 'with --sync: simulated devices (default 20)', wholeNumberFlag('--devices', { min: 1 }))
-    .option('--devices-per-artist <n>', 'with --sync: devices per artist (default 3)', wholeNumberFlag('--devices-per-artist', { min: 1 }))
-    .option('--sync-minutes <n>', 'with --sync: simulated minutes of use (default 5)', wholeNumberFlag('--sync-minutes', { min: 1 }))
-    .option('--drop-rate <p>', 'with --sync: chance a request\'s connection is cut (0..0.9, default 0.25)', (v) => {
+    .option(
+      '--devices-per-artist <n>',
+      'with --sync: devices per artist (default 3)',
+      wholeNumberFlag('--devices-per-artist', { min: 1 }),
+    )
+    .option(
+      '--sync-minutes <n>',
+      'with --sync: simulated minutes of use (default 5)',
+      wholeNumberFlag('--sync-minutes', { min: 1 }),
+    )
+    .option('--drop-rate <p>', "with --sync: chance a request's connection is cut (0..0.9, default 0.25)", (v) => {
       const n = Number(v);
       if (!(n >= 0 && n <= 0.9)) throw new InvalidArgumentError('--drop-rate must be a number from 0 to 0.9.');
       return n;
     })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Seeds the target with dreamdb seed's generated artists (--scale; nothing is re-written when they
 are there), then: each request type alone (one client, warm) and timed inside the server; the
 harness beside pgbench on the same transactions (select 1, an impersonated empty request, the
@@ -65,7 +110,8 @@ applied twice, bytes per sync and per user per month, pull latency. Its artists 
 the end. Exit 3 when anything was lost, applied twice, or a device differs from the server.
 
 Exit codes: 0 measured (targets are reported, not enforced); 3 the shipped workload had errors;
-${EXIT_CODES.trim().split('\n').slice(1).join('\n')}`)
+${EXIT_CODES.trim().split('\n').slice(1).join('\n')}`,
+    )
     .action(
       action(async (ctx, opts: BenchOptions & SyncBenchFlags & { sync?: boolean }) => {
         if (opts.sync) {

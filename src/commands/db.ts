@@ -19,7 +19,7 @@ export function registerDb(program: Command): Command {
     .description('show whether the embedded server is running, and where')
     .action(action(async (ctx) => show(await embeddedStatus(embeddedDir(ctx)), ctx)));
   db.command('url')
-    .description('print the embedded server\'s connection string (for psql or an app) while it runs')
+    .description("print the embedded server's connection string (for psql or an app) while it runs")
     .action(
       action(async (ctx) => {
         const url = await runningUrl(ctx);
@@ -32,13 +32,17 @@ export function registerDb(program: Command): Command {
 async function runningUrl(ctx: Context): Promise<string> {
   const s = await embeddedStatus(embeddedDir(ctx));
   if (!s.running || !s.url) {
-    throw new DreamdbError('The embedded server is not running.', { exitCode: 1, hint: 'Start it with `dreamdb db start`, then ask again.' });
+    throw new DreamdbError('The embedded server is not running.', {
+      exitCode: 1,
+      hint: 'Start it with `dreamdb db start`, then ask again.',
+    });
   }
   return s.url;
 }
 
 function renderDbStatus(s: EmbeddedStatus): string[] {
-  if (!s.initialised) return [`Embedded server: not created yet (${s.dataDir}); the first command that needs it creates it.`];
+  if (!s.initialised)
+    return [`Embedded server: not created yet (${s.dataDir}); the first command that needs it creates it.`];
   if (!s.running) return [`Embedded server: stopped (${s.dataDir}).`];
   return [
     `Embedded server: running (${s.mode === 'persistent' ? 'kept up by `dreamdb db start`' : 'started on demand by a running command'})`,

@@ -53,7 +53,10 @@ export function typesSettings(ctx: Context, flags: GenTypesFlags = {}): TypesSet
   const config = ctx.config.types ?? {};
   const schemas = flags.schema?.length ? flags.schema : (config.schemas ?? ['public']);
   for (const s of schemas) {
-    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(s)) throw new UsageError(`"${s}" is not a schema name.`, { hint: 'Pass --schema public (repeat or comma-separate for several).' });
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(s))
+      throw new UsageError(`"${s}" is not a schema name.`, {
+        hint: 'Pass --schema public (repeat or comma-separate for several).',
+      });
   }
   const out = flags.out ?? config.out;
   return {
@@ -69,7 +72,8 @@ export function typesSettings(ctx: Context, flags: GenTypesFlags = {}): TypesSet
 
 let cachedVersion: string | undefined;
 function dreamdbVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  cachedVersion ??= (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string })
+    .version;
   return cachedVersion;
 }
 
@@ -93,7 +97,11 @@ export async function genTypes(ctx: Context, flags: GenTypesFlags = {}): Promise
   };
 }
 
-export async function checkTypes(ctx: Context, file: string, flags: Omit<GenTypesFlags, 'out'> = {}): Promise<CheckTypesResult> {
+export async function checkTypes(
+  ctx: Context,
+  file: string,
+  flags: Omit<GenTypesFlags, 'out'> = {},
+): Promise<CheckTypesResult> {
   const settings = typesSettings(ctx, flags);
   const absolute = path.resolve(ctx.cwd, file);
   const shown = shownPath(ctx, absolute);
@@ -129,7 +137,9 @@ export function renderCheck(result: CheckTypesResult): string[] {
   if (result.upToDate) return [`${result.file} is up to date with ${result.target}.`];
   const { diff } = result;
   const lines = [
-    style.red(`${result.file} is stale: ${diff.removed} line(s) would go, ${diff.added} would come (- in the file, + generated):`),
+    style.red(
+      `${result.file} is stale: ${diff.removed} line(s) would go, ${diff.added} would come (- in the file, + generated):`,
+    ),
     ...diff.lines.map((l) => {
       const text = `  ${l.sign} ${String(l.line).padStart(5)}  ${l.where ? `${l.where}: ` : ''}${l.text.trim()}`;
       return l.sign === '-' ? style.red(text) : style.green(text);
@@ -141,17 +151,34 @@ export function renderCheck(result: CheckTypesResult): string[] {
 }
 
 function collectSchemas(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function registerGenTypes(program: Command): void {
-  const gen = program.commands.find((c) => c.name() === 'gen') ?? program.command('gen').description('generate code from the live schema');
+  const gen =
+    program.commands.find((c) => c.name() === 'gen') ??
+    program.command('gen').description('generate code from the live schema');
   gen
     .command('types')
-    .description('write the TypeScript types for supabase-js (createClient<Database>), typed by what the app may really do')
+    .description(
+      'write the TypeScript types for supabase-js (createClient<Database>), typed by what the app may really do',
+    )
     .option('--out <file>', 'write the module here (default: types.out in the config, else stdout)')
-    .addOption(new Option('--schema <name>', 'schema to generate; repeat or comma-separate (default: public)').argParser(collectSchemas))
-    .option('--check [file]', 'compare the file (default: types.out) with what the schema generates; exit 3 when it differs (for CI)')
+    .addOption(
+      new Option('--schema <name>', 'schema to generate; repeat or comma-separate (default: public)').argParser(
+        collectSchemas,
+      ),
+    )
+    .option(
+      '--check [file]',
+      'compare the file (default: types.out) with what the schema generates; exit 3 when it differs (for CI)',
+    )
     .addHelpText(
       'after',
       `
@@ -170,17 +197,32 @@ ${EXIT_CODES}`,
     .action(
       action(async (ctx, opts: { out?: string; schema?: string[]; check?: string | true }) => {
         if (opts.check !== undefined) {
-          if (opts.out) throw new UsageError('--check and --out do not go together.', { hint: 'Use --check <file> in CI, --out <file> to write it.' });
+          if (opts.out)
+            throw new UsageError('--check and --out do not go together.', {
+              hint: 'Use --check <file> in CI, --out <file> to write it.',
+            });
           const file = opts.check === true ? ctx.config.types?.out : opts.check;
-          if (!file) throw new UsageError('--check needs a file.', { hint: 'Pass --check src/types/database.ts, or set types.out in dreamdb.config.json.' });
+          if (!file)
+            throw new UsageError('--check needs a file.', {
+              hint: 'Pass --check src/types/database.ts, or set types.out in dreamdb.config.json.',
+            });
           const result = await checkTypes(ctx, file, { ...(opts.schema ? { schema: opts.schema } : {}) });
           ctx.out.result(
-            { ok: result.upToDate, file: result.file, target: result.target, upToDate: result.upToDate, diff: result.diff },
+            {
+              ok: result.upToDate,
+              file: result.file,
+              target: result.target,
+              upToDate: result.upToDate,
+              diff: result.diff,
+            },
             () => renderCheck(result),
           );
           return result.upToDate ? ExitCode.ok : ExitCode.checkFailed;
         }
-        const result = await genTypes(ctx, { ...(opts.out ? { out: opts.out } : {}), ...(opts.schema ? { schema: opts.schema } : {}) });
+        const result = await genTypes(ctx, {
+          ...(opts.out ? { out: opts.out } : {}),
+          ...(opts.schema ? { schema: opts.schema } : {}),
+        });
         const { text, ...summary } = result;
         if (result.file) ctx.out.result(summary, () => renderGenTypes(result));
         else ctx.out.result({ ...summary, module: text }, () => text.replace(/\n$/, ''));

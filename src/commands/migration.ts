@@ -50,19 +50,32 @@ export function registerMigration(program: Command): void {
     .option('--sarif <file>', 'also write SARIF 2.1.0 (GitHub code scanning) to file')
     .option('--junit <file>', 'also write JUnit XML to file')
     .option('--trace', 'also apply the files to a scratch copy of the target and measure locks, rewrites and scans')
-    .option('--trace-rows <n>', 'rows per table sampled into a rebuilt scratch copy (default 100000)', wholeNumberFlag('--trace-rows', { min: 0 }))
+    .option(
+      '--trace-rows <n>',
+      'rows per table sampled into a rebuilt scratch copy (default 100000)',
+      wholeNumberFlag('--trace-rows', { min: 0 }),
+    )
     .option('--rules', 'list the rules and exit')
     .addHelpText('after', LINT_HELP)
     .action(
       action(async (ctx, files: string[], flags: LintMigrationsOptions & { rules?: boolean }) => {
         if (flags.rules) {
-          ctx.out.result(RULES.map(({ id, level, title, why, fix }) => ({ id, level, title, why, fix })), () => renderRules());
+          ctx.out.result(
+            RULES.map(({ id, level, title, why, fix }) => ({ id, level, title, why, fix })),
+            () => renderRules(),
+          );
           return ExitCode.ok;
         }
         const { report, trace } = await lintMigrations(ctx, files, flags);
         ctx.out.result({ ...lintJson(report), trace: trace ?? null }, () => [
           ...renderLint(report),
-          ...(trace ? ['', `Measured on a scratch copy (${describeScratch(trace)}):`, ...renderTrace(trace).map((l) => `  ${l}`)] : []),
+          ...(trace
+            ? [
+                '',
+                `Measured on a scratch copy (${describeScratch(trace)}):`,
+                ...renderTrace(trace).map((l) => `  ${l}`),
+              ]
+            : []),
         ]);
         return report.findings.length ? ExitCode.checkFailed : ExitCode.ok;
       }),
@@ -70,8 +83,13 @@ export function registerMigration(program: Command): void {
 
   migration
     .command('repair <version...>')
-    .description('mark versions applied or reverted in both ledgers (dreamdb\'s and the Supabase CLI\'s), as `supabase migration repair`; runs no SQL of the files')
-    .requiredOption('--status <status>', 'applied (the file must exist; its checksum is recorded) or reverted (the rows are deleted)')
+    .description(
+      "mark versions applied or reverted in both ledgers (dreamdb's and the Supabase CLI's), as `supabase migration repair`; runs no SQL of the files",
+    )
+    .requiredOption(
+      '--status <status>',
+      'applied (the file must exist; its checksum is recorded) or reverted (the rows are deleted)',
+    )
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
       action(async (ctx, versions: string[], flags: { status: string }) => {

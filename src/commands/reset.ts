@@ -7,12 +7,15 @@ import { renderSeed } from '../seed/report.js';
 export function registerDbReset(db: Command): void {
   db.command('reset')
     .description('drop the target database, rebuild it from the migrations (to --to <version>), then seed the fixtures')
-    .option('--to <version>', 'stop after this migration version (default: all; `--version` is the program\'s own flag)')
+    .option('--to <version>', "stop after this migration version (default: all; `--version` is the program's own flag)")
     .option('--no-seed', 'leave it empty after migrating')
-    .addHelpText('after', `${TARGET_HELP}
+    .addHelpText(
+      'after',
+      `${TARGET_HELP}
 The embedded default is reset without a question. Any other target asks first (or needs --yes;
 without a terminal it exits 2); a target labelled production is refused (exit 2).
-${EXIT_CODES}`)
+${EXIT_CODES}`,
+    )
     .action(
       action(async (ctx, opts: { to?: string; seed: boolean }) => {
         const reset = await resetDatabase(ctx, { version: opts.to, seed: opts.seed });

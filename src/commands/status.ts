@@ -11,7 +11,10 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('list applied, pending, changed and unknown migrations; exit 3 when any is pending or changed')
-    .option('--drift', 'compare the live schema with its applied migrations replayed in a shadow; exit 3 when changed by hand')
+    .option(
+      '--drift',
+      'compare the live schema with its applied migrations replayed in a shadow; exit 3 when changed by hand',
+    )
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
       action(async (ctx, flags: { drift?: boolean }) => {

@@ -5,35 +5,95 @@ import { durationSchema } from './values.js';
 /** A duration as milliseconds (decimals allowed, for tight budgets), or "150ms", "0.2s". */
 const budget = durationSchema({ units: ['ms', 's'], fractional: true });
 
-const qualifiedName = z.string().regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/, 'expected schema.table, e.g. public.artists');
+const qualifiedName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/, 'expected schema.table, e.g. public.artists');
 
 export const DEFAULT_PROTECTED_COLUMNS = [
-  'subscription_*', 'stripe_*', 'trial_ends_at', 'billing_*', 'plan', 'plan_*', 'is_admin', 'role',
-  'points_*', '*_points', 'balance', 'credits',
+  'subscription_*',
+  'stripe_*',
+  'trial_ends_at',
+  'billing_*',
+  'plan',
+  'plan_*',
+  'is_admin',
+  'role',
+  'points_*',
+  '*_points',
+  'balance',
+  'credits',
 ];
 /** Dream Suite's server-owned columns, reviewed (docs/schema.md): billing, counters, AI output, tokens. */
 /** Stamped by the offline-sync triggers on every write (docs/sync.md): the client never sets them. */
-const SYNC_STAMPED = ['public.artists.version', ...['insights', 'tasks', 'content', 'notifications']
-  .flatMap((t) => [`public.${t}.updated_at`, `public.${t}.version`])];
+const SYNC_STAMPED = [
+  'public.artists.version',
+  ...['insights', 'tasks', 'content', 'notifications'].flatMap((t) => [
+    `public.${t}.updated_at`,
+    `public.${t}.version`,
+  ]),
+];
 export const DEFAULT_SERVER_OWNED = [
-  'public.artists.subscription_status', 'public.artists.subscription_tier', 'public.artists.stripe_customer_id',
-  'public.artists.trial_ends_at', 'public.artists.subscription_ends_at', 'public.artists.instagram_connected',
-  'public.artists.spotify_connected', 'public.artists.youtube_connected', 'public.artists.tiktok_connected',
-  'public.artists.email', 'public.artists.created_at',
-  'public.platform_connections.*', 'public.metrics.*', 'public.achievements.*',
-  'public.insights.type', 'public.insights.title', 'public.insights.description', 'public.insights.recommendations',
-  'public.insights.action_items', 'public.insights.priority', 'public.insights.ai_model', 'public.insights.confidence_score',
-  'public.insights.created_by', 'public.tasks.points_reward', 'public.tasks.ai_generated', 'public.tasks.completed_at',
-  'public.tasks.streak_applicable', 'public.content.views', 'public.content.likes', 'public.content.comments',
-  'public.content.shares', 'public.content.engagement_rate', 'public.content.ai_tags', 'public.content.performance_prediction',
-  'public.notifications.type', 'public.notifications.title', 'public.notifications.body', 'public.notifications.push_sent',
-  'public.notifications.push_sent_at', 'public.notifications.push_token_used', 'public.notifications.scheduled_for',
-  'public.notifications.expires_at', 'public.notifications.related_entity_type', 'public.notifications.related_entity_id',
+  'public.artists.subscription_status',
+  'public.artists.subscription_tier',
+  'public.artists.stripe_customer_id',
+  'public.artists.trial_ends_at',
+  'public.artists.subscription_ends_at',
+  'public.artists.instagram_connected',
+  'public.artists.spotify_connected',
+  'public.artists.youtube_connected',
+  'public.artists.tiktok_connected',
+  'public.artists.email',
+  'public.artists.created_at',
+  'public.platform_connections.*',
+  'public.metrics.*',
+  'public.achievements.*',
+  'public.insights.type',
+  'public.insights.title',
+  'public.insights.description',
+  'public.insights.recommendations',
+  'public.insights.action_items',
+  'public.insights.priority',
+  'public.insights.ai_model',
+  'public.insights.confidence_score',
+  'public.insights.created_by',
+  'public.tasks.points_reward',
+  'public.tasks.ai_generated',
+  'public.tasks.completed_at',
+  'public.tasks.streak_applicable',
+  'public.content.views',
+  'public.content.likes',
+  'public.content.comments',
+  'public.content.shares',
+  'public.content.engagement_rate',
+  'public.content.ai_tags',
+  'public.content.performance_prediction',
+  'public.notifications.type',
+  'public.notifications.title',
+  'public.notifications.body',
+  'public.notifications.push_sent',
+  'public.notifications.push_sent_at',
+  'public.notifications.push_token_used',
+  'public.notifications.scheduled_for',
+  'public.notifications.expires_at',
+  'public.notifications.related_entity_type',
+  'public.notifications.related_entity_id',
   ...SYNC_STAMPED,
 ];
 /** Written by the schema's own triggers as a consequence of the client's write. */
-export const DEFAULT_DERIVED = ['public.artists.updated_at', 'public.tasks.completed_at', 'public.artists.email', ...SYNC_STAMPED];
-export const DEFAULT_SECRET_COLUMNS = ['*access_token*', '*refresh_token*', '*_encrypted', '*secret*', '*password*', '*api_key*'];
+export const DEFAULT_DERIVED = [
+  'public.artists.updated_at',
+  'public.tasks.completed_at',
+  'public.artists.email',
+  ...SYNC_STAMPED,
+];
+export const DEFAULT_SECRET_COLUMNS = [
+  '*access_token*',
+  '*refresh_token*',
+  '*_encrypted',
+  '*secret*',
+  '*password*',
+  '*api_key*',
+];
 
 export const auditConfigSchema = z.strictObject({
   /** Schemas exposed through the API whose tables, views, partitions and functions are audited. */
@@ -69,7 +129,9 @@ export const auditConfigSchema = z.strictObject({
     })
     .default({ root: 'public.artists', ownerColumns: ['artist_id'] }),
   /** Values for fixture rows where the generator cannot guess one: { "public.x": { "col": value } }. */
-  fixtures: z.record(qualifiedName, z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).default({}),
+  fixtures: z
+    .record(qualifiedName, z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+    .default({}),
   columns: z
     .strictObject({
       /** Columns (globs; `table.column` or `column`) an owner must not be able to change. */
@@ -85,7 +147,12 @@ export const auditConfigSchema = z.strictObject({
       /** Server-owned columns a trigger derives from the client's own write (updated_at, completed_at): not a side effect. */
       derived: z.array(z.string().min(1)).default(DEFAULT_DERIVED),
     })
-    .default({ protected: DEFAULT_PROTECTED_COLUMNS, secret: DEFAULT_SECRET_COLUMNS, serverOwned: DEFAULT_SERVER_OWNED, derived: DEFAULT_DERIVED }),
+    .default({
+      protected: DEFAULT_PROTECTED_COLUMNS,
+      secret: DEFAULT_SECRET_COLUMNS,
+      serverOwned: DEFAULT_SERVER_OWNED,
+      derived: DEFAULT_DERIVED,
+    }),
   oracles: z
     .strictObject({
       /** Unique columns that are public by design (a taken username is no secret): reported as info. */

@@ -24,7 +24,10 @@ export const backupConfigSchema = z.strictObject({
    * Tables backed up: `schema.*` or `schema.table`. Partitions follow their parent. The migration
    * ledgers (dreamdb.migrations, supabase_migrations.schema_migrations) are always included.
    */
-  include: z.array(tablePattern).min(1).default([...BACKUP_DEFAULTS.include]),
+  include: z
+    .array(tablePattern)
+    .min(1)
+    .default([...BACKUP_DEFAULTS.include]),
   /** Tables left out even when `include` matches them. */
   exclude: z.array(tablePattern).default([]),
   /** Parallel connections reading one exported snapshot. */
@@ -32,7 +35,10 @@ export const backupConfigSchema = z.strictObject({
   /** gzip (level 1: fast, ~4x smaller) or none. */
   compression: z.enum(['gzip', 'none']).default('gzip'),
   /** The environment variable holding the key for --encrypt and for restoring encrypted backups. */
-  keyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default(BACKUP_DEFAULTS.keyEnv),
+  keyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+    .default(BACKUP_DEFAULTS.keyEnv),
   /** How long to wait for the ACCESS SHARE locks a consistent backup takes (behind a migration, say). */
   lockTimeout: durationMs.default(30_000),
   drill: z

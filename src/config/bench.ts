@@ -34,13 +34,15 @@ export const benchConfigSchema = z.strictObject({
   /** Calls per request type timed inside the server. */
   atDatabaseIterations: z.number().int().min(1).default(300),
   /** The capacity sweep: seconds per rate, first rate, ceiling, step factor, bisection steps. */
-  sweep: z.strictObject({
-    stepDuration: z.number().positive().default(4),
-    startRate: z.number().positive().default(250),
-    maxRate: z.number().positive().default(20_000),
-    factor: z.number().min(1.1).default(1.6),
-    refine: z.number().int().min(0).default(2),
-  }).default({ stepDuration: 4, startRate: 250, maxRate: 20_000, factor: 1.6, refine: 2 }),
+  sweep: z
+    .strictObject({
+      stepDuration: z.number().positive().default(4),
+      startRate: z.number().positive().default(250),
+      maxRate: z.number().positive().default(20_000),
+      factor: z.number().min(1.1).default(1.6),
+      refine: z.number().int().min(0).default(2),
+    })
+    .default({ stepDuration: 4, startRate: 250, maxRate: 20_000, factor: 1.6, refine: 2 }),
   /** Seconds between a user's requests, to turn a rate into concurrent users. */
   thinkSeconds: z.number().positive().default(10),
 });

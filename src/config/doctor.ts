@@ -80,7 +80,9 @@ export const doctorConfigSchema = z.strictObject({
   partitions: z
     .strictObject({
       /** Range-partitioned-by-year tables whose horizon is watched. */
-      tables: z.array(z.string().regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/i, 'expected schema.table')).default(['public.metrics']),
+      tables: z
+        .array(z.string().regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/i, 'expected schema.table'))
+        .default(['public.metrics']),
       /** Alert unless every day from today to the end of (this year + yearsAhead) has a partition. */
       yearsAhead: z.number().int().min(0).max(50).default(1),
     })

@@ -24,7 +24,9 @@ function namesDreamdb(file: string): boolean {
   try {
     const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     if (pkg.name === 'dreamdb') return true;
-    return ['dependencies', 'devDependencies', 'optionalDependencies'].some((k) => Object.hasOwn((pkg[k] as object | undefined) ?? {}, 'dreamdb'));
+    return ['dependencies', 'devDependencies', 'optionalDependencies'].some((k) =>
+      Object.hasOwn((pkg[k] as object | undefined) ?? {}, 'dreamdb'),
+    );
   } catch {
     return false;
   }
@@ -45,7 +47,7 @@ export function rootMarker(dir: string): RootMarker | undefined {
  */
 export function findProjectRoot(start: string): { root: string; marker?: RootMarker } {
   const from = path.resolve(start);
-  for (let dir = from; ; ) {
+  for (let dir = from; ;) {
     const marker = rootMarker(dir);
     if (marker) return { root: dir, marker };
     const parent = path.dirname(dir);

@@ -17,7 +17,10 @@ export const configSchema = z.strictObject({
       /** A connection string. Prefer urlEnv so no password sits in a file. */
       url: z.string().min(1).optional(),
       /** Name of the environment variable that holds the connection string. */
-      urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+      urlEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+        .optional(),
       /** A label for the target; "production" makes mutating commands ask for typed confirmation. */
       label: z.string().min(1).optional(),
     })
@@ -42,7 +45,9 @@ export const configSchema = z.strictObject({
       /** How long to wait for another `dreamdb migrate` on the same database. */
       waitTimeout: durationSchema().default(60_000),
     })
-    .refine((m) => !(m.lockAttempts !== undefined && m.lockRetries !== undefined), { message: 'set lockAttempts, not both lockAttempts and lockRetries (its old name)' })
+    .refine((m) => !(m.lockAttempts !== undefined && m.lockRetries !== undefined), {
+      message: 'set lockAttempts, not both lockAttempts and lockRetries (its old name)',
+    })
     .optional(),
   base: z
     .strictObject({
@@ -73,9 +78,13 @@ export const DEPRECATED_KEYS: readonly { path: readonly [string, string]; now: s
 /** The warnings for the deprecated keys a raw config uses. */
 export function deprecatedKeysIn(raw: unknown): string[] {
   const out: string[] = [];
-  for (const { path: [section, key], now } of DEPRECATED_KEYS) {
+  for (const {
+    path: [section, key],
+    now,
+  } of DEPRECATED_KEYS) {
     const value = (raw as Record<string, Record<string, unknown> | undefined> | undefined)?.[section]?.[key];
-    if (value !== undefined) out.push(`${section}.${key} is deprecated: write ${now} (same meaning); the old key still works.`);
+    if (value !== undefined)
+      out.push(`${section}.${key} is deprecated: write ${now} (same meaning); the old key still works.`);
   }
   return out;
 }

@@ -5,5 +5,10 @@ export const seedConfigSchema = z.strictObject({
   /** Fixture files (*.json), relative to the working directory. Default: fixtures/seed. */
   fixturesDir: z.string().min(1).optional(),
   /** The PRNG seed for generated volume when --seed is not given. */
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
 });

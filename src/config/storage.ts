@@ -30,11 +30,21 @@ export const byteSize = z
   });
 
 /** A MIME type (image/png) or a whole type (image/ and a star), as the Storage API matches them. */
-const mimeType = z.string().regex(/^(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/, 'expected a MIME type like "image/png" or "video/*"');
+const mimeType = z
+  .string()
+  .regex(
+    /^(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/,
+    'expected a MIME type like "image/png" or "video/*"',
+  );
 
 export const bucketSchema = z.strictObject({
   /** The bucket id (also its name), as Supabase allows it: no slash, at most 100 characters. */
-  id: z.string().regex(/^[A-Za-z0-9_!.*'() &$@=;:+,?-]{1,100}$/, 'expected a bucket name of letters, digits and _-.!*\'()&$@=;:+,? (no "/")'),
+  id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_!.*'() &$@=;:+,?-]{1,100}$/,
+      'expected a bucket name of letters, digits and _-.!*\'()&$@=;:+,? (no "/")',
+    ),
   public: z.boolean(),
   /** Largest file the Storage API accepts; null for no limit beyond the project's. */
   fileSizeLimit: byteSize.nullable().default(null),
@@ -48,7 +58,8 @@ export type Bucket = z.output<typeof bucketSchema>;
 export const bucketsSchema = z.array(bucketSchema).superRefine((buckets, ctx) => {
   const seen = new Set<string>();
   buckets.forEach((b, i) => {
-    if (seen.has(b.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `bucket "${b.id}" is declared twice` });
+    if (seen.has(b.id))
+      ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `bucket "${b.id}" is declared twice` });
     seen.add(b.id);
   });
 });
@@ -68,6 +79,9 @@ export const storageConfigSchema = z
     /** https://<ref>.supabase.co: sync through the Storage API (supabase-js) instead of SQL. */
     projectUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** The environment variable holding the service-role key (never the key itself). */
-    serviceKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('SUPABASE_SERVICE_ROLE_KEY'),
+    serviceKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+      .default('SUPABASE_SERVICE_ROLE_KEY'),
   })
   .refine((s) => !(s.buckets && s.bucketsFile), { message: 'declare buckets or bucketsFile, not both' });

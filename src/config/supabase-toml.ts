@@ -69,14 +69,18 @@ export async function loadSupabaseProject(cwd: string): Promise<SupabaseProject 
   } catch (error) {
     if (error instanceof TomlError) {
       const reason = error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-      throw new UsageError(`${shown}:${error.line}:${error.column}: ${reason}`, { hint: 'Fix the TOML syntax (the Supabase CLI reads this file too).' });
+      throw new UsageError(`${shown}:${error.line}:${error.column}: ${reason}`, {
+        hint: 'Fix the TOML syntax (the Supabase CLI reads this file too).',
+      });
     }
     throw error;
   }
   const parsed = tomlSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = formatZodIssues(parsed.error.issues);
-    throw new UsageError(`${shown}: ${problems.join('; ')}`, { hint: 'See https://supabase.com/docs/guides/local-development/cli/config for these keys.' });
+    throw new UsageError(`${shown}: ${problems.join('; ')}`, {
+      hint: 'See https://supabase.com/docs/guides/local-development/cli/config for these keys.',
+    });
   }
   const dir = path.dirname(configPath);
   const { db, api } = parsed.data;
@@ -92,7 +96,11 @@ export async function loadSupabaseProject(cwd: string): Promise<SupabaseProject 
 }
 
 /** db.major_version against the server's: a message when they differ. */
-export function majorVersionMismatch(project: SupabaseProject, serverVersionNum: number, cwd: string): string | undefined {
+export function majorVersionMismatch(
+  project: SupabaseProject,
+  serverVersionNum: number,
+  cwd: string,
+): string | undefined {
   if (project.majorVersion === undefined) return undefined;
   const server = Math.floor(serverVersionNum / 10_000);
   if (server === project.majorVersion) return undefined;

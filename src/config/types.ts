@@ -13,14 +13,22 @@ export const typesConfigSchema = z.strictObject({
   /** The role server code runs as; ServiceDatabase is typed by its rights (default "service_role"). */
   serverRole: identifier.optional(),
   /** __InternalSupabase.PostgrestVersion, which unlocks newer supabase-js features (default "12"). */
-  postgrestVersion: z.string().regex(/^\d+(\.\d+)*$/, 'expected a version like "12" or "13.0"').optional(),
+  postgrestVersion: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/, 'expected a version like "12" or "13.0"')
+    .optional(),
   /**
    * TypeScript types for JSON the catalog cannot describe: "schema.function" for what a function
    * returns, "schema.table.column" for a json/jsonb column. Wins over a shape read from a definition.
    */
   json: z
     .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, 'expected "schema.function" or "schema.table.column"'),
+      z
+        .string()
+        .regex(
+          /^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/,
+          'expected "schema.function" or "schema.table.column"',
+        ),
       z.string().min(1),
     )
     .optional(),

@@ -43,7 +43,12 @@ export function durationSchema(options: Omit<DurationOptions, 'defaultUnit'> = {
   const units = options.units ?? ALL_UNITS;
   const number = options.fractional ? z.number().nonnegative() : z.number().int().nonnegative();
   return z
-    .union([number, z.string().refine((s) => parseDuration(s, options) !== undefined, `expected a duration like ${durationExamples(units)}`)])
+    .union([
+      number,
+      z
+        .string()
+        .refine((s) => parseDuration(s, options) !== undefined, `expected a duration like ${durationExamples(units)}`),
+    ])
     .transform((value) => (typeof value === 'number' ? value : parseDuration(value, options)!));
 }
 
@@ -59,9 +64,13 @@ const shown = (n: number) => (Math.abs(n) >= 10_000 ? n.toLocaleString('en-US') 
 /** Why `value` is not a whole number in range ("must be a whole number from 1 to 16"), or undefined. */
 export function wholeNumberProblem(value: string | number, range: Range = {}): string | undefined {
   const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-  const ok = Number.isSafeInteger(n) && (range.min === undefined || n >= range.min) && (range.max === undefined || n <= range.max);
+  const ok =
+    Number.isSafeInteger(n) &&
+    (range.min === undefined || n >= range.min) &&
+    (range.max === undefined || n <= range.max);
   if (ok) return undefined;
-  if (range.min !== undefined && range.max !== undefined) return `must be a whole number from ${shown(range.min)} to ${shown(range.max)}`;
+  if (range.min !== undefined && range.max !== undefined)
+    return `must be a whole number from ${shown(range.min)} to ${shown(range.max)}`;
   if (range.min !== undefined) return `must be a whole number of at least ${shown(range.min)}`;
   if (range.max !== undefined) return `must be a whole number of at most ${shown(range.max)}`;
   return 'must be a whole number';
@@ -70,7 +79,8 @@ export function wholeNumberProblem(value: string | number, range: Range = {}): s
 /** A whole number in range, or a UsageError (exit 2): `--days must be a whole number from 1 to 3,660 (got 0).` */
 export function parseWholeNumber(value: string | number, options: Range & { name: string }): number {
   const problem = wholeNumberProblem(value, options);
-  if (problem) throw new UsageError(`${options.name} ${problem} (got ${typeof value === 'string' ? `"${value}"` : value}).`);
+  if (problem)
+    throw new UsageError(`${options.name} ${problem} (got ${typeof value === 'string' ? `"${value}"` : value}).`);
   return Number(value);
 }
 
@@ -87,7 +97,10 @@ export function parseByteSize(text: string): number | undefined {
 /** A config size: a number of bytes, or a string like "64MB". */
 export function byteSizeSchema() {
   return z
-    .union([z.number().int().nonnegative(), z.string().refine((s) => parseByteSize(s) !== undefined, 'expected a size like "64MB" or "1GB"')])
+    .union([
+      z.number().int().nonnegative(),
+      z.string().refine((s) => parseByteSize(s) !== undefined, 'expected a size like "64MB" or "1GB"'),
+    ])
     .transform((value) => (typeof value === 'number' ? value : parseByteSize(value)!));
 }
 

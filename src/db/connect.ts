@@ -63,7 +63,8 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   sessions.set(sql, state);
   state.onLost = () => {
     const what = state.pinnedFor;
-    lastLost = () => (what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!);
+    lastLost = () =>
+      what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!;
     // A client pinned by a session lock cannot go on: end it, so every pending query fails now
     // (postgres.js can otherwise leave a query queued for the lost connection pending for ever,
     // and Node exits 13 with no message once nothing else is left to wait for).
@@ -80,7 +81,8 @@ let lastLost: (() => DreamdbError) | undefined;
  * CLI turns that crash into the one-line error of the connection that was lost.
  */
 export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
-  if (!lastLost || !(error instanceof TypeError) || !/[\\/]postgres[\\/]src[\\/]/.test(error.stack ?? '')) return undefined;
+  if (!lastLost || !(error instanceof TypeError) || !/[\\/]postgres[\\/]src[\\/]/.test(error.stack ?? ''))
+    return undefined;
   return lastLost();
 }
 
@@ -90,11 +92,14 @@ export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
  */
 export function lostConnectionError(error: unknown): DreamdbError | undefined {
   if (error instanceof DreamdbError || !isConnectionLoss(error)) return undefined;
-  return lastLost?.() ?? new ConnectionError(`Lost the connection to the database: ${(error as Error).message}.`, {
-    hint: 'Run the command again once the server is reachable.',
-    cause: error,
-    lost: true,
-  });
+  return (
+    lastLost?.() ??
+    new ConnectionError(`Lost the connection to the database: ${(error as Error).message}.`, {
+      hint: 'Run the command again once the server is reachable.',
+      cause: error,
+      lost: true,
+    })
+  );
 }
 
 /**
@@ -145,7 +150,8 @@ const CONNECTION_CODES: Record<string, string> = {
   '57P02': 'the server ended the connection (crash of another backend)',
   CONNECTION_CLOSED: 'the connection was lost',
   CONNECTION_DESTROYED: 'the connection was lost',
-  DREAMDB_STARTUP_CLOSED: 'the server accepts connections and closes them during startup (a proxy or pooler without a working backend?)',
+  DREAMDB_STARTUP_CLOSED:
+    'the server accepts connections and closes them during startup (a proxy or pooler without a working backend?)',
   EPIPE: 'the connection was lost',
 };
 
@@ -171,7 +177,11 @@ function requiresSsl(url: string): boolean {
 }
 
 /** Maps a failure to connect, or a connection lost mid-run, into a ConnectionError (exit 2) that never shows the password. */
-export function connectionError(url: string, error: unknown, options: { during?: boolean } = {}): ConnectionError | undefined {
+export function connectionError(
+  url: string,
+  error: unknown,
+  options: { during?: boolean } = {},
+): ConnectionError | undefined {
   const err = error as { code?: string; errno?: string; message?: string };
   const code = err?.code ?? err?.errno;
   if (!code || !(code in CONNECTION_CODES)) return undefined;
@@ -180,16 +190,20 @@ export function connectionError(url: string, error: unknown, options: { during?:
     !options.during && requiresSsl(url) && SSL_REFUSAL_CODES.has(code)
       ? 'The URL asks for SSL (sslmode=require or verify-*); a server without SSL closes such connections. Drop sslmode or use sslmode=prefer for a local server.'
       : code === '3D000'
-      ? 'Create the database first, or fix the database name in the URL.'
-      : code.startsWith('28')
-        ? 'Check the user and password in the connection string (or DATABASE_URL).'
-        : code === 'DREAMDB_STARTUP_CLOSED'
-          ? 'Check that the server behind that address is up (a pooler or proxy with a dead backend does this), then retry.'
-          : options.during && LOST_CODES.has(code)
-            ? 'Nothing was left half-done (each step is one transaction); run the command again once the server is reachable.'
-            : 'Check the host and port, and that the server is running; `dreamdb db status` for the embedded one.';
+        ? 'Create the database first, or fix the database name in the URL.'
+        : code.startsWith('28')
+          ? 'Check the user and password in the connection string (or DATABASE_URL).'
+          : code === 'DREAMDB_STARTUP_CLOSED'
+            ? 'Check that the server behind that address is up (a pooler or proxy with a dead backend does this), then retry.'
+            : options.during && LOST_CODES.has(code)
+              ? 'Nothing was left half-done (each step is one transaction); run the command again once the server is reachable.'
+              : 'Check the host and port, and that the server is running; `dreamdb db status` for the embedded one.';
   const lost = Boolean(options.during && LOST_CODES.has(code));
-  return new ConnectionError(`${lost ? 'Lost the connection to' : 'Cannot connect to'} ${redactUrl(url)}: ${reason}.`, { hint, cause: error, lost });
+  return new ConnectionError(`${lost ? 'Lost the connection to' : 'Cannot connect to'} ${redactUrl(url)}: ${reason}.`, {
+    hint,
+    cause: error,
+    lost,
+  });
 }
 
 /**
@@ -214,8 +228,19 @@ export async function withDb<T>(url: string, fn: (sql: Sql) => Promise<T>, optio
  * withDb for `count` clients at once (parallel workers, sessions that watch each other): each its
  * own client, options per index, all ended afterwards; failures mapped as in withDb.
  */
-export async function withDbs<T>(url: string, count: number, fn: (clients: Sql[]) => Promise<T>, options: ConnectOptions | ((index: number) => ConnectOptions) = {}): Promise<T> {
+export async function withDbs<T>(
+  url: string,
+  count: number,
+  fn: (clients: Sql[]) => Promise<T>,
+  options: ConnectOptions | ((index: number) => ConnectOptions) = {},
+): Promise<T> {
   const open = (clients: Sql[]): Promise<T> =>
-    clients.length >= count ? fn(clients) : withDb(url, (sql) => open([...clients, sql]), typeof options === 'function' ? options(clients.length) : options);
+    clients.length >= count
+      ? fn(clients)
+      : withDb(
+          url,
+          (sql) => open([...clients, sql]),
+          typeof options === 'function' ? options(clients.length) : options,
+        );
   return open([]);
 }

@@ -23,7 +23,9 @@ export function maintenanceUrl(url: string, forDatabase = databaseOf(url)): stri
 }
 
 export async function createDatabase(sql: Sql, name: string, options: { template?: string } = {}): Promise<void> {
-  await sql.unsafe(`create database ${quoteIdent(name)}${options.template ? ` template ${quoteIdent(options.template)}` : ''}`);
+  await sql.unsafe(
+    `create database ${quoteIdent(name)}${options.template ? ` template ${quoteIdent(options.template)}` : ''}`,
+  );
 }
 
 /** DROP DATABASE IF EXISTS; `force` ends the sessions still connected to it (PostgreSQL 13+). */
@@ -39,15 +41,23 @@ const CANNOT_ENTER = new Set(['3D000', '28000', '42501']);
  * template1 when postgres is the one to leave alone or cannot be entered. Connection failures
  * are ConnectionErrors (exit 2), as in withDb.
  */
-export async function withMaintenanceDb<T>(url: string, fn: (sql: Sql) => Promise<T>, options: ConnectOptions & { avoid?: string } = {}): Promise<T> {
+export async function withMaintenanceDb<T>(
+  url: string,
+  fn: (sql: Sql) => Promise<T>,
+  options: ConnectOptions & { avoid?: string } = {},
+): Promise<T> {
   const candidates = options.avoid === 'postgres' ? ['template1'] : ['postgres', 'template1'];
   for (const [i, database] of candidates.entries()) {
     let entered = false;
     try {
-      return await withDb(withDatabase(url, database), (sql) => {
-        entered = true;
-        return fn(sql);
-      }, options);
+      return await withDb(
+        withDatabase(url, database),
+        (sql) => {
+          entered = true;
+          return fn(sql);
+        },
+        options,
+      );
     } catch (error) {
       // Only a database that is missing or closed to us sends us to the next one.
       const code = ((error as Error).cause as { code?: string } | undefined)?.code;

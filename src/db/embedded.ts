@@ -139,7 +139,14 @@ async function runAs(): Promise<RunAs> {
     return await ids();
   } catch {
     try {
-      await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+      await execFileAsync('useradd', [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--shell',
+        '/usr/sbin/nologin',
+        'postgres',
+      ]);
       return await ids();
     } catch (error) {
       throw new DreamdbError('Running as root, and no OS user `postgres` exists to run the embedded server as.', {
@@ -156,7 +163,8 @@ async function checkTraversable(dir: string, who: RunAs): Promise<void> {
   let current = path.dirname(dir);
   while (true) {
     const st = await fs.stat(current);
-    const traversable = (st.mode & 0o001) !== 0 || st.uid === who.uid || ((st.mode & 0o010) !== 0 && st.gid === who.gid);
+    const traversable =
+      (st.mode & 0o001) !== 0 || st.uid === who.uid || ((st.mode & 0o010) !== 0 && st.gid === who.gid);
     if (!traversable) {
       throw new DreamdbError(`The embedded server runs as OS user postgres, which cannot enter ${current}.`, {
         hint: `Run from a directory whose parents are world-traversable (chmod o+x ${current}), or use --db <url>.`,
@@ -168,7 +176,12 @@ async function checkTraversable(dir: string, who: RunAs): Promise<void> {
   }
 }
 
-async function runBinary(cmd: string, args: string[], who: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+async function runBinary(
+  cmd: string,
+  args: string[],
+  who: RunAs,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       ...who,
@@ -212,7 +225,18 @@ export async function ensureCluster(paths: EmbeddedPaths): Promise<boolean> {
   }
   const { code, output } = await runBinary(
     bin.initdb,
-    ['--pgdata', paths.pgdata, '--username', 'postgres', '--auth', 'trust', '--encoding', 'UTF8', '--no-locale', '--no-instructions'],
+    [
+      '--pgdata',
+      paths.pgdata,
+      '--username',
+      'postgres',
+      '--auth',
+      'trust',
+      '--encoding',
+      'UTF8',
+      '--no-locale',
+      '--no-instructions',
+    ],
     who,
   );
   if (code !== 0) {
@@ -265,7 +289,8 @@ export async function isPortFree(port: number): Promise<boolean> {
  */
 export async function portFor(paths: EmbeddedPaths): Promise<number> {
   const remembered = Number((await fs.readFile(paths.port, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(remembered) && remembered > 0 && remembered < 65_536 && (await isPortFree(remembered))) return remembered;
+  if (Number.isInteger(remembered) && remembered > 0 && remembered < 65_536 && (await isPortFree(remembered)))
+    return remembered;
   const port = await freePort();
   await fs.writeFile(paths.port, `${port}\n`);
   return port;
@@ -314,7 +339,8 @@ async function withStartLock<T>(paths: EmbeddedPaths, fn: () => Promise<T>): Pro
         await fs.rm(paths.startLock, { force: true }); // left by a killed dreamdb
         continue;
       }
-      if (Date.now() > deadline) throw new DreamdbError(`Another dreamdb (pid ${holder}) is starting or stopping the embedded server.`);
+      if (Date.now() > deadline)
+        throw new DreamdbError(`Another dreamdb (pid ${holder}) is starting or stopping the embedded server.`);
       await sleep(50);
     }
   }
@@ -371,7 +397,11 @@ async function stopServer(paths: EmbeddedPaths): Promise<void> {
   if (!runningServer(paths)) return;
   const bin = await binaries();
   const who = await runAs();
-  const { code, output } = await runBinary(bin.pg_ctl, ['stop', '--pgdata', paths.pgdata, '--mode', 'fast', '--wait', '--timeout', '60'], who);
+  const { code, output } = await runBinary(
+    bin.pg_ctl,
+    ['stop', '--pgdata', paths.pgdata, '--mode', 'fast', '--wait', '--timeout', '60'],
+    who,
+  );
   if (code !== 0 && runningServer(paths)) {
     throw new DreamdbError('The embedded PostgreSQL server did not stop.', { details: tailLines(output, 8) });
   }
@@ -406,7 +436,9 @@ export async function status(paths: EmbeddedPaths): Promise<EmbeddedStatus> {
     initialised,
     running: Boolean(running),
     dataDir: paths.root,
-    ...(running ? { pid: running.pid, port: running.port, url: embeddedUrl(running.port), mode: state?.mode ?? 'on-demand' } : {}),
+    ...(running
+      ? { pid: running.pid, port: running.port, url: embeddedUrl(running.port), mode: state?.mode ?? 'on-demand' }
+      : {}),
   };
 }
 

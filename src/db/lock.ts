@@ -23,7 +23,12 @@ export interface LockOptions {
  * Runs fn while holding a session advisory lock on `sql` (which must be a single-connection
  * client). Waits up to waitMs for another holder; the lock is released even when fn throws.
  */
-export async function withAdvisoryLock<T>(sql: Sql, key: bigint, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(
+  sql: Sql,
+  key: bigint,
+  options: LockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + options.waitMs;
   let told = false;
   let delay = 25;
@@ -40,9 +45,15 @@ export async function withAdvisoryLock<T>(sql: Sql, key: bigint, options: LockOp
       options.onWait?.(holder?.pid ?? null);
     }
     if (Date.now() >= deadline) {
-      throw new LockUnavailableError(`Another ${options.what} is running on this database and did not finish within ${Math.round(options.waitMs / 1000)}s.`, {
-        hint: options.waitFlag === null ? 'Wait for it to finish, then run the command again.' : `Wait for it to finish, or raise ${options.waitFlag ?? '--wait-timeout'}.`,
-      });
+      throw new LockUnavailableError(
+        `Another ${options.what} is running on this database and did not finish within ${Math.round(options.waitMs / 1000)}s.`,
+        {
+          hint:
+            options.waitFlag === null
+              ? 'Wait for it to finish, then run the command again.'
+              : `Wait for it to finish, or raise ${options.waitFlag ?? '--wait-timeout'}.`,
+        },
+      );
     }
     await sleep(delay);
     delay = Math.min(delay * 2, 500);

@@ -57,7 +57,12 @@ export function sqlStateOf(error: unknown): string | undefined {
 }
 
 /** What a migration creates: their absence means the target is behind. */
-const NOT_MIGRATED: ReadonlySet<string> = new Set([SqlState.undefinedTable, SqlState.undefinedFunction, SqlState.invalidSchemaName, SqlState.undefinedObject]);
+const NOT_MIGRATED: ReadonlySet<string> = new Set([
+  SqlState.undefinedTable,
+  SqlState.undefinedFunction,
+  SqlState.invalidSchemaName,
+  SqlState.undefinedObject,
+]);
 
 export function isNotMigrated(error: unknown): boolean {
   return NOT_MIGRATED.has(sqlStateOf(error) ?? '');
@@ -83,7 +88,10 @@ export function pgErrorDetails(error: PgErrorFields): string[] {
   if (error.detail) lines.push(`DETAIL: ${error.detail}`);
   if (error.where) lines.push(`CONTEXT: ${error.where.split('\n')[0]}`);
   const object = [error.schema_name, error.table_name, error.column_name].filter(Boolean).join('.');
-  if (object || error.constraint_name) lines.push(`ON: ${[object, error.constraint_name && `constraint ${error.constraint_name}`].filter(Boolean).join(', ')}`);
+  if (object || error.constraint_name)
+    lines.push(
+      `ON: ${[object, error.constraint_name && `constraint ${error.constraint_name}`].filter(Boolean).join(', ')}`,
+    );
   return lines;
 }
 
@@ -114,20 +122,33 @@ export function translatePgError(error: unknown, options: TranslateOptions): unk
   const code = error.code ?? '';
   const details = pgErrorDetails(error);
   const hints = options.hints ?? {};
-  if (NOT_MIGRATED.has(code)) return new NotMigratedError(options.missing ?? missingFrom(error), { detail: options.migration, cause: error });
+  if (NOT_MIGRATED.has(code))
+    return new NotMigratedError(options.missing ?? missingFrom(error), { detail: options.migration, cause: error });
   if (code === SqlState.insufficientPrivilege) {
     const rls = /row-level security/i.test(error.message);
     return new PermissionDeniedError(`${options.what}: ${error.message}.`, {
       details,
       cause: error,
       hint: rls
-        ? (hints.rls ?? 'Run it as a role that bypasses row level security (a superuser, or one with BYPASSRLS: postgres on Supabase).')
+        ? (hints.rls ??
+          'Run it as a role that bypasses row level security (a superuser, or one with BYPASSRLS: postgres on Supabase).')
         : (hints.permission ?? 'Run it as a role with the privilege (the owner, or postgres), or grant it.'),
     });
   }
-  if (isLockUnavailable(error)) return new LockUnavailableError(`${options.what}: ${error.message} (${code}).`, { hint: hints.lock, cause: error });
+  if (isLockUnavailable(error))
+    return new LockUnavailableError(`${options.what}: ${error.message} (${code}).`, { hint: hints.lock, cause: error });
   if (/^2[23]/.test(code)) {
-    return new DreamdbError(`${options.what}: ${error.message} (${code}).`, { details, hint: hints.data ?? error.hint, code: ErrorCode.dataRejected, cause: error });
+    return new DreamdbError(`${options.what}: ${error.message} (${code}).`, {
+      details,
+      hint: hints.data ?? error.hint,
+      code: ErrorCode.dataRejected,
+      cause: error,
+    });
   }
-  return new DreamdbError(`${options.what}: ${error.message}${code ? ` (${code})` : ''}.`, { details, hint: hints.other ?? error.hint, code: ErrorCode.postgres, cause: error });
+  return new DreamdbError(`${options.what}: ${error.message}${code ? ` (${code})` : ''}.`, {
+    details,
+    hint: hints.other ?? error.hint,
+    code: ErrorCode.postgres,
+    cause: error,
+  });
 }

@@ -8,7 +8,12 @@ import { LockUnavailableError } from '../errors.js';
 import { isLockUnavailable } from './pg-errors.js';
 
 /** The wait before retry `attempt` (1-based): doubling from 100 ms up to 5 s, with 50-100 % jitter. */
-export function lockRetryDelayMs(attempt: number, random: () => number = Math.random, baseMs = 100, capMs = 5_000): number {
+export function lockRetryDelayMs(
+  attempt: number,
+  random: () => number = Math.random,
+  baseMs = 100,
+  capMs = 5_000,
+): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling * (0.5 + random() / 2));
 }
@@ -30,7 +35,10 @@ export interface LockRetryOptions {
  * Runs fn (given the attempt number, 1-based) until it does not fail on a lock. Other errors pass
  * through at once; after the last attempt a LockUnavailableError (exit 1) says nothing changed.
  */
-export async function withLockRetries<T>(fn: (attempt: number) => Promise<T>, options: LockRetryOptions): Promise<{ value: T; attempts: number }> {
+export async function withLockRetries<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: LockRetryOptions,
+): Promise<{ value: T; attempts: number }> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return { value: await fn(attempt), attempts: attempt };

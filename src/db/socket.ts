@@ -25,7 +25,14 @@ export interface SessionState {
 }
 
 export function newSessionState(): SessionState {
-  return { pinnedFor: undefined, lostPinned: false, failedStarts: 0, firstFailedAt: undefined, establishedAt: 0, attempts: 0 };
+  return {
+    pinnedFor: undefined,
+    lostPinned: false,
+    failedStarts: 0,
+    firstFailedAt: undefined,
+    establishedAt: 0,
+    attempts: 0,
+  };
 }
 
 /** How many connects in a row may close during startup, and for how long, before giving up. */
@@ -36,7 +43,12 @@ export { LockLostError };
 
 /** A socket that fails at once with `error`, so postgres.js rejects the query instead of retrying. */
 function failingSocket(error: Error): Duplex {
-  const socket = new Duplex({ read() {}, write(_chunk, _enc, done) { done(); } });
+  const socket = new Duplex({
+    read() {},
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
   // After postgres.js has attached its listeners (it awaits the factory).
   setImmediate(() => socket.destroy(error));
   return socket;
@@ -46,16 +58,23 @@ function failingSocket(error: Error): Duplex {
 export function openSocket(state: SessionState, endpoints: Endpoint[], connectTimeoutMs: number): Duplex | net.Socket {
   if (state.pinnedFor) return failingSocket(new LockLostError(state.pinnedFor));
   const now = Date.now();
-  if (state.failedStarts >= MAX_FAILED_STARTS || (state.firstFailedAt !== undefined && now - state.firstFailedAt > connectTimeoutMs)) {
-    const error = Object.assign(new Error(`the server closed the connection during startup ${state.failedStarts} times in a row`), {
-      code: 'DREAMDB_STARTUP_CLOSED',
-    });
+  if (
+    state.failedStarts >= MAX_FAILED_STARTS ||
+    (state.firstFailedAt !== undefined && now - state.firstFailedAt > connectTimeoutMs)
+  ) {
+    const error = Object.assign(
+      new Error(`the server closed the connection during startup ${state.failedStarts} times in a row`),
+      {
+        code: 'DREAMDB_STARTUP_CLOSED',
+      },
+    );
     state.failedStarts = 0;
     state.firstFailedAt = undefined;
     return failingSocket(error);
   }
   const endpoint = endpoints[state.attempts++ % endpoints.length]!;
-  const socket = 'path' in endpoint ? net.connect(endpoint.path) : net.connect({ host: endpoint.host, port: endpoint.port });
+  const socket =
+    'path' in endpoint ? net.connect(endpoint.path) : net.connect({ host: endpoint.host, port: endpoint.port });
   // postgres.js reads socket.host for TLS server names.
   Object.assign(socket, 'path' in endpoint ? {} : { host: endpoint.host, port: endpoint.port });
   const openedAt = now;

@@ -47,7 +47,8 @@ export async function splitStatements(text: string): Promise<Statement[] | undef
     if (!body) continue;
     const kind = Object.keys(s.stmt)[0] ?? 'Statement';
     const statement: Statement = { text: body, offset: start + lead, kind, node: s.stmt };
-    const index = s.stmt.IndexStmt as { concurrent?: boolean; idxname?: string; relation?: { schemaname?: string } } | undefined;
+    const index = s.stmt.IndexStmt as
+      { concurrent?: boolean; idxname?: string; relation?: { schemaname?: string } } | undefined;
     if (index?.concurrent && index.idxname) {
       statement.concurrentIndex = { schema: index.relation?.schemaname ?? null, name: index.idxname };
     }
@@ -102,9 +103,12 @@ export function fileError(
   ];
   if (error.detail) details.push(`DETAIL: ${error.detail}`);
   if (error.where) details.push(`CONTEXT: ${error.where.split('\n')[0]}`);
-  return new DreamdbError(`${prefix}: ${file.path}:${line}:${column}: ERROR ${error.code ?? ''}: ${error.message}`.replace(' :', ':'), {
-    details,
-    hint: error.hint ?? 'Fix the statement and run the command again; the file was rolled back.',
-    cause: error,
-  });
+  return new DreamdbError(
+    `${prefix}: ${file.path}:${line}:${column}: ERROR ${error.code ?? ''}: ${error.message}`.replace(' :', ':'),
+    {
+      details,
+      hint: error.hint ?? 'Fix the statement and run the command again; the file was rolled back.',
+      cause: error,
+    },
+  );
 }

@@ -55,7 +55,12 @@ export function planBuckets(from: BucketRow[] | undefined, to: BucketRow[] | und
   }
   for (const b of from) {
     if (after.has(b.id)) continue;
-    out.push({ sql: `DELETE FROM storage.buckets WHERE id = ${literal(b.id)};`, verb: 'drop', objects: [`bucket:${b.id}`], destructive: true });
+    out.push({
+      sql: `DELETE FROM storage.buckets WHERE id = ${literal(b.id)};`,
+      verb: 'drop',
+      objects: [`bucket:${b.id}`],
+      destructive: true,
+    });
   }
   return out;
 }

@@ -44,7 +44,13 @@ async function defaultGrants(sql: Sql): Promise<Map<string, Grant[]>> {
 }
 
 /** The object's real ACL on `to`. */
-async function actualGrants(sql: Sql, kind: string, schema: string, name: string, args: string[]): Promise<Set<string>> {
+async function actualGrants(
+  sql: Sql,
+  kind: string,
+  schema: string,
+  name: string,
+  args: string[],
+): Promise<Set<string>> {
   const rows =
     kind === 'function' || kind === 'procedure'
       ? await sql<{ g: string }[]>`
@@ -61,7 +67,11 @@ async function actualGrants(sql: Sql, kind: string, schema: string, name: string
 }
 
 export async function revokeUnwantedDefaults(from: Sql, to: Sql, created: StableId[]): Promise<DiffStatement[]> {
-  const candidates = created.filter((id) => id.kind in OBJTYPE && 'schema' in id) as (StableId & { schema: string; name: string; args?: string[] })[];
+  const candidates = created.filter((id) => id.kind in OBJTYPE && 'schema' in id) as (StableId & {
+    schema: string;
+    name: string;
+    args?: string[];
+  })[];
   if (!candidates.length) return [];
   const defaults = await defaultGrants(from);
   if (!defaults.size) return [];

@@ -47,9 +47,30 @@ async function driftOf(ctx: Context, url: string, display: string, coLocate: boo
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-drift-'));
   try {
     for (const f of replay) await fs.copyFile(path.resolve(ctx.cwd, f.path), path.join(dir, path.basename(f.path)));
-    const shadowCtx: Context = { ...ctx, config: { ...ctx.config, migrations: { lockTimeout: settings.lockTimeoutMs, lockRetries: settings.lockRetries, waitTimeout: settings.waitMs, dir } } };
-    const diff = await withShadow(shadowCtx, { onProgress: (m) => ctx.out.info(m), ...(coLocate ? { near: url } : {}) }, (shadowUrl) => diffDatabases(shadowUrl, url, { ignoreRotatedPartitions: true }));
-    return { target: display, replayed: [...known], missingFiles: applied.filter((v) => !known.has(v)), drifted: diff.statements.length > 0, diff };
+    const shadowCtx: Context = {
+      ...ctx,
+      config: {
+        ...ctx.config,
+        migrations: {
+          lockTimeout: settings.lockTimeoutMs,
+          lockRetries: settings.lockRetries,
+          waitTimeout: settings.waitMs,
+          dir,
+        },
+      },
+    };
+    const diff = await withShadow(
+      shadowCtx,
+      { onProgress: (m) => ctx.out.info(m), ...(coLocate ? { near: url } : {}) },
+      (shadowUrl) => diffDatabases(shadowUrl, url, { ignoreRotatedPartitions: true }),
+    );
+    return {
+      target: display,
+      replayed: [...known],
+      missingFiles: applied.filter((v) => !known.has(v)),
+      drifted: diff.statements.length > 0,
+      diff,
+    };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -42,18 +42,32 @@ export async function diffDatabases(fromUrl: string, toUrl: string, options: Dif
   return withDb(fromUrl, (fromSql) => withDb(toUrl, (toSql) => diffConnected(fromSql, toSql, fromUrl, toUrl, options)));
 }
 
-async function diffConnected(fromSql: Sql, toSql: Sql, fromUrl: string, toUrl: string, options: DiffOptions): Promise<SchemaDiff> {
+async function diffConnected(
+  fromSql: Sql,
+  toSql: Sql,
+  fromUrl: string,
+  toUrl: string,
+  options: DiffOptions,
+): Promise<SchemaDiff> {
   const [from, to] = await Promise.all([readSide(fromSql), readSide(toSql)]);
   const ignoredPartitions = options.ignoreRotatedPartitions ? rotatedPartitions(from.partitions, to.partitions) : [];
   const { thePlan, unmodeled } = await withPools(fromUrl, toUrl, async (fromPool, toPool) => {
     const [source, desired] = await Promise.all([extract(fromPool), extract(toPool)]);
     const policy = diffPolicy({ schemas: options.schemas, ignoreTables: ignoredPartitions });
     const mixed = Math.min(majorOf(source.pgVersion), majorOf(desired.pgVersion)) < 17;
-    const [a, b] = mixed ? [withoutMaintain(source.factBase), withoutMaintain(desired.factBase)] : [source.factBase, desired.factBase];
+    const [a, b] = mixed
+      ? [withoutMaintain(source.factBase), withoutMaintain(desired.factBase)]
+      : [source.factBase, desired.factBase];
     return {
       // Database scope: roles are the cluster's (the shadow's server is not the target's).
       thePlan: plan(a, b, { policy, renames: 'off', scope: 'database', defaultOwner: 'postgres' }),
-      unmodeled: [...new Set([...source.diagnostics, ...desired.diagnostics].filter((d) => d.code === 'unmodeled_kind').map((d) => d.message))],
+      unmodeled: [
+        ...new Set(
+          [...source.diagnostics, ...desired.diagnostics]
+            .filter((d) => d.code === 'unmodeled_kind')
+            .map((d) => d.message),
+        ),
+      ],
     };
   });
   const created = thePlan.actions.filter((a) => a.verb === 'create').flatMap((a) => a.produces);
@@ -76,7 +90,14 @@ function toStatements(p: Plan): DiffStatement[] {
   return p.actions.map((a) => ({
     sql: a.sql.trim().endsWith(';') ? a.sql.trim() : `${a.sql.trim()};`,
     verb: a.verb,
-    objects: [...new Set((a.produces.length || a.destroys.length ? [...a.produces, ...a.destroys] : a.consumes.filter((id) => id.kind !== 'role' && id.kind !== 'schema')).map(encodeId))],
+    objects: [
+      ...new Set(
+        (a.produces.length || a.destroys.length
+          ? [...a.produces, ...a.destroys]
+          : a.consumes.filter((id) => id.kind !== 'role' && id.kind !== 'schema')
+        ).map(encodeId),
+      ),
+    ],
     destructive: a.verb === 'drop' || a.dataLoss === 'destructive',
   }));
 }

@@ -17,7 +17,16 @@ export interface ScopeOptions {
 
 /** storage.objects is Supabase's table, but the policies and triggers on it are the app's. */
 const APP_OBJECTS_IN_STORAGE: FilterRule[] = [
-  { match: { all: [{ kind: ['policy', 'trigger'] }, { schema: 'storage' }, { idField: { field: 'table', glob: ['objects', 'buckets'] } }] }, action: 'include' },
+  {
+    match: {
+      all: [
+        { kind: ['policy', 'trigger'] },
+        { schema: 'storage' },
+        { idField: { field: 'table', glob: ['objects', 'buckets'] } },
+      ],
+    },
+    action: 'include',
+  },
 ];
 
 /** dreamdb's own bookkeeping: `migrate` creates it before any migration, so it is never a difference to write. */
@@ -29,7 +38,10 @@ const DREAMDB_LEDGER: FilterRule[] = [
 export function diffPolicy(options: ScopeOptions = {}): Policy {
   const filter: FilterRule[] = [...DREAMDB_LEDGER];
   if (options.ignoreTables?.length) {
-    filter.push({ match: { all: [{ kind: 'table' }, { schema: 'public' }, { name: options.ignoreTables }] }, action: 'exclude' });
+    filter.push({
+      match: { all: [{ kind: 'table' }, { schema: 'public' }, { name: options.ignoreTables }] },
+      action: 'exclude',
+    });
   }
   if (options.schemas?.length) {
     const keep = options.schemas;

@@ -40,9 +40,17 @@ export async function resetDatabase(ctx: Context, options: ResetOptions = {}): P
       });
     }
     await recreate(target.url, database);
-    const result = await runMigrations(target.url, { settings: migrateSettings(ctx), to: options.version, cwd: ctx.cwd });
+    const result = await runMigrations(target.url, {
+      settings: migrateSettings(ctx),
+      to: options.version,
+      cwd: ctx.cwd,
+    });
     const seeded = options.seed
-      ? await seedDatabase(target, { fixtures: fixturesLocation(ctx.cwd, ctx.config.seed?.fixturesDir) }, seedHooks(ctx.out, { yes: ctx.flags.yes }))
+      ? await seedDatabase(
+          target,
+          { fixtures: fixturesLocation(ctx.cwd, ctx.config.seed?.fixturesDir) },
+          seedHooks(ctx.out, { yes: ctx.flags.yes }),
+        )
       : null;
     return { target: target.display, database, applied: result.applied.map((a) => a.version), seeded };
   });
@@ -52,11 +60,18 @@ export async function resetDatabase(ctx: Context, options: ResetOptions = {}): P
 async function recreate(url: string, database: string): Promise<void> {
   const hint = 'db reset needs a role that may drop and create databases (the embedded default has one).';
   try {
-    await withMaintenanceDb(url, async (sql) => {
-      await dropDatabase(sql, database, { force: true });
-      await createDatabase(sql, database);
-    }, { avoid: database });
+    await withMaintenanceDb(
+      url,
+      async (sql) => {
+        await dropDatabase(sql, database, { force: true });
+        await createDatabase(sql, database);
+      },
+      { avoid: database },
+    );
   } catch (error) {
-    throw translatePgError(error, { what: `Could not drop and recreate ${database}`, hints: { permission: hint, other: hint } });
+    throw translatePgError(error, {
+      what: `Could not drop and recreate ${database}`,
+      hints: { permission: hint, other: hint },
+    });
   }
 }

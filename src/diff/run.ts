@@ -35,7 +35,9 @@ export async function runDiff(ctx: Context, options: DiffRunOptions): Promise<Di
   const progress = (m: string) => ctx.out.info(m);
   const near = (other: Endpoint) => (other.kind === 'url' ? { near: other.url } : {});
   const diff = await withEndpoint(ctx, from, { onProgress: progress, ...near(to) }, (fromUrl) =>
-    withEndpoint(ctx, to, { onProgress: progress, ...near(from) }, (toUrl) => diffDatabases(fromUrl, toUrl, { schemas: options.schemas })),
+    withEndpoint(ctx, to, { onProgress: progress, ...near(from) }, (toUrl) =>
+      diffDatabases(fromUrl, toUrl, { schemas: options.schemas }),
+    ),
   );
   let written: DiffRunResult['written'] = null;
   let lint: LintReport | null = null;
@@ -48,7 +50,11 @@ export async function runDiff(ctx: Context, options: DiffRunOptions): Promise<Di
 }
 
 /** The next migration file (the header `migration new` writes), with the diff as its body. */
-export async function writeMigration(ctx: Context, name: string, diff: SchemaDiff): Promise<{ path: string; version: string }> {
+export async function writeMigration(
+  ctx: Context,
+  name: string,
+  diff: SchemaDiff,
+): Promise<{ path: string; version: string }> {
   const created = await newMigration(ctx, name, { noTransaction: !diff.transactional });
   const file = path.resolve(ctx.cwd, created.path);
   // pg-delta's `set local` only means something inside the file's transaction.

@@ -49,13 +49,21 @@ export async function withEmbedded<T>(ctx: Context, fn: (lease: Lease) => Promis
 export async function withShadow<T>(ctx: Context, options: ShadowOptions, fn: (url: string) => Promise<T>): Promise<T> {
   const host = options.near ? await nearHost(options.near) : undefined;
   if (host) {
-    options.onProgress?.(`The target runs another PostgreSQL major version than the embedded ${EMBEDDED_MAJOR}: the shadow runs on its server.`);
+    options.onProgress?.(
+      `The target runs another PostgreSQL major version than the embedded ${EMBEDDED_MAJOR}: the shadow runs on its server.`,
+    );
     return shadowOn(ctx, host, "target's server", options, fn);
   }
   return withEmbedded(ctx, (lease) => shadowOn(ctx, lease.url, 'embedded server', options, fn));
 }
 
-async function shadowOn<T>(ctx: Context, host: string, where: string, options: ShadowOptions, fn: (url: string) => Promise<T>): Promise<T> {
+async function shadowOn<T>(
+  ctx: Context,
+  host: string,
+  where: string,
+  options: ShadowOptions,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
   const name = `dreamdb_shadow_${process.pid}_${randomBytes(3).toString('hex')}`;
   await withDb(host, (sql) => sql.unsafe(`create database "${name}"`));
   try {
@@ -73,8 +81,14 @@ const EMBEDDED_MAJOR = 17;
 
 /** `near`'s server, when it runs another major version and this role may create databases there. */
 async function nearHost(near: string): Promise<string | undefined> {
-  const row = await withDb(near, async (sql) => (await sql<{ v: string; ok: boolean }[]>`
-    select current_setting('server_version_num') as v, (select rolcreatedb or rolsuper from pg_roles where rolname = current_user) as ok`)[0]);
+  const row = await withDb(
+    near,
+    async (sql) =>
+      (
+        await sql<{ v: string; ok: boolean }[]>`
+    select current_setting('server_version_num') as v, (select rolcreatedb or rolsuper from pg_roles where rolname = current_user) as ok`
+      )[0],
+  );
   return row && Math.floor(Number(row.v) / 10000) !== EMBEDDED_MAJOR && row.ok ? near : undefined;
 }
 
@@ -88,11 +102,20 @@ export function parseEndpoint(value: string): Endpoint {
 }
 
 export function describeEndpoint(e: Endpoint): string {
-  return e.kind === 'url' ? redactUrl(e.url) : e.kind === 'migrations' ? 'the migration files (shadow)' : 'the local embedded database';
+  return e.kind === 'url'
+    ? redactUrl(e.url)
+    : e.kind === 'migrations'
+      ? 'the migration files (shadow)'
+      : 'the local embedded database';
 }
 
 /** Resolves an endpoint to a connection string for the duration of fn. */
-export async function withEndpoint<T>(ctx: Context, e: Endpoint, options: ShadowOptions, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withEndpoint<T>(
+  ctx: Context,
+  e: Endpoint,
+  options: ShadowOptions,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
   if (e.kind === 'url') return fn(e.url);
   if (e.kind === 'migrations') return withShadow(ctx, options, fn);
   return withEmbedded(ctx, (lease) => fn(lease.url));

@@ -17,9 +17,14 @@ export interface DoctorReport {
   healthy: boolean;
 }
 
-export async function runDoctor(sql: Sql, options: { config: DoctorConfig; migrations: MigrateSettings; cwd: string; target?: string }): Promise<DoctorReport> {
+export async function runDoctor(
+  sql: Sql,
+  options: { config: DoctorConfig; migrations: MigrateSettings; cwd: string; target?: string },
+): Promise<DoctorReport> {
   const started = performance.now();
-  const [info] = await sql<{ database: string; version: string }[]>`select current_database() as database, current_setting('server_version') as version`;
+  const [info] = await sql<
+    { database: string; version: string }[]
+  >`select current_database() as database, current_setting('server_version') as version`;
   const checks: DoctorReport['checks'] = [];
   for (const check of CHECKS) {
     if (options.config.disable.includes(check.id)) continue;
@@ -33,7 +38,10 @@ export async function runDoctor(sql: Sql, options: { config: DoctorConfig; migra
         title: check.title,
         status: 'error',
         verdict: `could not run: ${e.message ?? String(error)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`,
-        hint: e.code === SqlState.insufficientPrivilege ? 'Run doctor as a role that can read the statistics views (postgres, or a member of pg_monitor).' : 'Run with --debug and report it.',
+        hint:
+          e.code === SqlState.insufficientPrivilege
+            ? 'Run doctor as a role that can read the statistics views (postgres, or a member of pg_monitor).'
+            : 'Run with --debug and report it.',
         value: null,
         threshold: null,
         unit: 'count',
@@ -65,11 +73,33 @@ export function prometheusText(report: DoctorReport): string {
   };
   const label = (c: DoctorReport['checks'][number], extra = '') => `{database="${db}",check="${c.id}"${extra}}`;
   family('dreamdb_doctor_up', '1 when doctor could connect and run.', [`dreamdb_doctor_up{database="${db}"} 1`]);
-  family('dreamdb_doctor_check_alert', '1 when the check is over its threshold (or could not run), 0 when ok. Skipped checks are absent.', report.checks.filter((c) => c.status !== 'skipped').map((c) => `dreamdb_doctor_check_alert${label(c)} ${c.status === 'ok' ? 0 : 1}`));
-  family('dreamdb_doctor_check_value', 'The figure the check compares with its threshold, in the unit label.', report.checks.filter((c) => c.value !== null).map((c) => `dreamdb_doctor_check_value${label(c, `,unit="${c.unit}"`)} ${num(c.value!)}`));
-  family('dreamdb_doctor_check_threshold', 'The threshold of the check, in the unit label.', report.checks.filter((c) => c.threshold !== null).map((c) => `dreamdb_doctor_check_threshold${label(c, `,unit="${c.unit}"`)} ${num(c.threshold!)}`));
-  family('dreamdb_doctor_alerts', 'Checks over their threshold.', [`dreamdb_doctor_alerts{database="${db}"} ${report.alerts}`]);
-  family('dreamdb_doctor_duration_seconds', 'How long the checks took.', [`dreamdb_doctor_duration_seconds{database="${db}"} ${(report.durationMs / 1000).toFixed(3)}`]);
+  family(
+    'dreamdb_doctor_check_alert',
+    '1 when the check is over its threshold (or could not run), 0 when ok. Skipped checks are absent.',
+    report.checks
+      .filter((c) => c.status !== 'skipped')
+      .map((c) => `dreamdb_doctor_check_alert${label(c)} ${c.status === 'ok' ? 0 : 1}`),
+  );
+  family(
+    'dreamdb_doctor_check_value',
+    'The figure the check compares with its threshold, in the unit label.',
+    report.checks
+      .filter((c) => c.value !== null)
+      .map((c) => `dreamdb_doctor_check_value${label(c, `,unit="${c.unit}"`)} ${num(c.value!)}`),
+  );
+  family(
+    'dreamdb_doctor_check_threshold',
+    'The threshold of the check, in the unit label.',
+    report.checks
+      .filter((c) => c.threshold !== null)
+      .map((c) => `dreamdb_doctor_check_threshold${label(c, `,unit="${c.unit}"`)} ${num(c.threshold!)}`),
+  );
+  family('dreamdb_doctor_alerts', 'Checks over their threshold.', [
+    `dreamdb_doctor_alerts{database="${db}"} ${report.alerts}`,
+  ]);
+  family('dreamdb_doctor_duration_seconds', 'How long the checks took.', [
+    `dreamdb_doctor_duration_seconds{database="${db}"} ${(report.durationMs / 1000).toFixed(3)}`,
+  ]);
   return `${lines.join('\n')}\n`;
 }
 

@@ -38,7 +38,10 @@ export async function schemaFromCatalog(sql: Sql): Promise<SchemaModel> {
     }
     model.relations.set(`${r.schema}.${r.name}`, info);
   }
-  const functions = await sql.unsafe<{ schema: string; name: string; volatility: 'v' | 's' | 'i'; app_uses: boolean }[]>(packagedSql('lint/functions.sql'), [schemas]);
-  for (const f of functions) model.functions.set(`${f.schema}.${f.name}`, { existing: true, appUses: f.app_uses, volatility: f.volatility });
+  const functions = await sql.unsafe<
+    { schema: string; name: string; volatility: 'v' | 's' | 'i'; app_uses: boolean }[]
+  >(packagedSql('lint/functions.sql'), [schemas]);
+  for (const f of functions)
+    model.functions.set(`${f.schema}.${f.name}`, { existing: true, appUses: f.app_uses, volatility: f.volatility });
   return model;
 }

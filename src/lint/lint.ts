@@ -34,17 +34,41 @@ export async function lintFiles(files: readonly LintFile[], options: LintOptions
     if ((options.mode ?? 'deploys') === 'deploys') schema.markAllExisting();
   }
   const count = (level: Finding['level']) => findings.filter((f) => f.level === level).length;
-  return { files: files.map((f) => f.path), findings, suppressed, knowledge: options.knowledge ?? 'files', counts: { error: count('error'), warn: count('warn'), suppressed: suppressed.length } };
+  return {
+    files: files.map((f) => f.path),
+    findings,
+    suppressed,
+    knowledge: options.knowledge ?? 'files',
+    counts: { error: count('error'), warn: count('warn'), suppressed: suppressed.length },
+  };
 }
 
-function lintParsed(file: ParsedFile, schema: SchemaModel, allow: Set<string>, findings: Finding[], suppressed: SuppressedFinding[]): void {
+function lintParsed(
+  file: ParsedFile,
+  schema: SchemaModel,
+  allow: Set<string>,
+  findings: Finding[],
+  suppressed: SuppressedFinding[],
+): void {
   const at = (offset: number) => ({ file: file.path, ...lineAndColumn(file.text, offset) });
   if (file.parseError) {
-    findings.push({ rule: 'parse-error', level: 'error', ...at(file.parseError.offset), message: `The file does not parse: ${file.parseError.message}.`, statement: '' });
+    findings.push({
+      rule: 'parse-error',
+      level: 'error',
+      ...at(file.parseError.offset),
+      message: `The file does not parse: ${file.parseError.message}.`,
+      statement: '',
+    });
     return;
   }
   for (const bad of file.badSuppressions) {
-    findings.push({ rule: 'bad-suppression', level: 'warn', ...bad.location, message: `"${bad.text.trim()}" ${bad.problem}.`, statement: '' });
+    findings.push({
+      rule: 'bad-suppression',
+      level: 'warn',
+      ...bad.location,
+      message: `"${bad.text.trim()}" ${bad.problem}.`,
+      statement: '',
+    });
   }
   file.statements.forEach((statement, index) => {
     for (const rule of RULES) {
@@ -55,10 +79,17 @@ function lintParsed(file: ParsedFile, schema: SchemaModel, allow: Set<string>, f
         schema,
         report(message, location) {
           const offset = location === undefined || location < 0 ? statement.offset : file.charAt(location);
-          const finding: Finding = { rule: rule.id, level: rule.level, ...at(offset), message, statement: statement.text.split('\n')[0]!.slice(0, 120) };
+          const finding: Finding = {
+            rule: rule.id,
+            level: rule.level,
+            ...at(offset),
+            message,
+            statement: statement.text.split('\n')[0]!.slice(0, 120),
+          };
           const comment = statement.suppressions.find((s) => s.rule === rule.id);
           if (comment) suppressed.push({ ...finding, suppressedBy: 'comment', reason: comment.reason });
-          else if (allow.has(rule.id)) suppressed.push({ ...finding, suppressedBy: 'allow', reason: `--allow ${rule.id}` });
+          else if (allow.has(rule.id))
+            suppressed.push({ ...finding, suppressedBy: 'allow', reason: `--allow ${rule.id}` });
           else findings.push(finding);
         },
       };

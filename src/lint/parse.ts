@@ -48,11 +48,19 @@ export async function parseFile(file: LintFile, knownRules: ReadonlySet<string>)
       continue;
     }
     if (!rules.length || unknown.length) {
-      parsed.badSuppressions.push({ location: loc(at), text: match[0], problem: rules.length ? `names no known rule (${unknown.join(', ')})` : 'names no rule' });
+      parsed.badSuppressions.push({
+        location: loc(at),
+        text: match[0],
+        problem: rules.length ? `names no known rule (${unknown.join(', ')})` : 'names no rule',
+      });
       continue;
     }
     if (!reason) {
-      parsed.badSuppressions.push({ location: loc(at), text: match[0], problem: 'gives no reason (write why the finding is acceptable after the rule id)' });
+      parsed.badSuppressions.push({
+        location: loc(at),
+        text: match[0],
+        problem: 'gives no reason (write why the finding is acceptable after the rule id)',
+      });
       continue;
     }
     const list = suppressionsOf.get(owner) ?? [];

@@ -10,7 +10,9 @@ const DEFINITIONS = [...RULES, ...META_RULES];
 const definition = (id: string) => DEFINITIONS.find((r) => r.id === id);
 
 export function sortFindings<T extends Finding>(findings: readonly T[]): T[] {
-  return [...findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return [...findings].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule),
+  );
 }
 
 export function renderLint(report: LintReport, options: { explain?: boolean } = {}): string[] {
@@ -27,7 +29,9 @@ export function renderLint(report: LintReport, options: { explain?: boolean } = 
     }
   }
   for (const s of sortFindings(report.suppressed)) {
-    lines.push(`${s.file}:${s.line}:${s.column}  ${style.dim('allowed')}  ${s.rule}  ${s.suppressedBy === 'comment' ? `suppressed: ${s.reason}` : `accepted for this run (${s.reason})`}`);
+    lines.push(
+      `${s.file}:${s.line}:${s.column}  ${style.dim('allowed')}  ${s.rule}  ${s.suppressedBy === 'comment' ? `suppressed: ${s.reason}` : `accepted for this run (${s.reason})`}`,
+    );
   }
   const c = report.counts;
   const summary = `${report.files.length} file(s) linted against ${report.knowledge === 'catalog' ? "the target's catalog" : 'the earlier migration files'}: ${c.error} error(s), ${c.warn} warning(s), ${c.suppressed} suppressed.`;
@@ -40,7 +44,11 @@ export function lintJson(report: LintReport) {
     files: report.files,
     knowledge: report.knowledge,
     counts: report.counts,
-    findings: sortFindings(report.findings).map((f) => ({ ...f, why: definition(f.rule)?.why, fix: definition(f.rule)?.fix })),
+    findings: sortFindings(report.findings).map((f) => ({
+      ...f,
+      why: definition(f.rule)?.why,
+      fix: definition(f.rule)?.fix,
+    })),
     suppressed: sortFindings(report.suppressed),
   };
 }
@@ -52,8 +60,21 @@ export function lintSarif(report: LintReport) {
     ruleId: f.rule,
     level: level(f.level),
     message: { text: f.message },
-    locations: [{ physicalLocation: { artifactLocation: { uri: f.file.split(path.sep).join('/') }, region: { startLine: f.line, startColumn: f.column } } }],
-    ...(suppression ? { suppressions: [{ kind: suppression.by === 'comment' ? 'inSource' : 'external', justification: suppression.reason }] } : {}),
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: f.file.split(path.sep).join('/') },
+          region: { startLine: f.line, startColumn: f.column },
+        },
+      },
+    ],
+    ...(suppression
+      ? {
+          suppressions: [
+            { kind: suppression.by === 'comment' ? 'inSource' : 'external', justification: suppression.reason },
+          ],
+        }
+      : {}),
   });
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -73,7 +94,10 @@ export function lintSarif(report: LintReport) {
             })),
           },
         },
-        results: [...sortFindings(report.findings).map((f) => result(f)), ...sortFindings(report.suppressed).map((s) => result(s, { reason: s.reason, by: s.suppressedBy }))],
+        results: [
+          ...sortFindings(report.findings).map((f) => result(f)),
+          ...sortFindings(report.suppressed).map((s) => result(s, { reason: s.reason, by: s.suppressedBy })),
+        ],
       },
     ],
   };
@@ -85,11 +109,15 @@ export function lintJunit(report: LintReport): string {
     const findings = sortFindings(report.findings.filter((f) => f.file === file));
     const cases = findings.map((f) => {
       const d = definition(f.rule);
-      const body = xml([`${f.file}:${f.line}:${f.column}`, f.statement, `why: ${d?.why ?? ''}`, `fix: ${d?.fix ?? ''}`].join('\n'));
+      const body = xml(
+        [`${f.file}:${f.line}:${f.column}`, f.statement, `why: ${d?.why ?? ''}`, `fix: ${d?.fix ?? ''}`].join('\n'),
+      );
       return `    <testcase classname="migration-lint.${xml(file)}" name="${xml(`${f.rule} at ${f.line}:${f.column}`)}" file="${xml(file)}" line="${f.line}"><failure type="${f.level}" message="${xml(f.message)}">${body}</failure></testcase>`;
     });
     for (const s of report.suppressed.filter((x) => x.file === file)) {
-      cases.push(`    <testcase classname="migration-lint.${xml(file)}" name="${xml(`${s.rule} at ${s.line}:${s.column} (suppressed)`)}"><skipped message="${xml(s.reason)}"/></testcase>`);
+      cases.push(
+        `    <testcase classname="migration-lint.${xml(file)}" name="${xml(`${s.rule} at ${s.line}:${s.column} (suppressed)`)}"><skipped message="${xml(s.reason)}"/></testcase>`,
+      );
     }
     if (!cases.length) cases.push(`    <testcase classname="migration-lint.${xml(file)}" name="clean"/>`);
     return `  <testsuite name="${xml(file)}" tests="${cases.length}" failures="${findings.length}" errors="0" skipped="${report.suppressed.filter((x) => x.file === file).length}">\n${cases.join('\n')}\n  </testsuite>`;

@@ -16,11 +16,18 @@ export interface LintRunOptions {
 
 export function checkAllow(allow: readonly string[] = []): void {
   const unknown = allow.filter((a) => !RULE_IDS.has(a));
-  if (unknown.length) throw new UsageError(`--allow names no known rule: ${unknown.join(', ')}.`, { hint: '`dreamdb migration lint --rules` lists the rule ids.' });
+  if (unknown.length)
+    throw new UsageError(`--allow names no known rule: ${unknown.join(', ')}.`, {
+      hint: '`dreamdb migration lint --rules` lists the rule ids.',
+    });
 }
 
 /** The pending files of a run, against what the target's catalog says exists and is used. */
-export async function lintPending(sql: Sql, pending: readonly LintFile[], options: LintRunOptions = {}): Promise<LintReport> {
+export async function lintPending(
+  sql: Sql,
+  pending: readonly LintFile[],
+  options: LintRunOptions = {},
+): Promise<LintReport> {
   checkAllow(options.allow);
   const schema = await schemaFromCatalog(sql);
   return lintFiles(pending, { schema, knowledge: 'catalog', mode: 'run', allow: options.allow });
@@ -30,13 +37,26 @@ export async function lintPending(sql: Sql, pending: readonly LintFile[], option
  * Files without a database: each is judged as the next deploy after every earlier file of the
  * migrations directory, so what those created exists and may hold rows.
  */
-export async function lintOffline(dir: string, cwd: string, paths: readonly string[], options: LintRunOptions = {}): Promise<LintReport> {
+export async function lintOffline(
+  dir: string,
+  cwd: string,
+  paths: readonly string[],
+  options: LintRunOptions = {},
+): Promise<LintReport> {
   checkAllow(options.allow);
   const { files: all } = await loadMigrationFiles(dir, cwd);
   const chosen = paths.length ? await readFiles(paths, cwd) : all;
   const chosenPaths = new Set(chosen.map((f) => path.resolve(cwd, f.path)));
-  const first = chosen.map((f) => versionOf(f.path)).filter((v): v is string => Boolean(v)).sort(compareVersions)[0];
-  const earlier = paths.length ? all.filter((f) => !chosenPaths.has(path.resolve(cwd, f.path)) && (first === undefined || compareVersions(f.version, first) < 0)) : [];
+  const first = chosen
+    .map((f) => versionOf(f.path))
+    .filter((v): v is string => Boolean(v))
+    .sort(compareVersions)[0];
+  const earlier = paths.length
+    ? all.filter(
+        (f) =>
+          !chosenPaths.has(path.resolve(cwd, f.path)) && (first === undefined || compareVersions(f.version, first) < 0),
+      )
+    : [];
   const schema = await schemaFromFiles(earlier);
   return lintFiles(chosen, { schema, knowledge: 'files', mode: 'deploys', allow: options.allow });
 }
@@ -50,7 +70,11 @@ export async function readFiles(paths: readonly string[], cwd: string): Promise<
     } catch (error) {
       throw new UsageError(`Cannot read ${p}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
     }
-    files.push({ path: path.relative(cwd, path.resolve(cwd, p)) || p, text, noTransaction: NO_TRANSACTION.test(text.replace(/^\uFEFF/, '')) });
+    files.push({
+      path: path.relative(cwd, path.resolve(cwd, p)) || p,
+      text,
+      noTransaction: NO_TRANSACTION.test(text.replace(/^\uFEFF/, '')),
+    });
   }
   return files.sort((a, b) => compareVersions(versionOf(a.path) ?? '0', versionOf(b.path) ?? '0'));
 }
@@ -63,11 +87,14 @@ function versionOf(file: string): string | undefined {
 export class LintRefusedError extends DreamdbError {
   constructor(report: LintReport) {
     const errors = report.findings.filter((f) => f.level === 'error');
-    super(`Refusing to migrate: ${errors.length} error-level lint finding${errors.length === 1 ? '' : 's'} in the pending files.`, {
-      exitCode: ExitCode.checkFailed,
-      details: errors.map((f) => `${f.file}:${f.line}:${f.column}: ${f.rule}: ${f.message}`),
-      hint: `Fix the file (\`dreamdb migration lint\` shows why and the safe alternative), suppress one statement with \`-- dreamdb:allow <rule> <reason>\`, or accept a rule for this run with ${[...new Set(errors.map((f) => `--allow ${f.rule}`))].join(' ')}.`,
-    });
+    super(
+      `Refusing to migrate: ${errors.length} error-level lint finding${errors.length === 1 ? '' : 's'} in the pending files.`,
+      {
+        exitCode: ExitCode.checkFailed,
+        details: errors.map((f) => `${f.file}:${f.line}:${f.column}: ${f.rule}: ${f.message}`),
+        hint: `Fix the file (\`dreamdb migration lint\` shows why and the safe alternative), suppress one statement with \`-- dreamdb:allow <rule> <reason>\`, or accept a rule for this run with ${[...new Set(errors.map((f) => `--allow ${f.rule}`))].join(' ')}.`,
+      },
+    );
     this.name = 'LintRefusedError';
   }
 }

@@ -66,7 +66,12 @@ export class SchemaModel {
       case 'ViewStmt':
         return this.createView(relName(body.view), body.query, 'view', existing);
       case 'CreateTableAsStmt':
-        return this.createView(relName(as(body.into, 'IntoClause')?.rel), body.query, body.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', existing);
+        return this.createView(
+          relName(as(body.into, 'IntoClause')?.rel),
+          body.query,
+          body.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table',
+          existing,
+        );
       case 'AlterTableStmt':
         return this.alterTable(body);
       case 'RenameStmt':
@@ -84,11 +89,22 @@ export class SchemaModel {
     const name = relName(body.relation);
     if (!name) return;
     const [schema, rel] = splitName(name);
-    const info: RelationInfo = { schema, name: rel, kind: 'table', existing, rls: false, appUses: false, columns: new Map(), notNullChecks: new Map() };
+    const info: RelationInfo = {
+      schema,
+      name: rel,
+      kind: 'table',
+      existing,
+      rls: false,
+      appUses: false,
+      columns: new Map(),
+      notNullChecks: new Map(),
+    };
     for (const elt of body.tableElts ?? []) {
       const col = as(elt, 'ColumnDef');
       if (col?.colname) {
-        const notNull = (col.constraints ?? []).some((c: PgNode) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY'].includes(as(c, 'Constraint')?.contype));
+        const notNull = (col.constraints ?? []).some((c: PgNode) =>
+          ['CONSTR_NOTNULL', 'CONSTR_PRIMARY'].includes(as(c, 'Constraint')?.contype),
+        );
         info.columns.set(col.colname, { type: typeText(col.typeName), notNull, appUses: false });
       }
       this.noteCheck(info, as(elt, 'Constraint'));
@@ -96,14 +112,34 @@ export class SchemaModel {
     if (!this.relations.has(name) || !body.if_not_exists) this.relations.set(name, info);
   }
 
-  private createView(name: string | undefined, query: PgNode | undefined, kind: RelationInfo['kind'], existing: boolean): void {
+  private createView(
+    name: string | undefined,
+    query: PgNode | undefined,
+    kind: RelationInfo['kind'],
+    existing: boolean,
+  ): void {
     if (!name) return;
     const [schema, rel] = splitName(name);
-    this.relations.set(name, { schema, name: rel, kind, existing, rls: false, appUses: false, columns: new Map(), notNullChecks: new Map() });
+    this.relations.set(name, {
+      schema,
+      name: rel,
+      kind,
+      existing,
+      rls: false,
+      appUses: false,
+      columns: new Map(),
+      notNullChecks: new Map(),
+    });
     // The app reads what its views read: the relations and columns a view names are in use once
     // the view is granted; tracked eagerly because views exist to be read.
-    const referenced = collect(query, 'RangeVar').map((rv) => this.relation(relName(rv))).filter((r): r is RelationInfo => Boolean(r));
-    const columns = new Set(collect(query, 'ColumnRef').map((c) => strings(c.fields).at(-1)).filter((c): c is string => Boolean(c)));
+    const referenced = collect(query, 'RangeVar')
+      .map((rv) => this.relation(relName(rv)))
+      .filter((r): r is RelationInfo => Boolean(r));
+    const columns = new Set(
+      collect(query, 'ColumnRef')
+        .map((c) => strings(c.fields).at(-1))
+        .filter((c): c is string => Boolean(c)),
+    );
     for (const r of referenced) {
       if (!EXPOSED_SCHEMAS.has(schema)) continue;
       r.appUses = true;
@@ -127,7 +163,8 @@ export class SchemaModel {
           break;
         case 'AT_AddColumn': {
           const col = as(cmd.def, 'ColumnDef');
-          if (col?.colname) rel.columns.set(col.colname, { type: typeText(col.typeName), notNull: false, appUses: false });
+          if (col?.colname)
+            rel.columns.set(col.colname, { type: typeText(col.typeName), notNull: false, appUses: false });
           break;
         }
         case 'AT_DropColumn':
@@ -205,7 +242,9 @@ export class SchemaModel {
 
   private grant(body: PgNode): void {
     if (!body.is_grant) return;
-    const toApi = (body.grantees ?? []).some((g: PgNode) => API_ROLES.has(as(g, 'RoleSpec')?.rolename) || as(g, 'RoleSpec')?.roletype === 'ROLESPEC_PUBLIC');
+    const toApi = (body.grantees ?? []).some(
+      (g: PgNode) => API_ROLES.has(as(g, 'RoleSpec')?.rolename) || as(g, 'RoleSpec')?.roletype === 'ROLESPEC_PUBLIC',
+    );
     if (!toApi || body.targtype !== 'ACL_TARGET_OBJECT') return;
     const columns = (body.privileges ?? []).flatMap((p: PgNode) => strings(as(p, 'AccessPriv')?.cols));
     if (body.objtype === 'OBJECT_TABLE') {
@@ -230,7 +269,8 @@ export class SchemaModel {
     let volatility: FunctionInfo['volatility'] = 'v';
     for (const o of body.options ?? []) {
       const opt = as(o, 'DefElem');
-      if (opt?.defname === 'volatility') volatility = (as(opt.arg, 'String')?.sval ?? 'volatile')[0] as FunctionInfo['volatility'];
+      if (opt?.defname === 'volatility')
+        volatility = (as(opt.arg, 'String')?.sval ?? 'volatile')[0] as FunctionInfo['volatility'];
     }
     const before = this.functions.get(name);
     this.functions.set(name, { existing: before?.existing ?? existing, appUses: before?.appUses ?? false, volatility });
@@ -246,16 +286,27 @@ export function splitName(name: string): [string, string] {
 export function typeText(typeName: PgNode | undefined): string {
   if (!typeName) return '';
   const names = strings(typeName.names).filter((n) => n !== 'pg_catalog');
-  const mods = (typeName.typmods ?? []).map((m: PgNode) => as(m, 'A_Const')?.ival?.ival).filter((v: unknown) => v !== undefined);
+  const mods = (typeName.typmods ?? [])
+    .map((m: PgNode) => as(m, 'A_Const')?.ival?.ival)
+    .filter((v: unknown) => v !== undefined);
   const array = typeName.arrayBounds ? '[]' : '';
   return `${ALIASES[names.join('.')] ?? names.join('.')}${mods.length ? `(${mods.join(',')})` : ''}${array}`;
 }
 
 /** format_type() names for the parser's internal names. */
 const ALIASES: Record<string, string> = {
-  varchar: 'character varying', bpchar: 'character', int4: 'integer', int8: 'bigint', int2: 'smallint',
-  float8: 'double precision', float4: 'real', bool: 'boolean', timestamptz: 'timestamp with time zone',
-  timestamp: 'timestamp without time zone', timetz: 'time with time zone', time: 'time without time zone',
+  varchar: 'character varying',
+  bpchar: 'character',
+  int4: 'integer',
+  int8: 'bigint',
+  int2: 'smallint',
+  float8: 'double precision',
+  float4: 'real',
+  bool: 'boolean',
+  timestamptz: 'timestamp with time zone',
+  timestamp: 'timestamp without time zone',
+  timetz: 'time with time zone',
+  time: 'time without time zone',
 };
 
 /** `col IS NOT NULL` → col. */

@@ -16,7 +16,13 @@ import { isLockUnavailable } from '../db/pg-errors.js';
 import { withLockRetries } from '../db/retry.js';
 import { quoteLiteral } from '../db/quote.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compareVersions, planMigrations, type LedgerRow, type MigrationFile, type MigrationPlan } from '../plan/migrations.js';
+import {
+  compareVersions,
+  planMigrations,
+  type LedgerRow,
+  type MigrationFile,
+  type MigrationPlan,
+} from '../plan/migrations.js';
 import { sqlDir } from '../paths.js';
 import { checksum, loadMigrationFiles, normalise } from './files.js';
 import { applyConfiguredSearchPath } from './session.js';
@@ -85,7 +91,10 @@ export class MigrationChangedError extends DreamdbError {
   constructor(changed: MigrationPlan['changed']) {
     const names = changed.map((c) => c.file.path);
     super(`Applied migration${names.length > 1 ? 's were' : ' was'} edited: ${names.join(', ')}`, {
-      details: changed.map((c) => `${c.file.path}: applied ${c.recorded.appliedAt?.toISOString() ?? '(in progress)'} with sha256 ${c.recorded.checksum.slice(0, 12)}…, file now ${c.file.checksum.slice(0, 12)}…`),
+      details: changed.map(
+        (c) =>
+          `${c.file.path}: applied ${c.recorded.appliedAt?.toISOString() ?? '(in progress)'} with sha256 ${c.recorded.checksum.slice(0, 12)}…, file now ${c.file.checksum.slice(0, 12)}…`,
+      ),
       hint: 'Restore the applied file (git checkout -- <file>) and put the change in a new migration: `dreamdb migration new <name>`.',
     });
     this.name = 'MigrationChangedError';
@@ -94,7 +103,11 @@ export class MigrationChangedError extends DreamdbError {
 
 /** The single-connection client a run uses (lock_timeout as a connection option survives RESET ALL). */
 function migrationClientOptions(settings: MigrateSettings, onNotice: (n: postgres.Notice) => void): ConnectOptions {
-  return { max: 1, onNotice, connection: { lock_timeout: `${settings.lockTimeoutMs}ms`, application_name: 'dreamdb migrate' } };
+  return {
+    max: 1,
+    onNotice,
+    connection: { lock_timeout: `${settings.lockTimeoutMs}ms`, application_name: 'dreamdb migrate' },
+  };
 }
 
 /**
@@ -113,9 +126,17 @@ export async function isSupabase(sql: Sql): Promise<boolean> {
 export async function readLedger(sql: Sql): Promise<LedgerRow[]> {
   const [exists] = await sql<{ ok: boolean }[]>`select to_regclass('dreamdb.migrations') is not null as ok`;
   if (!exists?.ok) return [];
-  const rows = await sql<{ version: string; name: string; checksum: string; applied_at: Date | null; statements_done: number | null }[]>`
+  const rows = await sql<
+    { version: string; name: string; checksum: string; applied_at: Date | null; statements_done: number | null }[]
+  >`
     select version, name, checksum, applied_at, statements_done from dreamdb.migrations order by version`;
-  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: r.applied_at, statementsDone: r.statements_done }));
+  return rows.map((r) => ({
+    version: r.version,
+    name: r.name,
+    checksum: r.checksum,
+    appliedAt: r.applied_at,
+    statementsDone: r.statements_done,
+  }));
 }
 
 /** Reads files and ledger and plans, without changing anything (status, migration list, dry runs). */
@@ -129,18 +150,24 @@ export async function inspect(sql: Sql, settings: MigrateSettings, options: { to
 
 /** `--to` must name a version a file (or the ledger) has: a typo would otherwise migrate to the end. */
 export function checkTargetVersion(to: string, files: readonly MigrationFile[], ledger: readonly LedgerRow[]): void {
-  const versions = [...new Set([...files.map((f) => f.version), ...ledger.map((r) => r.version)])].sort(compareVersions);
+  const versions = [...new Set([...files.map((f) => f.version), ...ledger.map((r) => r.version)])].sort(
+    compareVersions,
+  );
   if (versions.includes(to)) return;
   if (!/^[0-9]+$/.test(to)) {
     throw new UsageError(`--to ${to} is not a migration version (yyyymmddHHMMSS).`, {
-      hint: versions.length ? `The newest is ${versions.at(-1)}; \`dreamdb migration list\` shows them all.` : 'There are no migrations yet.',
+      hint: versions.length
+        ? `The newest is ${versions.at(-1)}; \`dreamdb migration list\` shows them all.`
+        : 'There are no migrations yet.',
     });
   }
   const below = versions.filter((v) => compareVersions(v, to) < 0).at(-1);
   const above = versions.find((v) => compareVersions(v, to) > 0);
   const nearest = [below && `${below} (before)`, above && `${above} (after)`].filter(Boolean).join(' and ');
   throw new UsageError(`No migration has version ${to}.`, {
-    hint: nearest ? `The nearest are ${nearest}; \`dreamdb migration list\` shows them all.` : 'There are no migrations yet.',
+    hint: nearest
+      ? `The nearest are ${nearest}; \`dreamdb migration list\` shows them all.`
+      : 'There are no migrations yet.',
   });
 }
 
@@ -158,20 +185,30 @@ export async function runMigrations(url: string, options: MigrateRunOptions): Pr
       withAdvisoryLock(
         sql,
         LockKeys.migrate,
-        { waitMs: settings.waitMs, what: 'dreamdb migrate', onWait: (holderPid) => emit({ type: 'waiting', holderPid }) },
+        {
+          waitMs: settings.waitMs,
+          what: 'dreamdb migrate',
+          onWait: (holderPid) => emit({ type: 'waiting', holderPid }),
+        },
         () => runLocked(sql, options, emit),
       ),
     migrationClientOptions(settings, onNotice),
   );
 }
 
-async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: MigrateEvent) => void): Promise<MigrateRunResult> {
+async function runLocked(
+  sql: Sql,
+  options: MigrateRunOptions,
+  emit: (e: MigrateEvent) => void,
+): Promise<MigrateRunResult> {
   const { settings } = options;
   const inspected = await inspect(sql, settings, { to: options.to, cwd: options.cwd });
   const { ignored, files, ledger, supabase: supabaseLedger } = inspected;
   if (options.to !== undefined && !options.toMayBeMissing) checkTargetVersion(options.to, files, ledger);
   const resumable = await resumableEdits(sql, inspected.plan);
-  const plan = resumable.size ? planMigrations(files, ledger, { to: options.to, supabase: supabaseLedger, resumable }) : inspected.plan;
+  const plan = resumable.size
+    ? planMigrations(files, ledger, { to: options.to, supabase: supabaseLedger, resumable })
+    : inspected.plan;
   if (plan.changed.length) throw new MigrationChangedError(plan.changed);
   for (const message of ledgerWarnings(plan, settings.dir)) emit({ type: 'warning', message });
   if (plan.outOfOrder.length && !options.includeAll && !options.dryRun) throw outOfOrderError(plan);
@@ -180,16 +217,25 @@ async function runLocked(sql: Sql, options: MigrateRunOptions, emit: (e: Migrate
   const supabase = await isSupabase(sql);
   const baseText = await readBase(settings);
   const baseChecksum = checksum(baseText);
-  const baseState = supabase ? 'skipped-supabase' : (await baseIsCurrent(sql, baseChecksum)) ? 'unchanged' : 'would-install';
+  const baseState = supabase
+    ? 'skipped-supabase'
+    : (await baseIsCurrent(sql, baseChecksum))
+      ? 'unchanged'
+      : 'would-install';
 
   if (options.dryRun) return { plan, applied: [], base: baseState, dryRun: true, ignoredFiles: ignored };
   if (options.confirm && (plan.pending.length || baseState === 'would-install') && !(await options.confirm(plan))) {
     return { plan, applied: [], base: baseState, dryRun: true, ignoredFiles: ignored };
   }
 
-  await runFileInTransaction(sql, { path: 'sql/dreamdb/ledger.sql', text: await fs.readFile(LEDGER_FILE, 'utf8') }, settings, async (tx) => {
-    await recordAdopted(tx, plan.adopted);
-  });
+  await runFileInTransaction(
+    sql,
+    { path: 'sql/dreamdb/ledger.sql', text: await fs.readFile(LEDGER_FILE, 'utf8') },
+    settings,
+    async (tx) => {
+      await recordAdopted(tx, plan.adopted);
+    },
+  );
   let base: MigrateRunResult['base'] = baseState;
   if (baseState === 'would-install') {
     await installBase(sql, settings, baseText, baseChecksum);
@@ -260,7 +306,9 @@ async function installBase(sql: Sql, settings: MigrateSettings, text: string, su
       });
       return;
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
+      const cause =
+        (error as { cause?: { code?: string; message?: string } }).cause ??
+        (error as { code?: string; message?: string });
       const race = cause?.code === '23505' || cause?.code === '40001' || /concurrently/.test(cause?.message ?? '');
       if (!race || attempt >= 5) throw error;
       await sleep(50 * attempt);
@@ -309,7 +357,13 @@ async function runFileInTransaction(
   await applyConfiguredSearchPath(sql);
 }
 
-async function applyInTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
+async function applyInTransaction(
+  sql: Sql,
+  file: MigrationFile,
+  settings: MigrateSettings,
+  appliedBy: string,
+  emit: (e: MigrateEvent) => void,
+) {
   const statements = (await splitStatements(file.text)) ?? [];
   const started = performance.now();
   await runFileInTransaction(
@@ -326,8 +380,16 @@ async function applyInTransaction(sql: Sql, file: MigrationFile, settings: Migra
   );
 }
 
-async function recordSupabase(tx: Sql | postgres.TransactionSql<Record<string, unknown>>, file: MigrationFile, statements: Statement[]) {
-  await recordSupabaseRow(tx, file, statements.map((s) => s.text));
+async function recordSupabase(
+  tx: Sql | postgres.TransactionSql<Record<string, unknown>>,
+  file: MigrationFile,
+  statements: Statement[],
+) {
+  await recordSupabaseRow(
+    tx,
+    file,
+    statements.map((s) => s.text),
+  );
 }
 
 function prefixChecksum(statements: Statement[], count: number): string {
@@ -346,13 +408,22 @@ async function resumableEdits(sql: Sql, plan: MigrationPlan): Promise<Set<string
   for (const entry of plan.changed) {
     if (entry.recorded.statementsDone === null) continue;
     const statements = await splitStatements(entry.file.text);
-    const [row] = await sql<{ done_checksum: string | null }[]>`select done_checksum from dreamdb.migrations where version = ${entry.file.version}`;
-    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone)) resumable.add(entry.file.version);
+    const [row] = await sql<
+      { done_checksum: string | null }[]
+    >`select done_checksum from dreamdb.migrations where version = ${entry.file.version}`;
+    if (statements && row?.done_checksum === prefixChecksum(statements, entry.recorded.statementsDone))
+      resumable.add(entry.file.version);
   }
   return resumable;
 }
 
-async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: MigrateSettings, appliedBy: string, emit: (e: MigrateEvent) => void) {
+async function applyNoTransaction(
+  sql: Sql,
+  file: MigrationFile,
+  settings: MigrateSettings,
+  appliedBy: string,
+  emit: (e: MigrateEvent) => void,
+) {
   const statements = await splitStatements(file.text);
   if (!statements) {
     // The parser rejects the file: run it once in a transaction only to show the server's error.
@@ -380,22 +451,27 @@ async function applyNoTransaction(sql: Sql, file: MigrationFile, settings: Migra
     // Only what Postgres forbids in a transaction block runs alone.
     let alone = runsOutsideTransaction(statement);
     const run = () => sql.unsafe(alone ? statement.text : `${statement.text}\n;\n${recordDone(i + 1)}`).simple();
-    await retryOnLocks(settings, file.path, (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }), async () => {
-      try {
+    await retryOnLocks(
+      settings,
+      file.path,
+      (attempt, delayMs) => emit({ type: 'retry', file, attempt, delayMs }),
+      async () => {
         try {
-          await run();
+          try {
+            await run();
+          } catch (error) {
+            // "cannot run inside a transaction block" / a procedure or DO block that commits: the
+            // attempt was rolled back whole; run it on its own.
+            if (alone || !isPgError(error) || !OWN_TRANSACTION_CODES.has(error.code ?? '')) throw error;
+            alone = true;
+            await run();
+          }
         } catch (error) {
-          // "cannot run inside a transaction block" / a procedure or DO block that commits: the
-          // attempt was rolled back whole; run it on its own.
-          if (alone || !isPgError(error) || !OWN_TRANSACTION_CODES.has(error.code ?? '')) throw error;
-          alone = true;
-          await run();
+          if (isLockUnavailable(error)) throw error;
+          throw isPgError(error) ? fileError(file, statement.offset, error) : error;
         }
-      } catch (error) {
-        if (isLockUnavailable(error)) throw error;
-        throw isPgError(error) ? fileError(file, statement.offset, error) : error;
-      }
-    });
+      },
+    );
     if (statement.concurrentIndex && !(await indexIsValid(sql, statement.concurrentIndex))) {
       throw new DreamdbError(`${file.path}: index ${statement.concurrentIndex.name} was built INVALID.`, {
         hint: 'Check for duplicate values or a failed build in the server log, then rerun `dreamdb migrate` (the invalid index is dropped and rebuilt).',
@@ -429,7 +505,8 @@ function runsOutsideTransaction(statement: Statement): boolean {
   if (node.IndexStmt?.concurrent || node.DropStmt?.concurrent) return true;
   const reindex = node.ReindexStmt as { params?: { DefElem?: { defname?: string } }[] } | undefined;
   if (reindex?.params?.some((p) => p.DefElem?.defname === 'concurrently')) return true;
-  const alter = node.AlterTableStmt as { cmds?: { AlterTableCmd?: { def?: { PartitionCmd?: { concurrent?: boolean } } } }[] } | undefined;
+  const alter = node.AlterTableStmt as
+    { cmds?: { AlterTableCmd?: { def?: { PartitionCmd?: { concurrent?: boolean } } } }[] } | undefined;
   return alter?.cmds?.some((c) => c.AlterTableCmd?.def?.PartitionCmd?.concurrent) ?? false;
 }
 
@@ -454,7 +531,12 @@ async function indexIsValid(sql: Sql, index: { schema: string | null; name: stri
 }
 
 /** GitLab's "with lock retries" (src/db/retry.ts): a short lock_timeout, and on 55P03 back off and try again. */
-async function retryOnLocks(settings: MigrateSettings, what: string, onRetry: ((attempt: number, delayMs: number) => void) | undefined, fn: () => Promise<void>) {
+async function retryOnLocks(
+  settings: MigrateSettings,
+  what: string,
+  onRetry: ((attempt: number, delayMs: number) => void) | undefined,
+  fn: () => Promise<void>,
+) {
   await withLockRetries(fn, {
     what,
     maxAttempts: settings.lockRetries,

@@ -11,7 +11,13 @@ export const NO_TRANSACTION = /^--\s*dreamdb:no-transaction\b/;
 
 /** The text a checksum is taken of: line endings, a BOM and trailing blank space don't count. */
 export function normalise(text: string): string {
-  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trimEnd() + '\n';
+  return (
+    text
+      .replace(/^\uFEFF/, '')
+      .replace(/\r\n?/g, '\n')
+      .replace(/[ \t]+$/gm, '')
+      .trimEnd() + '\n'
+  );
 }
 
 export function checksum(text: string): string {
@@ -83,8 +89,11 @@ function refuseMisnamed(name: string): void {
     });
   }
   if (loose[1]!.length !== 14) {
-    throw new UsageError(`Migration ${name} has a ${loose[1]!.length}-digit version; versions are UTC timestamps yyyymmddHHMMSS (14 digits).`, {
-      hint: 'Rename it with `dreamdb migration new <name>` (which picks a fresh version) and move its SQL there.',
-    });
+    throw new UsageError(
+      `Migration ${name} has a ${loose[1]!.length}-digit version; versions are UTC timestamps yyyymmddHHMMSS (14 digits).`,
+      {
+        hint: 'Rename it with `dreamdb migration new <name>` (which picks a fresh version) and move its SQL there.',
+      },
+    );
   }
 }

@@ -23,7 +23,9 @@ const LEDGER_FILE = path.join(sqlDir, 'dreamdb', 'ledger.sql');
 export const ADOPTED_BY = 'adopted from supabase_migrations.schema_migrations';
 
 export async function readSupabaseLedger(sql: Sql): Promise<SupabaseLedgerRow[]> {
-  const [exists] = await sql<{ ok: boolean }[]>`select to_regclass('supabase_migrations.schema_migrations') is not null as ok`;
+  const [exists] = await sql<
+    { ok: boolean }[]
+  >`select to_regclass('supabase_migrations.schema_migrations') is not null as ok`;
   if (!exists?.ok) return [];
   return sql<SupabaseLedgerRow[]>`select version, name from supabase_migrations.schema_migrations order by version`;
 }
@@ -51,13 +53,19 @@ export async function recordSupabaseRow(tx: Tx, file: MigrationFile, statements:
 export function ledgerWarnings(plan: MigrationPlan, dir: string): string[] {
   const lines: string[] = [];
   for (const { file } of plan.missingFromSupabase) {
-    lines.push(`${file.version}_${file.name} is applied in dreamdb's ledger but missing from supabase_migrations.schema_migrations (\`supabase db push\` would run it again); run \`dreamdb migration repair ${file.version} --status applied\`, or \`--status reverted\` if it was rolled back.`);
+    lines.push(
+      `${file.version}_${file.name} is applied in dreamdb's ledger but missing from supabase_migrations.schema_migrations (\`supabase db push\` would run it again); run \`dreamdb migration repair ${file.version} --status applied\`, or \`--status reverted\` if it was rolled back.`,
+    );
   }
   for (const row of plan.unknownSupabase) {
-    lines.push(`Version ${row.version}${row.name ? ` (${row.name})` : ''} is in supabase_migrations.schema_migrations but has no file in ${dir}; restore the file (e.g. \`supabase migration fetch\`), or run \`dreamdb migration repair ${row.version} --status reverted\` if it is gone for good.`);
+    lines.push(
+      `Version ${row.version}${row.name ? ` (${row.name})` : ''} is in supabase_migrations.schema_migrations but has no file in ${dir}; restore the file (e.g. \`supabase migration fetch\`), or run \`dreamdb migration repair ${row.version} --status reverted\` if it is gone for good.`,
+    );
   }
   for (const row of plan.unknown) {
-    lines.push(`Version ${row.version} (${row.name}) is applied in the database but has no file in ${dir}; restore the file, or run \`dreamdb migration repair ${row.version} --status reverted\` if it is gone for good.`);
+    lines.push(
+      `Version ${row.version} (${row.name}) is applied in the database but has no file in ${dir}; restore the file, or run \`dreamdb migration repair ${row.version} --status reverted\` if it is gone for good.`,
+    );
   }
   return lines;
 }
@@ -65,9 +73,12 @@ export function ledgerWarnings(plan: MigrationPlan, dir: string): string[] {
 /** Out-of-order pending files are applied only when asked, as `supabase db push --include-all`. */
 export function outOfOrderError(plan: MigrationPlan): UsageError {
   const names = plan.outOfOrder.map((f) => `${f.version}_${f.name}`);
-  return new UsageError(`${names.length} pending migration(s) are older than the newest applied version: ${names.join(', ')}.`, {
-    hint: 'Apply them anyway with `dreamdb migrate --include-all` (as `supabase db push --include-all`), or rename them to a newer version.',
-  });
+  return new UsageError(
+    `${names.length} pending migration(s) are older than the newest applied version: ${names.join(', ')}.`,
+    {
+      hint: 'Apply them anyway with `dreamdb migrate --include-all` (as `supabase db push --include-all`), or rename them to a newer version.',
+    },
+  );
 }
 
 export type RepairStatus = 'applied' | 'reverted';
@@ -88,44 +99,56 @@ export async function repairLedgers(
   options: { versions: readonly string[]; status: RepairStatus; dir: string; cwd: string; waitMs: number },
 ): Promise<RepairResult> {
   const bad = options.versions.filter((v) => !VERSION.test(v));
-  if (bad.length) throw new UsageError(`Not a migration version: ${bad.join(', ')}.`, { hint: 'Versions are the digits before the first underscore of a file name, e.g. 20261125100000.' });
-  if (!options.versions.length) throw new UsageError('Name at least one version to repair.', { hint: 'dreamdb migration repair 20261125100000 --status applied' });
+  if (bad.length)
+    throw new UsageError(`Not a migration version: ${bad.join(', ')}.`, {
+      hint: 'Versions are the digits before the first underscore of a file name, e.g. 20261125100000.',
+    });
+  if (!options.versions.length)
+    throw new UsageError('Name at least one version to repair.', {
+      hint: 'dreamdb migration repair 20261125100000 --status applied',
+    });
   const { files } = await loadMigrationFiles(path.resolve(options.cwd, options.dir), options.cwd);
   const byVersion = new Map(files.map((f) => [f.version, f]));
   if (options.status === 'applied') {
     const missing = options.versions.filter((v) => !byVersion.has(v));
     if (missing.length) {
-      throw new UsageError(`No file in ${options.dir} for version ${missing.join(', ')}: only a version with a file can be marked applied.`, {
-        hint: 'Restore the file first, or mark the version `--status reverted`.',
-      });
+      throw new UsageError(
+        `No file in ${options.dir} for version ${missing.join(', ')}: only a version with a file can be marked applied.`,
+        {
+          hint: 'Restore the file first, or mark the version `--status reverted`.',
+        },
+      );
     }
   }
   const ledgerText = await fs.readFile(LEDGER_FILE, 'utf8');
-  return withDb(url, (sql) =>
-    withAdvisoryLock(sql, LockKeys.migrate, { waitMs: options.waitMs, what: 'dreamdb migrate' }, async () => {
-      await sql.unsafe(ledgerText).simple();
-      const result: RepairResult = { status: options.status, versions: [] };
-      await sql.begin(async (tx) => {
-        for (const version of options.versions) {
-          const file = byVersion.get(version);
-          if (options.status === 'applied') {
-            const statements = ((await splitStatements(file!.text)) ?? []).map((s) => s.text);
-            await tx`insert into dreamdb.migrations (version, name, checksum, applied_at, applied_by)
+  return withDb(
+    url,
+    (sql) =>
+      withAdvisoryLock(sql, LockKeys.migrate, { waitMs: options.waitMs, what: 'dreamdb migrate' }, async () => {
+        await sql.unsafe(ledgerText).simple();
+        const result: RepairResult = { status: options.status, versions: [] };
+        await sql.begin(async (tx) => {
+          for (const version of options.versions) {
+            const file = byVersion.get(version);
+            if (options.status === 'applied') {
+              const statements = ((await splitStatements(file!.text)) ?? []).map((s) => s.text);
+              await tx`insert into dreamdb.migrations (version, name, checksum, applied_at, applied_by)
                      values (${version}, ${file!.name}, ${file!.checksum}, now(), ${'migration repair (' + (await whoAmI(tx)) + ')'})
                      on conflict (version) do update set checksum = excluded.checksum, name = excluded.name,
                        statements_done = null, done_checksum = null, applied_at = coalesce(dreamdb.migrations.applied_at, now())`;
-            await recordSupabaseRow(tx, file!, statements);
-            result.versions.push({ version, name: file!.name, action: 'recorded' });
-          } else {
-            const a = await tx`delete from dreamdb.migrations where version = ${version} returning name`;
-            const b = await tx`delete from supabase_migrations.schema_migrations where version = ${version} returning name`;
-            const name = (a[0]?.name ?? b[0]?.name ?? file?.name ?? null) as string | null;
-            result.versions.push({ version, name, action: a.length || b.length ? 'removed' : 'absent' });
+              await recordSupabaseRow(tx, file!, statements);
+              result.versions.push({ version, name: file!.name, action: 'recorded' });
+            } else {
+              const a = await tx`delete from dreamdb.migrations where version = ${version} returning name`;
+              const b =
+                await tx`delete from supabase_migrations.schema_migrations where version = ${version} returning name`;
+              const name = (a[0]?.name ?? b[0]?.name ?? file?.name ?? null) as string | null;
+              result.versions.push({ version, name, action: a.length || b.length ? 'removed' : 'absent' });
+            }
           }
-        }
-      });
-      return result;
-    }),
+        });
+        return result;
+      }),
     { max: 1, connection: { application_name: 'dreamdb migration repair' } },
   );
 }

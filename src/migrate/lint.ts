@@ -31,21 +31,33 @@ export interface LintMigrationsResult {
  * or else what it has pending. Without one, no server is started: the files (default: all) are
  * judged against what the earlier migration files created.
  */
-export async function lintMigrations(ctx: Context, files: string[], options: LintMigrationsOptions = {}): Promise<LintMigrationsResult> {
+export async function lintMigrations(
+  ctx: Context,
+  files: string[],
+  options: LintMigrationsOptions = {},
+): Promise<LintMigrationsResult> {
   const settings = migrateSettings(ctx);
   const dir = path.resolve(ctx.cwd, settings.dir);
   // --trace needs a server (the embedded default when no target is given); plain lint does not.
-  const { report, trace } = resolveTarget(ctx).embedded && !options.trace
-    ? { report: await lintOffline(dir, ctx.cwd, files, { allow: options.allow }), trace: undefined }
-    : await withTarget(ctx, async (target) => {
-        const { chosen, appliedTo, report } = await withDb(target.url, async (sql) => {
-          const { plan } = await inspect(sql, settings, { cwd: ctx.cwd });
-          const chosen = files.length ? await readFiles(files, ctx.cwd) : plan.pending;
-          return { chosen, appliedTo: plan.applied.at(-1)?.version, report: await lintPending(sql, chosen, { allow: options.allow }) };
+  const { report, trace } =
+    resolveTarget(ctx).embedded && !options.trace
+      ? { report: await lintOffline(dir, ctx.cwd, files, { allow: options.allow }), trace: undefined }
+      : await withTarget(ctx, async (target) => {
+          const { chosen, appliedTo, report } = await withDb(target.url, async (sql) => {
+            const { plan } = await inspect(sql, settings, { cwd: ctx.cwd });
+            const chosen = files.length ? await readFiles(files, ctx.cwd) : plan.pending;
+            return {
+              chosen,
+              appliedTo: plan.applied.at(-1)?.version,
+              report: await lintPending(sql, chosen, { allow: options.allow }),
+            };
+          });
+          const trace =
+            options.trace && chosen.length
+              ? await traceOnScratch(ctx, target.url, chosen, appliedTo, options.traceRows)
+              : undefined;
+          return { report, trace };
         });
-        const trace = options.trace && chosen.length ? await traceOnScratch(ctx, target.url, chosen, appliedTo, options.traceRows) : undefined;
-        return { report, trace };
-      });
   if (options.sarif) await writeReportFile(options.sarif, `${JSON.stringify(lintSarif(report), null, 2)}\n`);
   if (options.junit) await writeReportFile(options.junit, lintJunit(report));
   return { report, ...(trace ? { trace } : {}) };

@@ -17,15 +17,29 @@ export function utcVersion(now: Date): string {
   return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
 }
 
-export async function newMigration(ctx: Context, rawName: string, options: { noTransaction?: boolean; now?: Date } = {}): Promise<NewMigrationResult> {
-  const name = rawName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  if (!name) throw new UsageError(`"${rawName}" is not a usable migration name.`, { hint: 'Use letters, digits and underscores, e.g. add_artist_bio.' });
+export async function newMigration(
+  ctx: Context,
+  rawName: string,
+  options: { noTransaction?: boolean; now?: Date } = {},
+): Promise<NewMigrationResult> {
+  const name = rawName
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (!name)
+    throw new UsageError(`"${rawName}" is not a usable migration name.`, {
+      hint: 'Use letters, digits and underscores, e.g. add_artist_bio.',
+    });
   const dir = path.resolve(ctx.cwd, migrateSettings(ctx).dir);
   await fs.mkdir(dir, { recursive: true });
   const { files } = await loadMigrationFiles(dir, ctx.cwd);
   let version = utcVersion(options.now ?? new Date());
   // Versions must increase: if the clock is behind the newest file (or two files in one second), step past it.
-  const newest = files.map((f) => f.version).sort(compareVersions).at(-1);
+  const newest = files
+    .map((f) => f.version)
+    .sort(compareVersions)
+    .at(-1);
   if (newest && compareVersions(version, newest) <= 0) version = (BigInt(newest) + 1n).toString();
   const file = path.join(dir, `${version}_${name}.sql`);
   const header = options.noTransaction

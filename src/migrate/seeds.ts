@@ -36,7 +36,12 @@ export async function resolveSeedFiles(project: SupabaseProject): Promise<SeedFi
     const base = path.basename(full);
     let names: string[];
     if (/[*?[]/.test(base)) {
-      const re = new RegExp(`^${base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+      const re = new RegExp(
+        `^${base
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')}$`,
+      );
       names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => re.test(n)).sort();
     } else {
       names = [base];
@@ -49,12 +54,19 @@ export async function resolveSeedFiles(project: SupabaseProject): Promise<SeedFi
         bytes = await fs.readFile(absolute);
       } catch {
         if (/[*?[]/.test(base)) continue;
-        throw new UsageError(`Seed file ${path.relative(project.root, absolute)} (from [db.seed] sql_paths in ${path.relative(project.root, project.configPath)}) does not exist.`, {
-          hint: 'Create it, or fix sql_paths (paths are relative to the supabase/ directory).',
-        });
+        throw new UsageError(
+          `Seed file ${path.relative(project.root, absolute)} (from [db.seed] sql_paths in ${path.relative(project.root, project.configPath)}) does not exist.`,
+          {
+            hint: 'Create it, or fix sql_paths (paths are relative to the supabase/ directory).',
+          },
+        );
       }
       seen.add(absolute);
-      files.push({ path: path.relative(project.root, absolute).split(path.sep).join('/'), absolute, hash: createHash('sha256').update(bytes).digest('hex') });
+      files.push({
+        path: path.relative(project.root, absolute).split(path.sep).join('/'),
+        absolute,
+        hash: createHash('sha256').update(bytes).digest('hex'),
+      });
     }
   }
   return files;
@@ -71,37 +83,40 @@ export async function runSeeds(url: string, project: SupabaseProject, options: {
   if (!project.seed.enabled) return [];
   const files = await resolveSeedFiles(project);
   if (!files.length) return [];
-  return withDb(url, (sql) =>
-    withAdvisoryLock(sql, LockKeys.migrate, { waitMs: options.waitMs, what: 'dreamdb migrate' }, async () => {
-      await sql`create schema if not exists supabase_migrations`;
-      await sql`create table if not exists supabase_migrations.seed_files (path text not null primary key, hash text not null)`;
-      const recorded = await recordedSeeds(sql);
-      const runs: SeedRun[] = [];
-      for (const file of files) {
-        const previous = recorded.get(file.path);
-        if (previous === file.hash) {
-          runs.push({ path: file.path, action: 'unchanged' });
-          continue;
-        }
-        const text = await fs.readFile(file.absolute, 'utf8');
-        const statements = previous === undefined ? ((await splitStatements(text)) ?? [{ text, offset: 0, kind: 'unparsed' }]) : [];
-        await sql.begin(async (tx) => {
-          for (const statement of statements) {
-            try {
-              await tx.unsafe(statement.text).simple();
-            } catch (error) {
-              throw isPgError(error) ? fileError({ path: file.path, text }, statement.offset, error) : error;
-            }
+  return withDb(
+    url,
+    (sql) =>
+      withAdvisoryLock(sql, LockKeys.migrate, { waitMs: options.waitMs, what: 'dreamdb migrate' }, async () => {
+        await sql`create schema if not exists supabase_migrations`;
+        await sql`create table if not exists supabase_migrations.seed_files (path text not null primary key, hash text not null)`;
+        const recorded = await recordedSeeds(sql);
+        const runs: SeedRun[] = [];
+        for (const file of files) {
+          const previous = recorded.get(file.path);
+          if (previous === file.hash) {
+            runs.push({ path: file.path, action: 'unchanged' });
+            continue;
           }
-          await tx`insert into supabase_migrations.seed_files (path, hash) values (${file.path}, ${file.hash})
+          const text = await fs.readFile(file.absolute, 'utf8');
+          const statements =
+            previous === undefined ? ((await splitStatements(text)) ?? [{ text, offset: 0, kind: 'unparsed' }]) : [];
+          await sql.begin(async (tx) => {
+            for (const statement of statements) {
+              try {
+                await tx.unsafe(statement.text).simple();
+              } catch (error) {
+                throw isPgError(error) ? fileError({ path: file.path, text }, statement.offset, error) : error;
+              }
+            }
+            await tx`insert into supabase_migrations.seed_files (path, hash) values (${file.path}, ${file.hash})
                    on conflict (path) do update set hash = excluded.hash`;
-        });
-        await sql`reset all`;
-        await sql`reset role`;
-        runs.push({ path: file.path, action: previous === undefined ? 'seeded' : 'hash-updated' });
-      }
-      return runs;
-    }),
+          });
+          await sql`reset all`;
+          await sql`reset role`;
+          runs.push({ path: file.path, action: previous === undefined ? 'seeded' : 'hash-updated' });
+        }
+        return runs;
+      }),
     { max: 1, connection: { application_name: 'dreamdb migrate --include-seed' } },
   );
 }

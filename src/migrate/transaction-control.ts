@@ -16,8 +16,10 @@ export interface TransactionControl {
   fix: string;
 }
 
-const TRANSACTION_FIX = 'remove it: dreamdb runs the whole file in one transaction with its ledger row; start the file with `-- dreamdb:no-transaction` for statements that must run outside one';
-const ROLE_FIX = 'remove it: the file and its ledger row run as the migrating user; create objects as that user and hand them over with `ALTER … OWNER TO <role>` or GRANT';
+const TRANSACTION_FIX =
+  'remove it: dreamdb runs the whole file in one transaction with its ledger row; start the file with `-- dreamdb:no-transaction` for statements that must run outside one';
+const ROLE_FIX =
+  'remove it: the file and its ledger row run as the migrating user; create objects as that user and hand them over with `ALTER … OWNER TO <role>` or GRANT';
 
 /** What to do instead, when the parsed statement is transaction control or a role switch. */
 export function controlFix(node: Record<string, unknown> | undefined): string | undefined {

@@ -26,17 +26,24 @@ export const CATALOG_LOCK_TIMEOUT_MS = 2_000;
 /** A catalog read that met another session's lock (SQLSTATE 55P03), as a one-line error. */
 export function catalogLockError(error: unknown, parent: string): LockUnavailableError | undefined {
   if (sqlStateOf(error) !== SqlState.lockNotAvailable || error instanceof DreamdbError) return undefined;
-  return new LockUnavailableError(`Could not read the partitions of ${parent}: another session holds a lock on it (waited ${CATALOG_LOCK_TIMEOUT_MS / 1000} s).`, {
-    hint: 'A migration or a LOCK TABLE is running; see pg_stat_activity / pg_locks, and run the command again when it is done.',
-    cause: error,
-  });
+  return new LockUnavailableError(
+    `Could not read the partitions of ${parent}: another session holds a lock on it (waited ${CATALOG_LOCK_TIMEOUT_MS / 1000} s).`,
+    {
+      hint: 'A migration or a LOCK TABLE is running; see pg_stat_activity / pg_locks, and run the command again when it is done.',
+      cause: error,
+    },
+  );
 }
 
 /**
  * A single-connection client for the partitions commands (a rotation holds a session advisory
  * lock on it), whose catalog reads give up after CATALOG_LOCK_TIMEOUT_MS.
  */
-export async function withPartitionsClient<T>(url: string, fn: (sql: Sql) => Promise<T>, parent = 'public.metrics'): Promise<T> {
+export async function withPartitionsClient<T>(
+  url: string,
+  fn: (sql: Sql) => Promise<T>,
+  parent = 'public.metrics',
+): Promise<T> {
   return withDb(
     url,
     (sql) =>
@@ -58,7 +65,8 @@ function catalogError(error: unknown, parent: string): DreamdbError | undefined 
       cause: error,
     });
   }
-  if (code === SqlState.undefinedTable) return new DreamdbError(`${parent} does not exist.`, { hint: 'Run dreamdb migrate first.', cause: error });
+  if (code === SqlState.undefinedTable)
+    return new DreamdbError(`${parent} does not exist.`, { hint: 'Run dreamdb migrate first.', cause: error });
   if (code === SqlState.wrongObjectType) {
     return new DreamdbError(`${parent} is not partitioned by range on one date column.`, {
       hint: 'Check the metrics migration: PARTITION BY RANGE (metric_date).',
@@ -70,7 +78,9 @@ function catalogError(error: unknown, parent: string): DreamdbError | undefined 
 
 export async function readParent(sql: Sql, parent: string): Promise<ParentInfo> {
   try {
-    const [row] = await sql.unsafe<{ schema: string; table: string; key: string; def_schema: string | null; def_name: string | null }[]>(partitionsQuery('parent'), [parent]);
+    const [row] = await sql.unsafe<
+      { schema: string; table: string; key: string; def_schema: string | null; def_name: string | null }[]
+    >(partitionsQuery('parent'), [parent]);
     const r = row!;
     const defaultPartition = r.def_schema && r.def_name ? { schema: r.def_schema, name: r.def_name } : null;
     return { parent, schema: r.schema, table: r.table, keyColumn: r.key, defaultPartition };

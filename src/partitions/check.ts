@@ -25,7 +25,16 @@ export async function checkPartitions(sql: Sql, options: ListOptions = {}): Prom
   } catch (caught) {
     const error = catalogLockError(caught, options.parent ?? PARTITION_DEFAULTS.parent) ?? caught;
     if (!(error instanceof DreamdbError) || error instanceof UsageError) throw error;
-    return { ok: false, exitCode: ExitCode.checkFailed, reason: error.message, problems: [error.message], warnings: [], today: null, horizon: null, horizonYears: null };
+    return {
+      ok: false,
+      exitCode: ExitCode.checkFailed,
+      reason: error.message,
+      problems: [error.message],
+      warnings: [],
+      today: null,
+      horizon: null,
+      horizonYears: null,
+    };
   }
   const ok = list.problems.length === 0;
   return {

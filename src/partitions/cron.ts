@@ -23,8 +23,12 @@ const NAMES: Record<string, string[]> = {
 export function cronProblem(schedule: string): string | undefined {
   const s = schedule.trim();
   const seconds = /^(\d+) seconds?$/.exec(s);
-  if (seconds) return Number(seconds[1]) >= 1 && Number(seconds[1]) <= 59 ? undefined : 'an interval must be 1 to 59 seconds';
-  if (s.startsWith('@')) return ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@reboot'].includes(s) ? undefined : `unknown shorthand ${s}`;
+  if (seconds)
+    return Number(seconds[1]) >= 1 && Number(seconds[1]) <= 59 ? undefined : 'an interval must be 1 to 59 seconds';
+  if (s.startsWith('@'))
+    return ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@reboot'].includes(s)
+      ? undefined
+      : `unknown shorthand ${s}`;
   const parts = s.split(/\s+/);
   if (parts.length !== 5) return `expected 5 fields (minute hour day month weekday), got ${parts.length}`;
   for (const [i, part] of parts.entries()) {
@@ -41,7 +45,8 @@ export function cronProblem(schedule: string): string | undefined {
       const [lo, hi] = m[1]!.split('-').map(value);
       if (lo === undefined || (m[1]!.includes('-') && hi === undefined)) return `${field.name} "${part}" is not valid`;
       for (const v of [lo, hi]) {
-        if (v !== undefined && (v < field.min || v > field.max)) return `${field.name} ${v} is out of range ${field.min}-${field.max}`;
+        if (v !== undefined && (v < field.min || v > field.max))
+          return `${field.name} ${v} is out of range ${field.min}-${field.max}`;
       }
     }
   }
@@ -51,7 +56,9 @@ export function cronProblem(schedule: string): string | undefined {
 export function assertCronSchedule(schedule: string): void {
   const problem = cronProblem(schedule);
   if (problem) {
-    throw new UsageError(`--cron '${schedule}': ${problem}.`, { hint: "Five fields, e.g. '17 3 * * *' (03:17 every day), or '30 seconds'." });
+    throw new UsageError(`--cron '${schedule}': ${problem}.`, {
+      hint: "Five fields, e.g. '17 3 * * *' (03:17 every day), or '30 seconds'.",
+    });
   }
 }
 
@@ -74,10 +81,14 @@ export function pgCronHint(state: Exclude<PgCronState, 'installed'>): string {
 export function pgCronError(error: unknown, schedule: string): UsageError | undefined {
   const message = (error as { message?: string })?.message ?? '';
   if (/invalid schedule/i.test(message)) {
-    return new UsageError(`--cron '${schedule}': pg_cron says: ${message}.`, { hint: "Five fields, e.g. '17 3 * * *' (03:17 every day)." });
+    return new UsageError(`--cron '${schedule}': pg_cron says: ${message}.`, {
+      hint: "Five fields, e.g. '17 3 * * *' (03:17 every day).",
+    });
   }
   if (/can only (be created|schedule jobs) in|cron\.database_name/i.test(message)) {
-    return new UsageError(`pg_cron: ${message}.`, { hint: 'pg_cron runs jobs in one database (cron.database_name); schedule from that database, or set cron.database_name and restart the server.' });
+    return new UsageError(`pg_cron: ${message}.`, {
+      hint: 'pg_cron runs jobs in one database (cron.database_name); schedule from that database, or set cron.database_name and restart the server.',
+    });
   }
   return undefined;
 }

@@ -10,7 +10,14 @@
 export { CATALOG_LOCK_TIMEOUT_MS, catalogLockError, withPartitionsClient } from './catalog.js';
 export { listPartitions, type ListOptions, type PartitionList } from './list.js';
 export { checkPartitions, type CheckResult } from './check.js';
-export { rotatePartitions, summarizeRotation, type AppliedStep, type RotateEvent, type RotateOptions, type RotateResult } from './rotate.js';
+export {
+  rotatePartitions,
+  summarizeRotation,
+  type AppliedStep,
+  type RotateEvent,
+  type RotateOptions,
+  type RotateResult,
+} from './rotate.js';
 export { schedulePartitions, type ScheduleOptions, type ScheduleResult } from './schedule.js';
 export { describeRotateEvent, renderCheck, renderPartitionList, renderRotation, renderSchedule } from './render.js';
 export { describeStep } from '../plan/partitions.js';

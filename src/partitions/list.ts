@@ -1,6 +1,11 @@
 /** `partitions list`: every partition with its bounds and protection, the horizon, gaps and overlaps. */
 import type { Sql } from '../db/connect.js';
-import { PARTITION_DEFAULTS, analyzePartitions, type PartitionAnalysis, type PartitionInfo } from '../plan/partitions.js';
+import {
+  PARTITION_DEFAULTS,
+  analyzePartitions,
+  type PartitionAnalysis,
+  type PartitionInfo,
+} from '../plan/partitions.js';
 import { countRows, readParent, readPartitions, readRealtime, readToday } from './catalog.js';
 
 export interface ListOptions {

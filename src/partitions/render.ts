@@ -27,7 +27,9 @@ export function renderPartitionList(list: PartitionList): string[] {
     const bounds = p.state === 'default' ? 'DEFAULT' : `[${p.from}, ${p.to})`;
     const state = p.state === 'attached' ? '' : style.yellow(` ${p.state.replace('_', ' ')}`);
     const rows = p.state === 'default' ? `${list.defaultPartition?.rows ?? 0} rows` : `~${p.rowsEstimate ?? '?'} rows`;
-    lines.push(`  ${p.name.padEnd(24)} ${bounds.padEnd(26)} ${rows.padStart(14)} ${size(p.sizeBytes).padStart(9)}  ${protection(p)}${state}`);
+    lines.push(
+      `  ${p.name.padEnd(24)} ${bounds.padEnd(26)} ${rows.padStart(14)} ${size(p.sizeBytes).padStart(9)}  ${protection(p)}${state}`,
+    );
   }
   if (!list.partitions.length) lines.push('  no partitions');
   lines.push(
@@ -37,21 +39,27 @@ export function renderPartitionList(list: PartitionList): string[] {
   );
   for (const g of list.gaps) lines.push(style.yellow(`Gap: [${g.from}, ${g.to})`));
   for (const o of list.overlaps) lines.push(style.red(`Overlap: ${o.tables.join(' and ')} on [${o.from}, ${o.to})`));
-  lines.push(`Realtime: ${list.realtime.published ? (list.realtime.viaRoot ? 'published through the parent' : style.red('published per partition')) : 'not published'}.`);
+  lines.push(
+    `Realtime: ${list.realtime.published ? (list.realtime.viaRoot ? 'published through the parent' : style.red('published per partition')) : 'not published'}.`,
+  );
   for (const w of list.warnings) lines.push(style.yellow(`warning: ${w}`));
   for (const p of list.problems) lines.push(style.red(`problem: ${p}`));
   return lines;
 }
 
 export function renderRotation(result: RotateResult): string[] {
-  const lines = result.plan.length ? [`Plan for ${result.parent} (today ${result.today}):`, ...result.plan.map((s) => `  ${describeStep(s)}`)] : [];
+  const lines = result.plan.length
+    ? [`Plan for ${result.parent} (today ${result.today}):`, ...result.plan.map((s) => `  ${describeStep(s)}`)]
+    : [];
   for (const s of result.applied) {
     const extra = [
       s.movedRows ? `${s.movedRows} rows moved from the default partition` : '',
       s.rows !== undefined ? `${s.rows} rows, ${size(s.bytes ?? 0)}` : '',
       s.retries ? `${s.retries} lock retries` : '',
     ].filter(Boolean);
-    lines.push(`  ${style.green('✔')} ${s.action} ${s.table} ${style.dim(`${s.ms} ms${extra.length ? `, ${extra.join(', ')}` : ''}`)}`);
+    lines.push(
+      `  ${style.green('✔')} ${s.action} ${s.table} ${style.dim(`${s.ms} ms${extra.length ? `, ${extra.join(', ')}` : ''}`)}`,
+    );
   }
   lines.push(summarizeRotation(result));
   return lines;
@@ -62,12 +70,22 @@ export function renderCheck(result: CheckResult): string[] {
 }
 
 export function renderSchedule(result: ScheduleResult): string[] {
-  const lines = result.job ? [`Installed pg_cron job ${result.job.name} (${result.job.id}): '${result.job.schedule}' ${result.job.command}`] : [];
+  const lines = result.job
+    ? [`Installed pg_cron job ${result.job.name} (${result.job.id}): '${result.job.schedule}' ${result.job.command}`]
+    : [];
   lines.push(...result.notes);
   if (!result.job || result.notes.some((n) => n.startsWith('Retention'))) {
-    lines.push('', 'crontab:', `  ${result.crontab}`, '', 'CI schedule:', ...result.ci.split('\n').map((l) => `  ${l}`));
+    lines.push(
+      '',
+      'crontab:',
+      `  ${result.crontab}`,
+      '',
+      'CI schedule:',
+      ...result.ci.split('\n').map((l) => `  ${l}`),
+    );
   }
-  if (!result.job) lines.push('', 'Where pg_cron runs in this database, the in-database job instead:', `  ${result.pgCronSql}`);
+  if (!result.job)
+    lines.push('', 'Where pg_cron runs in this database, the in-database job instead:', `  ${result.pgCronSql}`);
   return lines;
 }
 

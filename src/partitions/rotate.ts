@@ -85,7 +85,11 @@ export async function rotatePartitions(sql: Sql, options: RotateOptions = {}): P
   return withAdvisoryLock(
     conn,
     LockKeys.partitions,
-    { waitMs: settings.lockWaitMs, what: `rotation of ${parent}`, onWait: (pid) => onProgress({ type: 'lock-wait', parent, holderPid: pid }) },
+    {
+      waitMs: settings.lockWaitMs,
+      what: `rotation of ${parent}`,
+      onWait: (pid) => onProgress({ type: 'lock-wait', parent, holderPid: pid }),
+    },
     async () => {
       const assertSession = await sessionGuard(conn);
       // Planned under the lock: a rotation that waited for another one sees its result.
@@ -125,7 +129,12 @@ async function planRotation(
 ): Promise<RotateResult> {
   const plan = await readPlan(conn, info.parent, today, settings);
   const archived = new Set(
-    plan.filter((r) => settings.archiveDir !== undefined && fs.existsSync(archivePath(settings.archiveDir, info.schema, r.table))).map((r) => r.table),
+    plan
+      .filter(
+        (r) =>
+          settings.archiveDir !== undefined && fs.existsSync(archivePath(settings.archiveDir, info.schema, r.table)),
+      )
+      .map((r) => r.table),
   );
   const { steps, conflicts } = rotationSteps(plan, {
     schema: info.schema,
@@ -160,11 +169,26 @@ async function planRotation(
 }
 
 async function readPlan(conn: Sql, parent: string, today: string, settings: RotateSettings): Promise<DbPlanRow[]> {
-  const rows = await conn.unsafe<{ step: number; action: DbPlanRow['action']; year: number | null; table_name: string; lo: string | null; hi: string | null; reason: string }[]>(
-    partitionsQuery('plan'),
-    [today, settings.ahead, settings.firstYear ?? null, settings.retain ?? null, parent],
-  );
-  return rows.map((r) => ({ step: r.step, action: r.action, year: r.year, table: r.table_name, from: r.lo, to: r.hi, reason: r.reason }));
+  const rows = await conn.unsafe<
+    {
+      step: number;
+      action: DbPlanRow['action'];
+      year: number | null;
+      table_name: string;
+      lo: string | null;
+      hi: string | null;
+      reason: string;
+    }[]
+  >(partitionsQuery('plan'), [today, settings.ahead, settings.firstYear ?? null, settings.retain ?? null, parent]);
+  return rows.map((r) => ({
+    step: r.step,
+    action: r.action,
+    year: r.year,
+    table: r.table_name,
+    from: r.lo,
+    to: r.hi,
+    reason: r.reason,
+  }));
 }
 
 /** Refuse, before changing anything, what would fail half-way. */
@@ -172,23 +196,36 @@ async function preflight(conn: Sql, info: ParentInfo, steps: readonly RotationSt
   if (info.defaultPartition && steps.some((s) => s.action === 'detach')) {
     throw new DreamdbError(
       `${info.parent} has a default partition (${info.defaultPartition.name}): Postgres forbids DETACH ... CONCURRENTLY, and retention never takes ACCESS EXCLUSIVE on ${info.parent}; nothing done.`,
-      { hint: 'Run dreamdb partitions rotate without --retain (it moves rows out of the default), then drop the default partition.' },
+      {
+        hint: 'Run dreamdb partitions rotate without --retain (it moves rows out of the default), then drop the default partition.',
+      },
     );
   }
   if (steps.some((s) => s.action === 'archive') && !(await bypassesRls(conn))) {
-    throw new DreamdbError('Archiving needs a role that bypasses row level security (partitions force it); nothing done.', {
-      hint: 'Connect as the database owner (postgres on Supabase) or a role with BYPASSRLS.',
-    });
+    throw new DreamdbError(
+      'Archiving needs a role that bypasses row level security (partitions force it); nothing done.',
+      {
+        hint: 'Connect as the database owner (postgres on Supabase) or a role with BYPASSRLS.',
+      },
+    );
   }
 }
 
 /** The one result line of a rotation. */
 export function summarizeRotation(result: RotateResult): string {
-  if (result.plan.length === 0) return `${result.parent}: partitions ${result.window.firstYear}-${result.window.lastYear} in place; nothing to do.`;
+  if (result.plan.length === 0)
+    return `${result.parent}: partitions ${result.window.firstYear}-${result.window.lastYear} in place; nothing to do.`;
   const steps = result.dryRun ? result.plan : result.applied;
   const counts = new Map<string, string[]>();
   for (const s of steps) counts.set(s.action, [...(counts.get(s.action) ?? []), s.table]);
-  const verbs: Record<string, string> = { create: 'created', adopt: 'adopted', finalize: 'finalized', detach: 'detached', archive: 'archived', drop: 'dropped' };
+  const verbs: Record<string, string> = {
+    create: 'created',
+    adopt: 'adopted',
+    finalize: 'finalized',
+    detach: 'detached',
+    archive: 'archived',
+    drop: 'dropped',
+  };
   const parts = [...counts].map(([action, tables]) => `${result.dryRun ? action : verbs[action]} ${tables.join(', ')}`);
   return `${result.parent}: ${result.dryRun ? 'would ' : ''}${parts.join('; ')}.`;
 }

@@ -91,9 +91,11 @@ export async function schedulePartitions(sql: Sql, options: ScheduleOptions = {}
   if (cronState === 'installed' && !options.print) {
     await readParent(sql, parent);
     // cron.schedule with a job name updates that job in place: running this twice is harmless.
-    const [row] = await sql<{ id: string }[]>`select cron.schedule(${name}, ${cron}, ${command})::text as id`.catch((error: unknown) => {
-      throw pgCronError(error, cron) ?? error;
-    });
+    const [row] = await sql<{ id: string }[]>`select cron.schedule(${name}, ${cron}, ${command})::text as id`.catch(
+      (error: unknown) => {
+        throw pgCronError(error, cron) ?? error;
+      },
+    );
     job = { id: Number(row!.id), name, schedule: cron, command };
     notes.push(`pg_cron job ${name} runs ${command} at '${cron}'.`);
   } else if (cronState !== 'installed') {

@@ -42,7 +42,12 @@ export async function applyStep(ctx: StepContext, step: RotationStep): Promise<A
     retries += n - 1;
     return value;
   };
-  const done = (extra: Partial<AppliedStep> = {}): AppliedStep => ({ ...step, retries, ms: Date.now() - started, ...extra });
+  const done = (extra: Partial<AppliedStep> = {}): AppliedStep => ({
+    ...step,
+    retries,
+    ms: Date.now() - started,
+    ...extra,
+  });
   try {
     switch (step.action) {
       case 'create':
@@ -56,7 +61,8 @@ export async function applyStep(ctx: StepContext, step: RotationStep): Promise<A
         return done();
       case 'detach':
         await retry('detach', () => detachConcurrently(ctx, step.table));
-        if (await detachPending(ctx.conn, ctx.info.parent, step.table)) await retry('finalize detach of', () => finalizeDetach(ctx));
+        if (await detachPending(ctx.conn, ctx.info.parent, step.table))
+          await retry('finalize detach of', () => finalizeDetach(ctx));
         return done();
       case 'archive': {
         const archived = await archiveTable(ctx.conn, ctx.info.schema, step.table, step.file!);
@@ -101,7 +107,9 @@ async function finalizeDetach(ctx: StepContext): Promise<void> {
 async function detachConcurrently(ctx: StepContext, table: string): Promise<void> {
   const { conn, settings, info } = ctx;
   if (await detachPending(conn, info.parent, table)) return;
-  const [row] = await conn<{ stmt: string }[]>`select dreamdb.metrics_detach_statement(${table}, ${info.parent}) as stmt`;
+  const [row] = await conn<
+    { stmt: string }[]
+  >`select dreamdb.metrics_detach_statement(${table}, ${info.parent}) as stmt`;
   await conn`select set_config('lock_timeout', ${`${settings.lockTimeoutMs}ms`}, false)`;
   try {
     await conn.unsafe(row!.stmt);

@@ -63,15 +63,29 @@ export interface MigrationPlan {
   readonly outOfOrder: readonly MigrationFile[];
 }
 
-export function planMigrations(files: readonly MigrationFile[], ledger: readonly LedgerRow[], options: PlanOptions = {}): MigrationPlan {
+export function planMigrations(
+  files: readonly MigrationFile[],
+  ledger: readonly LedgerRow[],
+  options: PlanOptions = {},
+): MigrationPlan {
   const byVersion = new Map(ledger.map((row) => [row.version, row]));
   const supabase = new Set((options.supabase ?? []).map((row) => row.version));
   const fileVersions = new Set(files.map((f) => f.version));
   const plan: { -readonly [K in keyof MigrationPlan]: MigrationPlan[K] extends readonly (infer T)[] ? T[] : never } = {
-    applied: [], adopted: [], missingFromSupabase: [], unknownSupabase: [],
-    pending: [], deferred: [], changed: [], unknown: [], partial: [], outOfOrder: [],
+    applied: [],
+    adopted: [],
+    missingFromSupabase: [],
+    unknownSupabase: [],
+    pending: [],
+    deferred: [],
+    changed: [],
+    unknown: [],
+    partial: [],
+    outOfOrder: [],
   };
-  const newestFinished = [...ledger.filter((r) => r.statementsDone === null).map((r) => r.version), ...supabase].sort(compareVersions).at(-1);
+  const newestFinished = [...ledger.filter((r) => r.statementsDone === null).map((r) => r.version), ...supabase]
+    .sort(compareVersions)
+    .at(-1);
   for (const file of [...files].sort((a, b) => compareVersions(a.version, b.version))) {
     const recorded = byVersion.get(file.version);
     if (!recorded && supabase.has(file.version)) {
@@ -85,7 +99,10 @@ export function planMigrations(files: readonly MigrationFile[], ledger: readonly
       if (newestFinished !== undefined && compareVersions(file.version, newestFinished) < 0) plan.outOfOrder.push(file);
       continue;
     }
-    if (recorded.checksum !== file.checksum && !(recorded.statementsDone !== null && options.resumable?.has(file.version))) {
+    if (
+      recorded.checksum !== file.checksum &&
+      !(recorded.statementsDone !== null && options.resumable?.has(file.version))
+    ) {
       plan.changed.push({ file, recorded });
       continue;
     }
@@ -98,7 +115,9 @@ export function planMigrations(files: readonly MigrationFile[], ledger: readonly
     plan.applied.push(file);
     if (options.supabase && !supabase.has(file.version)) plan.missingFromSupabase.push({ file, recorded });
   }
-  plan.unknown = ledger.filter((row) => !fileVersions.has(row.version)).sort((a, b) => compareVersions(a.version, b.version));
+  plan.unknown = ledger
+    .filter((row) => !fileVersions.has(row.version))
+    .sort((a, b) => compareVersions(a.version, b.version));
   plan.unknownSupabase = (options.supabase ?? [])
     .filter((row) => !fileVersions.has(row.version) && !byVersion.has(row.version))
     .sort((a, b) => compareVersions(a.version, b.version));

@@ -139,8 +139,10 @@ export function validateRotateOptions(options: {
     intProblem('--attempts', options.maxAttempts, 1, 1000),
     intProblem('--wait-timeout', options.lockWaitMs, 0, 86_400_000),
   ].filter((p): p is string => p !== undefined);
-  if (options.drop && options.retain === undefined) problems.push('--drop: only with --retain (it drops retired partitions)');
-  if (options.archiveDir !== undefined && options.retain === undefined) problems.push('--archive: only with --retain (it archives retired partitions)');
+  if (options.drop && options.retain === undefined)
+    problems.push('--drop: only with --retain (it drops retired partitions)');
+  if (options.archiveDir !== undefined && options.retain === undefined)
+    problems.push('--archive: only with --retain (it archives retired partitions)');
   if (options.archiveDir === '') problems.push('--archive: needs a directory');
   if (problems.length > 0) {
     throw new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} problems with the options`, {
@@ -161,7 +163,10 @@ export function validateRotateOptions(options: {
 }
 
 /** Years that must have a partition: from the first year (never before retention) to now + ahead. */
-export function yearWindow(currentYear: number, opts: { ahead: number; firstYear?: number; retain?: number }): { first: number; last: number } {
+export function yearWindow(
+  currentYear: number,
+  opts: { ahead: number; firstYear?: number; retain?: number },
+): { first: number; last: number } {
   let first = Math.min(currentYear, opts.firstYear ?? currentYear - 1);
   if (opts.retain !== undefined) first = Math.max(first, currentYear - opts.retain);
   return { first, last: currentYear + opts.ahead };
@@ -286,7 +291,8 @@ export function analyzePartitions(parts: readonly PartitionInfo[], input: Analyz
     const prev = attached[i - 1]!;
     const next = attached[i]!;
     if (rank(next.from!) > rank(prev.to!)) gaps.push({ from: prev.to!, to: next.from! });
-    if (rank(next.from!) < rank(prev.to!)) overlaps.push({ from: next.from!, to: prev.to!, tables: [prev.name, next.name] });
+    if (rank(next.from!) < rank(prev.to!))
+      overlaps.push({ from: next.from!, to: prev.to!, tables: [prev.name, next.name] });
   }
 
   let horizon: string | null = null;
@@ -330,22 +336,32 @@ export function analyzePartitions(parts: readonly PartitionInfo[], input: Analyz
   for (const o of overlaps) problems.push(`${o.tables[0]} and ${o.tables[1]} overlap on [${o.from}, ${o.to})`);
 
   for (const p of parts) {
-    if (p.state === 'detach_pending') problems.push(`${p.name}: a concurrent detach was interrupted; run dreamdb partitions rotate to finalize it`);
+    if (p.state === 'detach_pending')
+      problems.push(`${p.name}: a concurrent detach was interrupted; run dreamdb partitions rotate to finalize it`);
     if (p.state === 'standalone' && p.year !== null && p.year >= window.first) {
       problems.push(`${p.name} exists but is not attached (interrupted rotation); run dreamdb partitions rotate`);
     }
-    if (!p.rlsEnabled || !p.rlsForced) problems.push(`${p.name}: row level security is not ${p.rlsEnabled ? 'forced' : 'enabled'}`);
-    if (p.apiPrivileges.length > 0) problems.push(`${p.name}: API roles hold privileges (${describePrivileges(p.apiPrivileges)})`);
-    if (p.missingIndexes && p.missingIndexes.length > 0) problems.push(`${p.name}: missing the parent's index(es) ${p.missingIndexes.join(', ')}`);
+    if (!p.rlsEnabled || !p.rlsForced)
+      problems.push(`${p.name}: row level security is not ${p.rlsEnabled ? 'forced' : 'enabled'}`);
+    if (p.apiPrivileges.length > 0)
+      problems.push(`${p.name}: API roles hold privileges (${describePrivileges(p.apiPrivileges)})`);
+    if (p.missingIndexes && p.missingIndexes.length > 0)
+      problems.push(`${p.name}: missing the parent's index(es) ${p.missingIndexes.join(', ')}`);
   }
   if (defaultPartition) {
-    warnings.push(`default partition ${defaultPartition.name} exists: retention (DETACH CONCURRENTLY) is impossible while it does`);
+    warnings.push(
+      `default partition ${defaultPartition.name} exists: retention (DETACH CONCURRENTLY) is impossible while it does`,
+    );
     if (input.defaultRows) {
-      problems.push(`default partition ${defaultPartition.name} holds ${input.defaultRows} row(s) outside the yearly partitions; run dreamdb partitions rotate`);
+      problems.push(
+        `default partition ${defaultPartition.name} holds ${input.defaultRows} row(s) outside the yearly partitions; run dreamdb partitions rotate`,
+      );
     }
   }
   if (input.realtime?.published && !input.realtime.viaRoot) {
-    problems.push('supabase_realtime publishes metrics without publish_via_partition_root: changes appear under partition names');
+    problems.push(
+      'supabase_realtime publishes metrics without publish_via_partition_root: changes appear under partition names',
+    );
   }
   return { today, horizon, horizonYears, gaps, overlaps, missingYears, problems, warnings };
 }
@@ -359,7 +375,9 @@ export function describePrivileges(entries: readonly string[]): string {
     const [role, privilege] = entry.split(':') as [string, string];
     byRole.set(role, [...(byRole.get(role) ?? []), privilege]);
   }
-  return [...byRole].map(([role, privs]) => `${role}: ${privs.length >= TABLE_PRIVILEGES ? 'ALL' : privs.join(', ')}`).join('; ');
+  return [...byRole]
+    .map(([role, privs]) => `${role}: ${privs.length >= TABLE_PRIVILEGES ? 'ALL' : privs.join(', ')}`)
+    .join('; ');
 }
 
 /** The one line a scheduler's log shows for `partitions check`. */

@@ -29,7 +29,11 @@ function sameMimeTypes(a: string[] | null, b: string[] | null): boolean {
 }
 
 /** What sync would do: pure, so it is unit-tested without a database. */
-export function planBuckets(declared: readonly Bucket[], current: readonly BucketState[], options: { prune?: boolean } = {}): BucketPlan {
+export function planBuckets(
+  declared: readonly Bucket[],
+  current: readonly BucketState[],
+  options: { prune?: boolean } = {},
+): BucketPlan {
   const byId = new Map(current.map((b) => [b.id, b]));
   const changes: BucketChange[] = [];
   for (const bucket of declared) {
@@ -42,17 +46,28 @@ export function planBuckets(declared: readonly Bucket[], current: readonly Bucke
     if (have.public !== bucket.public) fields.push('public');
     if (have.fileSizeLimit !== bucket.fileSizeLimit) fields.push('fileSizeLimit');
     if (!sameMimeTypes(have.allowedMimeTypes, bucket.allowedMimeTypes)) fields.push('allowedMimeTypes');
-    changes.push(fields.length ? { action: 'update', bucket, current: have, fields } : { action: 'unchanged', bucket, current: have });
+    changes.push(
+      fields.length
+        ? { action: 'update', bucket, current: have, fields }
+        : { action: 'unchanged', bucket, current: have },
+    );
   }
   const declaredIds = new Set(declared.map((b) => b.id));
   for (const have of [...current].sort((x, y) => x.id.localeCompare(y.id))) {
     if (declaredIds.has(have.id)) continue;
     if (!options.prune) changes.push({ action: 'undeclared', current: have });
     else if (have.objects !== null && have.objects > 0) {
-      changes.push({ action: 'blocked', current: have, reason: `holds ${have.objects} object${have.objects === 1 ? '' : 's'}` });
+      changes.push({
+        action: 'blocked',
+        current: have,
+        reason: `holds ${have.objects} object${have.objects === 1 ? '' : 's'}`,
+      });
     } else changes.push({ action: 'prune', current: have });
   }
-  return { changes, pending: changes.filter((c) => c.action === 'create' || c.action === 'update' || c.action === 'prune').length };
+  return {
+    changes,
+    pending: changes.filter((c) => c.action === 'create' || c.action === 'update' || c.action === 'prune').length,
+  };
 }
 
 // Declarations ----------------------------------------------------------------------------------

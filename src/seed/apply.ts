@@ -44,7 +44,12 @@ function assignments(tx: Tx, columns: readonly string[]) {
  * INSERT ... SELECT FROM jsonb_populate_recordset(table) ON CONFLICT DO UPDATE: one statement per
  * table, one parameter, columns typed by the table itself.
  */
-async function upsert(tx: Tx, table: string, rows: Record<string, unknown>[], conflict: readonly string[]): Promise<number> {
+async function upsert(
+  tx: Tx,
+  table: string,
+  rows: Record<string, unknown>[],
+  conflict: readonly string[],
+): Promise<number> {
   if (!rows.length) return 0;
   const columns = Object.keys(rows[0]!);
   const update = columns.filter((c) => c !== 'id' && !conflict.includes(c));
@@ -55,7 +60,12 @@ async function upsert(tx: Tx, table: string, rows: Record<string, unknown>[], co
   return result.count;
 }
 
-async function upsertAuthUser(tx: Tx, user: FixtureRows['authUser'], gotrue: readonly string[], supabase: boolean): Promise<void> {
+async function upsertAuthUser(
+  tx: Tx,
+  user: FixtureRows['authUser'],
+  gotrue: readonly string[],
+  supabase: boolean,
+): Promise<void> {
   // The password is hashed only when the user is new: re-applying a fixture keeps a changed one.
   await tx`
     insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
@@ -83,13 +93,22 @@ export interface ApplyContext {
 }
 
 /** Writes one fixture file's rows and its seed_files row, in the caller's transaction. */
-export async function applyFixtureRows(tx: Tx, fixture: LoadedFixture, rows: FixtureRows, context: ApplyContext): Promise<number> {
+export async function applyFixtureRows(
+  tx: Tx,
+  fixture: LoadedFixture,
+  rows: FixtureRows,
+  context: ApplyContext,
+): Promise<number> {
   await upsertAuthUser(tx, rows.authUser, context.gotrueColumns, context.supabase);
   let count = 1;
   count += await upsert(tx, 'public.artists', [rows.artist], ['id']);
   count += await upsert(tx, 'public.platform_connections', rows.connections, ['id']);
   for (let at = 0; at < rows.metrics.length; at += 5_000) {
-    count += await upsert(tx, 'public.metrics', rows.metrics.slice(at, at + 5_000), ['artist_id', 'platform', 'metric_date']);
+    count += await upsert(tx, 'public.metrics', rows.metrics.slice(at, at + 5_000), [
+      'artist_id',
+      'platform',
+      'metric_date',
+    ]);
   }
   count += await upsert(tx, 'public.insights', rows.insights, ['id']);
   count += await upsert(tx, 'public.tasks', rows.tasks, ['id']);

@@ -176,7 +176,9 @@ export function fromAnchors(
     const jump = prev > 0 && growth / prev > 0.05;
     const posted = rng.chance(options.postsPerWeek / 7) ? 1 : 0;
     posts += posted;
-    const dayViews = Math.round((posted ? options.viewsPerPost : options.viewsPerPost * 0.15) * rng.between(0.6, 1.4) * (jump ? 3 : 1));
+    const dayViews = Math.round(
+      (posted ? options.viewsPerPost : options.viewsPerPost * 0.15) * rng.between(0.6, 1.4) * (jump ? 3 : 1),
+    );
     views += dayViews;
     s.followers[t] = followers;
     s.growth[t] = growth;

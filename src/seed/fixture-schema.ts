@@ -30,7 +30,10 @@ const artist = z.strictObject({
     .strictObject({
       tier: z.enum(['free', 'pro', 'premium']),
       status: z.enum(['active', 'inactive', 'cancelled', 'past_due', 'trialing']),
-      stripeCustomerId: z.string().regex(/^cus_[A-Za-z0-9]+$/, 'expected a Stripe customer id like "cus_Q2x..."').optional(),
+      stripeCustomerId: z
+        .string()
+        .regex(/^cus_[A-Za-z0-9]+$/, 'expected a Stripe customer id like "cus_Q2x..."')
+        .optional(),
       trialEnds: when.optional(),
       ends: when.optional(),
     })
@@ -39,7 +42,13 @@ const artist = z.strictObject({
   onboarded: when.optional(),
   lastActive: when.optional(),
   notificationsEnabled: z.boolean().default(true),
-  device: z.strictObject({ pushToken: z.string().min(1).optional(), deviceId: z.string().min(1).optional(), appVersion: z.string().min(1).optional() }).optional(),
+  device: z
+    .strictObject({
+      pushToken: z.string().min(1).optional(),
+      deviceId: z.string().min(1).optional(),
+      appVersion: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 const connection = z.strictObject({
@@ -53,7 +62,9 @@ const connection = z.strictObject({
   metrics: z
     .strictObject({
       /** [date, followers] pairs in date order; days between are interpolated. */
-      followers: z.array(z.tuple([when, z.number().int().nonnegative()])).min(2, 'give at least a first and a last [date, followers] point'),
+      followers: z
+        .array(z.tuple([when, z.number().int().nonnegative()]))
+        .min(2, 'give at least a first and a last [date, followers] point'),
       /** Typical engagement rate, percent. */
       engagementRate: z.number().positive().max(100),
       postsPerWeek: z.number().nonnegative().max(50),
@@ -82,7 +93,9 @@ const task = z.strictObject({
   key,
   title: z.string().min(1).max(300),
   description: text.optional(),
-  category: z.enum(['content', 'engagement', 'branding', 'business', 'learning', 'networking', 'general']).default('general'),
+  category: z
+    .enum(['content', 'engagement', 'branding', 'business', 'learning', 'networking', 'general'])
+    .default('general'),
   difficulty: z.enum(['easy', 'medium', 'hard']).default('medium'),
   minutes: z.number().int().positive().optional(),
   impact: z.number().int().min(1).max(10).default(5),
@@ -168,7 +181,8 @@ export const fixtureFileSchema = z
     const seen = (items: { key: string }[], where: string) => {
       const keys = new Set<string>();
       items.forEach((item, i) => {
-        if (keys.has(item.key)) ctx.addIssue({ code: 'custom', path: [where, i, 'key'], message: `duplicate key "${item.key}"` });
+        if (keys.has(item.key))
+          ctx.addIssue({ code: 'custom', path: [where, i, 'key'], message: `duplicate key "${item.key}"` });
         keys.add(item.key);
       });
       return keys;
@@ -182,18 +196,31 @@ export const fixtureFileSchema = z
     seen(f.notifications, 'notifications');
     const platforms = new Set<string>();
     f.platforms.forEach((p, i) => {
-      if (platforms.has(p.platform)) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'platform'], message: `${p.platform} is connected twice` });
+      if (platforms.has(p.platform))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['platforms', i, 'platform'],
+          message: `${p.platform} is connected twice`,
+        });
       platforms.add(p.platform);
     });
     f.tasks.forEach((t, i) => {
       if (t.fromInsight && !keys.insight.has(t.fromInsight)) {
-        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'fromInsight'], message: `no insight with key "${t.fromInsight}" in this file` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', i, 'fromInsight'],
+          message: `no insight with key "${t.fromInsight}" in this file`,
+        });
       }
     });
     f.notifications.forEach((n, i) => {
       for (const [kind, k] of Object.entries(n.about ?? {})) {
         if (k !== undefined && !keys[kind as keyof typeof keys].has(k)) {
-          ctx.addIssue({ code: 'custom', path: ['notifications', i, 'about', kind], message: `no ${kind} with key "${k}" in this file` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['notifications', i, 'about', kind],
+            message: `no ${kind} with key "${k}" in this file`,
+          });
         }
       }
       if (n.about && Object.keys(n.about).length > 1) {

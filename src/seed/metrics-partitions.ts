@@ -16,13 +16,18 @@ export interface PartitionOutcome {
 export async function ensureMetricsPartitions(sql: Sql, years: Iterable<number>): Promise<PartitionOutcome[]> {
   const wanted = [...new Set(years)].sort();
   if (!wanted.length) return [];
-  const [fn] = await sql<{ ok: boolean }[]>`select to_regprocedure('dreamdb.ensure_metrics_partition(integer, text)') is not null as ok`;
+  const [fn] = await sql<
+    { ok: boolean }[]
+  >`select to_regprocedure('dreamdb.ensure_metrics_partition(integer, text)') is not null as ok`;
   if (!fn?.ok) {
     const missing = await missingYears(sql, wanted);
     if (missing.length) {
-      throw new UsageError(`public.metrics has no partition for ${missing.join(', ')}, and this database has no dreamdb.ensure_metrics_partition() to create one.`, {
-        hint: 'Run dreamdb migrate (the partitions migration provides it), or seed fewer --days.',
-      });
+      throw new UsageError(
+        `public.metrics has no partition for ${missing.join(', ')}, and this database has no dreamdb.ensure_metrics_partition() to create one.`,
+        {
+          hint: 'Run dreamdb migrate (the partitions migration provides it), or seed fewer --days.',
+        },
+      );
     }
     return wanted.map((year) => ({ year, status: 'already attached' }));
   }

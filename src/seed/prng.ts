@@ -93,7 +93,12 @@ export class Rng {
 
   /** A random version-4 UUID from this stream. */
   uuid(): string {
-    return uuidFromWords(this.u32(), (this.u32() & 0xffff0fff) | 0x00004000, (this.u32() & 0x3fffffff) | 0x80000000, this.u32());
+    return uuidFromWords(
+      this.u32(),
+      (this.u32() & 0xffff0fff) | 0x00004000,
+      (this.u32() & 0x3fffffff) | 0x80000000,
+      this.u32(),
+    );
   }
 }
 

@@ -20,7 +20,12 @@ export function renderSeed(r: SeedResult): string[] {
   const verb = r.dryRun ? 'Plan for' : 'Seeded';
   lines.push(`${verb} ${r.target}`);
   for (const f of r.fixtures) {
-    const label = f.status === 'applied' ? style.green('applied  ') : f.status === 'would-apply' ? style.cyan('would apply') : style.dim('unchanged');
+    const label =
+      f.status === 'applied'
+        ? style.green('applied  ')
+        : f.status === 'would-apply'
+          ? style.cyan('would apply')
+          : style.dim('unchanged');
     lines.push(`  ${label} ${f.path} (${f.artist})${f.status === 'applied' ? style.dim(`  ${fmt(f.rows)} rows`) : ''}`);
   }
   if (!r.fixtures.length) lines.push(style.dim('  fixtures skipped'));
@@ -28,19 +33,36 @@ export function renderSeed(r: SeedResult): string[] {
   if (s) {
     const span = `${s.artists.toLocaleString('en-US')} artists × ${s.days} days (${s.startDate} .. ${s.endDate}), seed ${s.seed}`;
     if (r.dryRun) {
-      lines.push(`  generate  ${span}: ${fmt(s.artists - s.artistsSkipped)} new artists, ${fmt(s.expectedMetricRows)} metric rows${s.artistsSkipped ? `, ${fmt(s.artistsSkipped)} already present` : ''}`);
+      lines.push(
+        `  generate  ${span}: ${fmt(s.artists - s.artistsSkipped)} new artists, ${fmt(s.expectedMetricRows)} metric rows${s.artistsSkipped ? `, ${fmt(s.artistsSkipped)} already present` : ''}`,
+      );
     } else if (s.artistsAdded === 0) {
       lines.push(`  ${style.dim('unchanged')} ${span}: every artist is already present`);
     } else {
-      lines.push(`  ${style.green('generated')} ${span}${s.artistsSkipped ? ` (${fmt(s.artistsSkipped)} already present, skipped)` : ''}`);
+      lines.push(
+        `  ${style.green('generated')} ${span}${s.artistsSkipped ? ` (${fmt(s.artistsSkipped)} already present, skipped)` : ''}`,
+      );
       const rows = s.rows!;
-      lines.push(style.dim(`            ${Object.entries(rows).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}`));
-      lines.push(`  Wrote ${fmt(s.totalRows)} rows in ${(s.durationMs / 1000).toFixed(1)} s: ${style.bold(`${fmt(s.rowsPerSecond)} rows/s`)} (metrics ${fmt(s.metricRowsPerSecond)} rows/s)`);
+      lines.push(
+        style.dim(
+          `            ${Object.entries(rows)
+            .map(([t, n]) => `${t} ${fmt(n)}`)
+            .join(', ')}`,
+        ),
+      );
+      lines.push(
+        `  Wrote ${fmt(s.totalRows)} rows in ${(s.durationMs / 1000).toFixed(1)} s: ${style.bold(`${fmt(s.rowsPerSecond)} rows/s`)} (metrics ${fmt(s.metricRowsPerSecond)} rows/s)`,
+      );
     }
   }
   const created = r.fixtures.some((f) => f.status === 'applied') || (s?.artistsAdded ?? 0) > 0;
   // The development password is a fixture value shipped with dreamdb, the same for every project,
   // and seeding refuses production: printing it gives nothing away.
-  if (!r.dryRun && created) lines.push(style.dim(`  Sign in as any seeded artist with the development password ${DEV_PASSWORD} (dreamdb's fixture value for every seeded user; docs/seed.md).`));
+  if (!r.dryRun && created)
+    lines.push(
+      style.dim(
+        `  Sign in as any seeded artist with the development password ${DEV_PASSWORD} (dreamdb's fixture value for every seeded user; docs/seed.md).`,
+      ),
+    );
   return lines;
 }

@@ -71,7 +71,12 @@ export function seedHooks(out: Output, options: { yes?: boolean } = {}): SeedHoo
   return {
     task: (title, fn) => out.task(title, fn),
     confirmVolume: (message) =>
-      options.yes ? Promise.resolve() : out.confirmOrCancel(message, { hint: 'Pass --yes to add the volume non-interactively.', declined: 'Not confirmed; no generated data was written.' }),
+      options.yes
+        ? Promise.resolve()
+        : out.confirmOrCancel(message, {
+            hint: 'Pass --yes to add the volume non-interactively.',
+            declined: 'Not confirmed; no generated data was written.',
+          }),
     onWait: () => out.info('Waiting for another dreamdb seed on this database ...'),
     // A terminal redraws one line; a CI log gets a line every few seconds, not thousands.
     progressEveryMs: out.interactive ? 200 : 5_000,
@@ -117,7 +122,11 @@ function checkVolume(v: VolumeSettings): Required<VolumeSettings> {
 }
 
 /** Seeds the target: prepareSeed, then applySeed. */
-export async function seedDatabase(target: SeedTarget, options: SeedDatabaseOptions = {}, hooks: SeedHooks = {}): Promise<SeedResult> {
+export async function seedDatabase(
+  target: SeedTarget,
+  options: SeedDatabaseOptions = {},
+  hooks: SeedHooks = {},
+): Promise<SeedResult> {
   return applySeed(target, await prepareSeed(options), hooks);
 }
 
@@ -129,9 +138,17 @@ export async function applySeed(target: SeedTarget, input: PreparedSeed, hooks: 
       hint: 'Seed data is for development, CI and staging. Point --db at another database, or change db.label / DREAMDB_LABEL.',
     });
   }
-  return withDb(t.url, (sql) =>
-    withAdvisoryLock(sql, LockKeys.seed, { waitMs: 60_000, waitFlag: null, what: 'dreamdb seed', onWait: () => hooks.onWait?.() }, () => seedOnConnection(sql, t.display, input, hooks)),
-  { max: 1, connection: { application_name: 'dreamdb seed' } });
+  return withDb(
+    t.url,
+    (sql) =>
+      withAdvisoryLock(
+        sql,
+        LockKeys.seed,
+        { waitMs: 60_000, waitFlag: null, what: 'dreamdb seed', onWait: () => hooks.onWait?.() },
+        () => seedOnConnection(sql, t.display, input, hooks),
+      ),
+    { max: 1, connection: { application_name: 'dreamdb seed' } },
+  );
 }
 
 async function requireSchema(sql: Sql): Promise<void> {
@@ -150,22 +167,44 @@ async function seedOnConnection(sql: Sql, display: string, input: PreparedSeed, 
     rows: 0,
   }));
   const volume = input.volume ? await planVolume(sql, input.volume) : undefined;
-  const years = yearsNeeded(changed.map((c) => c.rows), volume);
-  const outcome = (extra: Partial<ScaleOutcome> = {}): ScaleOutcome | null => (volume ? scaleOutcome(volume, extra) : null);
+  const years = yearsNeeded(
+    changed.map((c) => c.rows),
+    volume,
+  );
+  const outcome = (extra: Partial<ScaleOutcome> = {}): ScaleOutcome | null =>
+    volume ? scaleOutcome(volume, extra) : null;
 
   if (input.dryRun) {
-    return { target: display, dryRun: true, fixtures, partitions: years.map((year) => ({ year, status: 'ensure' })), scale: outcome() };
+    return {
+      target: display,
+      dryRun: true,
+      fixtures,
+      partitions: years.map((year) => ({ year, status: 'ensure' })),
+      scale: outcome(),
+    };
   }
-  if (volume && volume.toAdd > 0) await confirmVolume(sql, hooks, input.expanded.map((e) => e.fixture.data.artist.id), volume);
+  if (volume && volume.toAdd > 0)
+    await confirmVolume(
+      sql,
+      hooks,
+      input.expanded.map((e) => e.fixture.data.artist.id),
+      volume,
+    );
   const partitions = await ensureMetricsPartitions(sql, years);
 
   await ensureSeedLedger(sql);
   const auth = { supabase: await isSupabase(sql), gotrueColumns: await gotrueTokenColumns(sql) };
   for (const { fixture, rows } of changed) {
     try {
-      fixtures.find((f) => f.path === fixture.path)!.rows = await sql.begin((tx) => applyFixtureRows(tx, fixture, rows, auth));
+      fixtures.find((f) => f.path === fixture.path)!.rows = await sql.begin((tx) =>
+        applyFixtureRows(tx, fixture, rows, auth),
+      );
     } catch (error) {
-      throw asSeedError(error, `Applying ${fixture.path} failed`, 'Fix the fixture (or the conflicting row in the database) and run dreamdb seed again; this file was rolled back.');
+      throw asSeedError(
+        error,
+        `Applying ${fixture.path} failed`,
+        'Fix the fixture (or the conflicting row in the database) and run dreamdb seed again; this file was rolled back.',
+      );
     }
   }
 
@@ -188,7 +227,8 @@ async function planVolume(sql: Sql, settings: Required<VolumeSettings>): Promise
   const existing = new Set<string>();
   for (let at = 0; at < plans.length; at += 10_000) {
     const ids = plans.slice(at, at + 10_000).map((a) => a.id);
-    for (const r of await sql<{ id: string }[]>`select id::text from public.artists where id = any(${ids}::uuid[])`) existing.add(r.id);
+    for (const r of await sql<{ id: string }[]>`select id::text from public.artists where id = any(${ids}::uuid[])`)
+      existing.add(r.id);
   }
   return { settings, window, existing, toAdd: plans.length - existing.size };
 }
@@ -206,33 +246,59 @@ function yearsNeeded(fixtureRows: FixtureRows[], volume: Volume | undefined): nu
 
 function scaleOutcome(v: Volume, extra: Partial<ScaleOutcome>): ScaleOutcome {
   return {
-    seed: v.settings.seed, artists: v.settings.artists, days: v.settings.days, startDate: v.window.dates[0]!, endDate: v.window.dates[v.window.days - 1]!,
-    artistsAdded: 0, artistsSkipped: v.existing.size, rows: null, totalRows: 0, expectedMetricRows: v.toAdd * v.settings.days * 5,
-    durationMs: 0, rowsPerSecond: 0, metricRowsPerSecond: 0, ...extra,
+    seed: v.settings.seed,
+    artists: v.settings.artists,
+    days: v.settings.days,
+    startDate: v.window.dates[0]!,
+    endDate: v.window.dates[v.window.days - 1]!,
+    artistsAdded: 0,
+    artistsSkipped: v.existing.size,
+    rows: null,
+    totalRows: 0,
+    expectedMetricRows: v.toAdd * v.settings.days * 5,
+    durationMs: 0,
+    rowsPerSecond: 0,
+    metricRowsPerSecond: 0,
+    ...extra,
   };
 }
 
 /** Writes the generated artists with COPY, in one transaction, with progress. */
-async function generate(sql: Sql, v: Volume, auth: { supabase: boolean; gotrueColumns: string[] }, hooks: SeedHooks): Promise<ScaleOutcome> {
+async function generate(
+  sql: Sql,
+  v: Volume,
+  auth: { supabase: boolean; gotrueColumns: string[] },
+  hooks: SeedHooks,
+): Promise<ScaleOutcome> {
   const { seed: seedValue, artists, days } = v.settings;
   const [hash] = await sql<{ h: string }[]>`select extensions.crypt(${DEV_PASSWORD}, extensions.gen_salt('bf')) as h`;
   const task = hooks.task ?? ((_title, fn) => fn({ update: () => {} }));
   let written: ScaleWriteResult;
   try {
-    written = await task(`Generating ${v.toAdd.toLocaleString('en-US')} artists × ${days} days (seed ${seedValue})`, (progress) =>
-      sql.begin((tx) =>
-        writeScale(tx, { seed: seedValue, artists, window: v.window }, {
-          existing: v.existing,
-          passwordHash: hash!.h,
-          extraAuthColumns: auth.gotrueColumns,
-          supabase: auth.supabase,
-          onProgress: (p) => progress.update(progressLine(p)),
-          progressEveryMs: hooks.progressEveryMs ?? 5_000,
-        }),
-      ),
+    written = await task(
+      `Generating ${v.toAdd.toLocaleString('en-US')} artists × ${days} days (seed ${seedValue})`,
+      (progress) =>
+        sql.begin((tx) =>
+          writeScale(
+            tx,
+            { seed: seedValue, artists, window: v.window },
+            {
+              existing: v.existing,
+              passwordHash: hash!.h,
+              extraAuthColumns: auth.gotrueColumns,
+              supabase: auth.supabase,
+              onProgress: (p) => progress.update(progressLine(p)),
+              progressEveryMs: hooks.progressEveryMs ?? 5_000,
+            },
+          ),
+        ),
     );
   } catch (error) {
-    throw asSeedError(error, 'Writing generated data failed', 'No generated data was written (one transaction). Run with --debug for the details.');
+    throw asSeedError(
+      error,
+      'Writing generated data failed',
+      'No generated data was written (one transaction). Run with --debug for the details.',
+    );
   }
   // Autovacuum never analyzes a partitioned parent; the planner needs the new volume's stats.
   await sql`analyze public.artists, public.metrics, public.insights, public.tasks, public.achievements, public.content, public.notifications, public.platform_connections`;
@@ -249,15 +315,23 @@ async function generate(sql: Sql, v: Volume, auth: { supabase: boolean; gotrueCo
 
 /** Asks before adding volume to a database that already holds other artists. */
 async function confirmVolume(sql: Sql, hooks: SeedHooks, fixtureIds: string[], v: Volume): Promise<void> {
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from public.artists where not (id = any(${fixtureIds}::uuid[]))`;
+  const [row] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from public.artists where not (id = any(${fixtureIds}::uuid[]))`;
   const others = row?.n ?? 0;
   if (others === 0 || !hooks.confirmVolume) return;
-  await hooks.confirmVolume(`The database already has ${others.toLocaleString('en-US')} artist(s); add ${v.toAdd.toLocaleString('en-US')} generated artists with ${v.settings.days} days of metrics?`);
+  await hooks.confirmVolume(
+    `The database already has ${others.toLocaleString('en-US')} artist(s); add ${v.toAdd.toLocaleString('en-US')} generated artists with ${v.settings.days} days of metrics?`,
+  );
 }
 
 function asSeedError(error: unknown, what: string, hint: string): unknown {
   if (error instanceof DreamdbError || !isPgError(error)) return error;
   // Not translatePgError: its message ends in a period, and a missing object here is a conflict
   // with the fixture, not an unmigrated database.
-  return new DreamdbError(`${what}: ${error.message}${error.code ? ` (${error.code})` : ''}`, { details: pgErrorDetails(error), hint, cause: error });
+  return new DreamdbError(`${what}: ${error.message}${error.code ? ` (${error.code})` : ''}`, {
+    details: pgErrorDetails(error),
+    hint,
+    cause: error,
+  });
 }

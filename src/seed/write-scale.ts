@@ -7,10 +7,28 @@
 import type postgres from 'postgres';
 import { ChunkedWriter, openCopy, type ChunkSink, type CopyTarget } from './copy.js';
 import {
-  artistLine, authUserLine, connectionLines, extrasFor, extrasPerArtist, metricsFor, planArtist,
-  type ArtistMetrics, type ArtistPlan, type Window,
+  artistLine,
+  authUserLine,
+  connectionLines,
+  extrasFor,
+  extrasPerArtist,
+  metricsFor,
+  planArtist,
+  type ArtistMetrics,
+  type ArtistPlan,
+  type Window,
 } from './scale.js';
-import { ACHIEVEMENTS, ARTISTS, AUTH_USER_COLUMNS, CONTENT, INSIGHTS, METRICS, NOTIFICATIONS, PLATFORM_CONNECTIONS, TASKS } from './tables.js';
+import {
+  ACHIEVEMENTS,
+  ARTISTS,
+  AUTH_USER_COLUMNS,
+  CONTENT,
+  INSIGHTS,
+  METRICS,
+  NOTIFICATIONS,
+  PLATFORM_CONNECTIONS,
+  TASKS,
+} from './tables.js';
 
 type Tx = postgres.TransactionSql<Record<string, unknown>> | postgres.Sql<Record<string, unknown>>;
 
@@ -43,7 +61,18 @@ export interface ScaleWriteOptions {
   batchArtists?: number;
 }
 
-export type TableCounts = Record<'auth.users' | 'artists' | 'platform_connections' | 'metrics' | 'insights' | 'tasks' | 'achievements' | 'content' | 'notifications', number>;
+export type TableCounts = Record<
+  | 'auth.users'
+  | 'artists'
+  | 'platform_connections'
+  | 'metrics'
+  | 'insights'
+  | 'tasks'
+  | 'achievements'
+  | 'content'
+  | 'notifications',
+  number
+>;
 
 export interface ScaleWriteResult {
   artistsAdded: number;
@@ -66,7 +95,12 @@ export function planArtists(target: ScaleTarget): ArtistPlan[] {
  * Streams the metric lines of `plans` into `sink`. `onArtist` sees each artist's metrics (the
  * milestones and spikes the rest of its story is built from).
  */
-export async function writeMetrics(sink: ChunkSink, plans: readonly ArtistPlan[], window: Window, onArtist?: (a: ArtistPlan, m: ArtistMetrics) => void): Promise<number> {
+export async function writeMetrics(
+  sink: ChunkSink,
+  plans: readonly ArtistPlan[],
+  window: Window,
+  onArtist?: (a: ArtistPlan, m: ArtistMetrics) => void,
+): Promise<number> {
   const writer = new ChunkedWriter(sink);
   for (const a of plans) {
     const m = metricsFor(a, window);
@@ -82,7 +116,7 @@ async function copyText(tx: Tx, target: CopyTarget, text: string, rows: number):
   const sink = await openCopy(tx, target);
   // Big strings go over in pieces of about a megabyte (one CopyData message each), cut at line ends.
   const step = 1 << 20;
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = Math.min(text.length, at + step);
     if (end < text.length) end = text.indexOf('\n', end) + 1 || text.length;
     const wait = sink.write(text.slice(at, end));
@@ -98,14 +132,29 @@ export async function writeScale(tx: Tx, target: ScaleTarget, options: ScaleWrit
   const all = planArtists(target);
   const plans = all.filter((a) => !options.existing.has(a.id));
   const window = target.window;
-  const rows: TableCounts = { 'auth.users': 0, artists: 0, platform_connections: 0, metrics: 0, insights: 0, tasks: 0, achievements: 0, content: 0, notifications: 0 };
+  const rows: TableCounts = {
+    'auth.users': 0,
+    artists: 0,
+    platform_connections: 0,
+    metrics: 0,
+    insights: 0,
+    tasks: 0,
+    achievements: 0,
+    content: 0,
+    notifications: 0,
+  };
   const totalMetricRows = plans.length * window.days * 5;
   let metricsMs = 0;
   const batch = options.batchArtists ?? Math.max(50, Math.floor(150_000 / Math.max(1, extrasPerArtist(window.days))));
   const authUsers: CopyTarget = { table: 'auth.users', columns: [...AUTH_USER_COLUMNS, ...options.extraAuthColumns] };
   const report = () => {
     const sum = Object.values(rows).reduce((x, y) => x + y, 0);
-    options.onProgress?.({ metricRows: rows.metrics, totalMetricRows, rows: sum, elapsedMs: performance.now() - started });
+    options.onProgress?.({
+      metricRows: rows.metrics,
+      totalMetricRows,
+      rows: sum,
+      elapsedMs: performance.now() - started,
+    });
   };
 
   for (let from = 0; from < plans.length; from += batch) {
@@ -162,5 +211,12 @@ export async function writeScale(tx: Tx, target: ScaleTarget, options: ScaleWrit
     report();
   }
   const totalRows = Object.values(rows).reduce((x, y) => x + y, 0);
-  return { artistsAdded: plans.length, artistsSkipped: all.length - plans.length, rows, totalRows, durationMs: performance.now() - started, metricsMs };
+  return {
+    artistsAdded: plans.length,
+    artistsSkipped: all.length - plans.length,
+    rows,
+    totalRows,
+    durationMs: performance.now() - started,
+    metricsMs,
+  };
 }

@@ -29,9 +29,16 @@ export function sqlBackend(sql: Sql, where: string, production: boolean): Storag
     production,
     async list() {
       await requireStorageSchema(sql);
-      const rows = await sql.unsafe<{ id: string; public: boolean | null; file_size_limit: string | null; allowed_mime_types: string[] | null; objects: number; bytes: string }[]>(
-        packagedSql('storage/buckets.sql'),
-      );
+      const rows = await sql.unsafe<
+        {
+          id: string;
+          public: boolean | null;
+          file_size_limit: string | null;
+          allowed_mime_types: string[] | null;
+          objects: number;
+          bytes: string;
+        }[]
+      >(packagedSql('storage/buckets.sql'));
       return rows.map((r) => ({
         id: r.id,
         public: Boolean(r.public),
@@ -42,14 +49,16 @@ export function sqlBackend(sql: Sql, where: string, production: boolean): Storag
       }));
     },
     async apply(changes) {
-      await sql.begin((tx) => applySql(tx, changes)).catch((error: unknown) => {
-        if (error instanceof DreamdbError || !isPgError(error)) throw error;
-        // Hosted Supabase blocks direct deletes on storage tables (the files would be orphaned).
-        throw new DreamdbError(`Changing storage.buckets failed, nothing was changed: ${(error as Error).message}`, {
-          hint: 'Sync through the Storage API instead: set storage.projectUrl and export SUPABASE_SERVICE_ROLE_KEY.',
-          cause: error,
+      await sql
+        .begin((tx) => applySql(tx, changes))
+        .catch((error: unknown) => {
+          if (error instanceof DreamdbError || !isPgError(error)) throw error;
+          // Hosted Supabase blocks direct deletes on storage tables (the files would be orphaned).
+          throw new DreamdbError(`Changing storage.buckets failed, nothing was changed: ${(error as Error).message}`, {
+            hint: 'Sync through the Storage API instead: set storage.projectUrl and export SUPABASE_SERVICE_ROLE_KEY.',
+            cause: error,
+          });
         });
-      });
     },
     async policies() {
       const rows = await sql.unsafe<{ policyname: string }[]>(packagedSql('storage/object_policies.sql'));
@@ -75,7 +84,9 @@ async function applySql(tx: postgres.TransactionSql<Record<string, unknown>>, ch
       const result = await tx`delete from storage.buckets b where b.id = ${c.current.id}
                                 and not exists (select 1 from storage.objects o where o.bucket_id = b.id)`;
       if (result.count !== 1) {
-        throw new DreamdbError(`Bucket ${c.current.id} is no longer empty; nothing was changed.`, { hint: 'Run dreamdb storage sync --prune again to see the new plan.' });
+        throw new DreamdbError(`Bucket ${c.current.id} is no longer empty; nothing was changed.`, {
+          hint: 'Run dreamdb storage sync --prune again to see the new plan.',
+        });
       }
     }
   }
@@ -83,7 +94,10 @@ async function applySql(tx: postgres.TransactionSql<Record<string, unknown>>, ch
 
 async function requireStorageSchema(sql: Sql): Promise<void> {
   const [row] = await sql.unsafe<{ ok: boolean }[]>(packagedSql('storage/has_schema.sql'));
-  if (!row?.ok) throw new NotMigratedError('storage schema (storage.buckets, storage.objects)', { detail: 'it installs the Supabase-compatible base on plain PostgreSQL' });
+  if (!row?.ok)
+    throw new NotMigratedError('storage schema (storage.buckets, storage.objects)', {
+      detail: 'it installs the Supabase-compatible base on plain PostgreSQL',
+    });
 }
 
 interface ApiBucket {
@@ -95,8 +109,14 @@ interface ApiBucket {
 
 interface StorageApi {
   listBuckets(): Promise<{ data: ApiBucket[] | null; error: { message: string } | null }>;
-  createBucket(id: string, options: { public: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null }): Promise<{ error: { message: string } | null }>;
-  updateBucket(id: string, options: { public: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null }): Promise<{ error: { message: string } | null }>;
+  createBucket(
+    id: string,
+    options: { public: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
+  ): Promise<{ error: { message: string } | null }>;
+  updateBucket(
+    id: string,
+    options: { public: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
+  ): Promise<{ error: { message: string } | null }>;
   deleteBucket(id: string): Promise<{ error: { message: string } | null }>;
 }
 
@@ -116,7 +136,9 @@ export async function apiBackend(projectUrl: string, serviceKey: string, product
   });
   const storage = client.storage as unknown as StorageApi;
   const fail = (what: string, error: { message: string }) =>
-    new DreamdbError(`Storage API (${projectUrl}): ${what} failed: ${error.message}`, { hint: 'Check storage.projectUrl and the service-role key; the key must be the service_role one.' });
+    new DreamdbError(`Storage API (${projectUrl}): ${what} failed: ${error.message}`, {
+      hint: 'Check storage.projectUrl and the service-role key; the key must be the service_role one.',
+    });
   return {
     via: 'api',
     where: projectUrl,
@@ -125,7 +147,14 @@ export async function apiBackend(projectUrl: string, serviceKey: string, product
       const { data, error } = await storage.listBuckets();
       if (error) throw fail('listing buckets', error);
       return (data ?? [])
-        .map((b) => ({ id: b.id, public: Boolean(b.public), fileSizeLimit: b.file_size_limit ?? null, allowedMimeTypes: b.allowed_mime_types ?? null, objects: null, bytes: null }))
+        .map((b) => ({
+          id: b.id,
+          public: Boolean(b.public),
+          fileSizeLimit: b.file_size_limit ?? null,
+          allowedMimeTypes: b.allowed_mime_types ?? null,
+          objects: null,
+          bytes: null,
+        }))
         .sort((x, y) => x.id.localeCompare(y.id));
     },
     async apply(changes) {
@@ -134,7 +163,10 @@ export async function apiBackend(projectUrl: string, serviceKey: string, product
         if (c.action === 'create' || c.action === 'update') {
           const b = c.bucket;
           const options = { public: b.public, fileSizeLimit: b.fileSizeLimit, allowedMimeTypes: b.allowedMimeTypes };
-          const { error } = c.action === 'create' ? await storage.createBucket(b.id, options) : await storage.updateBucket(b.id, options);
+          const { error } =
+            c.action === 'create'
+              ? await storage.createBucket(b.id, options)
+              : await storage.updateBucket(b.id, options);
           if (error) throw fail(`${c.action} ${b.id}`, error);
         } else if (c.action === 'prune') {
           const { error } = await storage.deleteBucket(c.current.id);
@@ -152,11 +184,18 @@ export interface StorageOptions {
 }
 
 /** Runs fn with the backend the options and config choose. */
-export async function withStorage<T>(ctx: Context, options: StorageOptions, fn: (backend: StorageBackend) => Promise<T>): Promise<T> {
+export async function withStorage<T>(
+  ctx: Context,
+  options: StorageOptions,
+  fn: (backend: StorageBackend) => Promise<T>,
+): Promise<T> {
   const config = ctx.config.storage;
   const via = options.via ?? (config?.projectUrl ? 'api' : 'sql');
   if (via === 'api') {
-    if (!config?.projectUrl) throw new UsageError('--via api needs storage.projectUrl in the config.', { hint: 'Set storage.projectUrl to https://<project-ref>.supabase.co, or use --via sql.' });
+    if (!config?.projectUrl)
+      throw new UsageError('--via api needs storage.projectUrl in the config.', {
+        hint: 'Set storage.projectUrl to https://<project-ref>.supabase.co, or use --via sql.',
+      });
     const keyEnv = config.serviceKeyEnv;
     const key = ctx.env[keyEnv];
     if (!key) {
@@ -167,5 +206,7 @@ export async function withStorage<T>(ctx: Context, options: StorageOptions, fn: 
     const label = ctx.env.DREAMDB_LABEL ?? ctx.config.db?.label;
     return fn(await apiBackend(config.projectUrl, key, label === 'production'));
   }
-  return withTarget(ctx, (target) => withDb(target.url, (sql) => fn(sqlBackend(sql, target.display, target.production))));
+  return withTarget(ctx, (target) =>
+    withDb(target.url, (sql) => fn(sqlBackend(sql, target.display, target.production))),
+  );
 }

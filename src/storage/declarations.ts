@@ -25,14 +25,22 @@ export async function loadDeclaredBuckets(ctx: Context): Promise<Declared> {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new UsageError(missing ? `No bucket declarations at ${shown}.` : `${shown} is not valid JSON: ${(error as Error).message}`, {
-      hint: missing ? 'Create it, or declare storage.buckets in dreamdb.config.json.' : 'Fix the syntax; JSON allows no comments or trailing commas.',
-    });
+    throw new UsageError(
+      missing ? `No bucket declarations at ${shown}.` : `${shown} is not valid JSON: ${(error as Error).message}`,
+      {
+        hint: missing
+          ? 'Create it, or declare storage.buckets in dreamdb.config.json.'
+          : 'Fix the syntax; JSON allows no comments or trailing commas.',
+      },
+    );
   }
   const parsed = bucketsFileSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = formatZodIssues(parsed.error.issues, { prefix: shown });
-    throw new UsageError(`Invalid bucket declarations: ${problems[0]}`, { details: problems.length > 1 ? problems : [], hint: 'The format is in docs/storage.md.' });
+    throw new UsageError(`Invalid bucket declarations: ${problems[0]}`, {
+      details: problems.length > 1 ? problems : [],
+      hint: 'The format is in docs/storage.md.',
+    });
   }
   return { buckets: parsed.data.buckets, source: shown };
 }

@@ -8,4 +8,10 @@ export { apiBackend, sqlBackend, withStorage, type StorageBackend, type StorageO
 export { storageList, storageSync } from './sync.js';
 export type { ListedBucket, ListResult, SyncOptions, SyncResult } from './model.js';
 export { formatBytes, renderChanges, renderList, renderSync } from './render.js';
-export { planBuckets, type BucketChange, type BucketField, type BucketPlan, type BucketState } from '../plan/storage.js';
+export {
+  planBuckets,
+  type BucketChange,
+  type BucketField,
+  type BucketPlan,
+  type BucketState,
+} from '../plan/storage.js';

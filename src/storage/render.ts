@@ -6,8 +6,18 @@ import type { ListResult, SyncResult } from './model.js';
 
 export function formatBytes(n: number | null): string {
   if (n === null) return 'no limit';
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
-  for (const [unit, size] of [['GB', 1e9], ['MB', 1e6], ['kB', 1e3]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  for (const [unit, size] of [
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['kB', 1e3],
+  ] as const)
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   return `${n.toLocaleString('en-US')} B`;
 }
 
@@ -15,10 +25,18 @@ function describe(b: Bucket): string {
   return `${b.public ? 'public ' : 'private'}  ${formatBytes(b.fileSizeLimit).padEnd(8)}  ${b.allowedMimeTypes?.join(', ') ?? 'any type'}`;
 }
 
-const FIELD_LABEL: Record<BucketField, string> = { public: 'public', fileSizeLimit: 'file size limit', allowedMimeTypes: 'allowed types' };
+const FIELD_LABEL: Record<BucketField, string> = {
+  public: 'public',
+  fileSizeLimit: 'file size limit',
+  allowedMimeTypes: 'allowed types',
+};
 
 function fieldValue(b: Bucket, f: BucketField): string {
-  return f === 'public' ? String(b.public) : f === 'fileSizeLimit' ? formatBytes(b.fileSizeLimit) : (b.allowedMimeTypes?.join(', ') ?? 'any');
+  return f === 'public'
+    ? String(b.public)
+    : f === 'fileSizeLimit'
+      ? formatBytes(b.fileSizeLimit)
+      : (b.allowedMimeTypes?.join(', ') ?? 'any');
 }
 
 export function renderChanges(changes: BucketChange[]): string[] {
@@ -41,7 +59,9 @@ export function renderChanges(changes: BucketChange[]): string[] {
 }
 
 export function renderSync(r: SyncResult): string[] {
-  const pending = r.changes.filter((c) => c.action === 'create' || c.action === 'update' || c.action === 'prune').length;
+  const pending = r.changes.filter(
+    (c) => c.action === 'create' || c.action === 'update' || c.action === 'prune',
+  ).length;
   const head = r.dryRun
     ? `Plan for ${r.target} (via ${r.via}, declared in ${r.source}):`
     : r.applied
@@ -56,9 +76,15 @@ export function renderList(r: ListResult): string[] {
   const lines = [`Buckets on ${r.target} (via ${r.via}):`];
   if (!r.buckets.length) lines.push(style.dim('  none'));
   for (const b of r.buckets) {
-    const count = b.objects === null ? 'objects: unknown via the API' : `${b.objects.toLocaleString('en-US')} object${b.objects === 1 ? '' : 's'}, ${formatBytes(b.bytes ?? 0).replace('no limit', '0 B')}`;
-    lines.push(`  ${b.id.padEnd(16)} ${describe(b)}  ${style.dim(count)}${b.declared ? '' : style.yellow('  (not declared)')}`);
+    const count =
+      b.objects === null
+        ? 'objects: unknown via the API'
+        : `${b.objects.toLocaleString('en-US')} object${b.objects === 1 ? '' : 's'}, ${formatBytes(b.bytes ?? 0).replace('no limit', '0 B')}`;
+    lines.push(
+      `  ${b.id.padEnd(16)} ${describe(b)}  ${style.dim(count)}${b.declared ? '' : style.yellow('  (not declared)')}`,
+    );
   }
-  if (r.policies) lines.push(style.dim(`Policies on storage.objects: ${r.policies.length ? r.policies.join(', ') : 'none'}`));
+  if (r.policies)
+    lines.push(style.dim(`Policies on storage.objects: ${r.policies.length ? r.policies.join(', ') : 'none'}`));
   return lines;
 }

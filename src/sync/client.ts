@@ -73,7 +73,11 @@ commit;`;
     return results[2]![0]!.out;
   } catch (error) {
     // A server error leaves the transaction aborted on a live connection: end it.
-    if ((error as { severity?: string }).severity) await conn.unsafe('rollback').simple().catch(() => {});
+    if ((error as { severity?: string }).severity)
+      await conn
+        .unsafe('rollback')
+        .simple()
+        .catch(() => {});
     throw error;
   } finally {
     if (pooled) conn.release();
@@ -92,7 +96,12 @@ export async function syncPull(sql: Sql, actor: Actor, cursor: string | null, li
 }
 
 /** Pages until has_more is false; returns every page and the final cursor. */
-export async function syncPullAll(sql: Sql, actor: Actor, cursor: string | null, limit?: number): Promise<{ pages: PullPage[]; cursor: string }> {
+export async function syncPullAll(
+  sql: Sql,
+  actor: Actor,
+  cursor: string | null,
+  limit?: number,
+): Promise<{ pages: PullPage[]; cursor: string }> {
   const pages: PullPage[] = [];
   let at = cursor;
   for (;;) {
@@ -104,6 +113,12 @@ export async function syncPullAll(sql: Sql, actor: Actor, cursor: string | null,
 }
 
 export async function syncPush(sql: Sql, actor: Actor, mutations: Mutation[]): Promise<MutationResult[]> {
-  const out = await rpc<{ results: MutationResult[] }>(sql, actor, `public.sync_push(${quoteLiteral(JSON.stringify(mutations))}::jsonb)`, false, '/rest/v1/rpc/sync_push');
+  const out = await rpc<{ results: MutationResult[] }>(
+    sql,
+    actor,
+    `public.sync_push(${quoteLiteral(JSON.stringify(mutations))}::jsonb)`,
+    false,
+    '/rest/v1/rpc/sync_push',
+  );
   return out.results;
 }

@@ -157,16 +157,33 @@ function query(name: string): string {
  * app's API, so asking for them is a mistake rather than a wish.
  */
 export const INTERNAL_SCHEMAS = [
-  'auth', 'dreamdb', 'extensions', 'graphql', 'graphql_public', 'information_schema', 'net', 'pgbouncer',
-  'pgsodium', 'pgsodium_masks', 'realtime', 'storage', 'supabase_functions', 'supabase_migrations', 'vault', 'cron',
+  'auth',
+  'dreamdb',
+  'extensions',
+  'graphql',
+  'graphql_public',
+  'information_schema',
+  'net',
+  'pgbouncer',
+  'pgsodium',
+  'pgsodium_masks',
+  'realtime',
+  'storage',
+  'supabase_functions',
+  'supabase_migrations',
+  'vault',
+  'cron',
 ];
 
 export function checkSchemaNames(schemas: string[]): void {
   for (const schema of schemas) {
     if (INTERNAL_SCHEMAS.includes(schema) || schema.startsWith('pg_')) {
-      throw new UsageError(`Schema "${schema}" is internal (Supabase's services or dreamdb's own); its objects are not the app's API.`, {
-        hint: 'Generate types for the schemas PostgREST exposes, e.g. --schema public.',
-      });
+      throw new UsageError(
+        `Schema "${schema}" is internal (Supabase's services or dreamdb's own); its objects are not the app's API.`,
+        {
+          hint: 'Generate types for the schemas PostgREST exposes, e.g. --schema public.',
+        },
+      );
     }
   }
 }
@@ -180,7 +197,7 @@ export async function readCatalog(sql: Sql, options: CatalogOptions): Promise<Ca
     for (const role of [client, server]) {
       if (!role.exists) {
         throw new UsageError(`Role "${role.name}" does not exist on this database.`, {
-          hint: 'Run `dreamdb migrate` (it installs Supabase\'s API roles on plain Postgres), or set types.clientRole / types.serverRole in the config.',
+          hint: "Run `dreamdb migrate` (it installs Supabase's API roles on plain Postgres), or set types.clientRole / types.serverRole in the config.",
         });
       }
     }

@@ -22,7 +22,9 @@ export function nodeType(node: unknown): string | undefined {
 }
 
 export function strings(list: unknown): string[] {
-  return Array.isArray(list) ? list.map((n) => as(n, 'String')?.sval).filter((s): s is string => typeof s === 'string') : [];
+  return Array.isArray(list)
+    ? list.map((n) => as(n, 'String')?.sval).filter((s): s is string => typeof s === 'string')
+    : [];
 }
 
 /** Loads the parser (WebAssembly) once; the parse functions below are synchronous after it. */
@@ -42,7 +44,7 @@ export function parseSql(text: string): PgNode | undefined {
 /** Parses the text of a CHECK constraint (as pg_get_constraintdef prints it) into its expression. */
 export function parseCheck(definition: string): PgNode | undefined {
   try {
-    const tree = (parseSync(`CREATE TABLE _t (CONSTRAINT _c ${definition})`) as PgNode);
+    const tree = parseSync(`CREATE TABLE _t (CONSTRAINT _c ${definition})`) as PgNode;
     const elt = tree.stmts?.[0]?.stmt?.CreateStmt?.tableElts?.[0];
     return as(elt, 'Constraint')?.raw_expr as PgNode | undefined;
   } catch {
@@ -53,7 +55,7 @@ export function parseCheck(definition: string): PgNode | undefined {
 /** Parses an expression as pg_get_expr prints it (policy USING / WITH CHECK, column defaults). */
 export function parseExpression(text: string): PgNode | undefined {
   try {
-    const tree = (parseSync(`SELECT ${text}`) as PgNode);
+    const tree = parseSync(`SELECT ${text}`) as PgNode;
     return as(tree.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0], 'ResTarget')?.val as PgNode | undefined;
   } catch {
     return undefined;

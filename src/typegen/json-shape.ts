@@ -28,18 +28,56 @@ export interface ShapeContext {
 const UNKNOWN: Typed = { type: T.json, nullable: true };
 
 const AGGREGATES = new Set([
-  'count', 'sum', 'avg', 'min', 'max', 'json_agg', 'jsonb_agg', 'array_agg', 'string_agg', 'bool_and', 'bool_or',
-  'every', 'json_object_agg', 'jsonb_object_agg', 'json_agg_strict', 'jsonb_agg_strict',
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'json_agg',
+  'jsonb_agg',
+  'array_agg',
+  'string_agg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'json_agg_strict',
+  'jsonb_agg_strict',
 ]);
 
 /** SQL type names as written in casts → the JSON they become. */
 const CAST_TYPES: Record<string, TsType> = {
-  bool: T.boolean, boolean: T.boolean,
-  int: T.number, int2: T.number, int4: T.number, int8: T.number, integer: T.number, smallint: T.number, bigint: T.number,
-  float4: T.number, float8: T.number, real: T.number, numeric: T.number, decimal: T.number, double: T.number,
-  text: T.string, varchar: T.string, bpchar: T.string, char: T.string, name: T.string, citext: T.string, uuid: T.string,
-  date: T.string, time: T.string, timetz: T.string, timestamp: T.string, timestamptz: T.string, interval: T.string,
-  json: T.json, jsonb: T.json,
+  bool: T.boolean,
+  boolean: T.boolean,
+  int: T.number,
+  int2: T.number,
+  int4: T.number,
+  int8: T.number,
+  integer: T.number,
+  smallint: T.number,
+  bigint: T.number,
+  float4: T.number,
+  float8: T.number,
+  real: T.number,
+  numeric: T.number,
+  decimal: T.number,
+  double: T.number,
+  text: T.string,
+  varchar: T.string,
+  bpchar: T.string,
+  char: T.string,
+  name: T.string,
+  citext: T.string,
+  uuid: T.string,
+  date: T.string,
+  time: T.string,
+  timetz: T.string,
+  timestamp: T.string,
+  timestamptz: T.string,
+  interval: T.string,
+  json: T.json,
+  jsonb: T.json,
 };
 
 interface Source {
@@ -59,12 +97,16 @@ export function functionResultShape(definition: string, ctx: ShapeContext): Type
   const create = as(parseSql(definition)?.stmts?.[0]?.stmt, 'CreateFunctionStmt');
   if (!create) return undefined;
   let statements: unknown[] = [];
-  const asOption = (create.options as unknown[] | undefined)?.map((o) => as(o, 'DefElem')).find((d) => d?.defname === 'as');
+  const asOption = (create.options as unknown[] | undefined)
+    ?.map((o) => as(o, 'DefElem'))
+    .find((d) => d?.defname === 'as');
   const body = strings(as(asOption?.arg, 'List')?.items)[0];
   if (body !== undefined) {
     // PL/pgSQL written as one `BEGIN RETURN (<query>); END` (cached plans): read the query.
     const plpgsqlReturn = /^\s*BEGIN\s+RETURN\s*\(([\s\S]*)\)\s*;\s*END\s*;?\s*$/i.exec(body);
-    statements = ((parseSql(plpgsqlReturn ? plpgsqlReturn[1]! : body)?.stmts as PgNode[] | undefined) ?? []).map((s) => s.stmt);
+    statements = ((parseSql(plpgsqlReturn ? plpgsqlReturn[1]! : body)?.stmts as PgNode[] | undefined) ?? []).map(
+      (s) => s.stmt,
+    );
   } else if (create.sql_body) {
     // BEGIN ATOMIC ... END or RETURN expr
     const inner = as(create.sql_body, 'List')?.items as unknown[] | undefined;
@@ -73,7 +115,11 @@ export function functionResultShape(definition: string, ctx: ShapeContext): Type
   }
   const last = statements[statements.length - 1];
   const select = as(last, 'SelectStmt');
-  const root: Scope = { sources: new Map([['', { columns: () => ctx.parameters, nullable: false }]]), ctes: new Map(), parent: undefined };
+  const root: Scope = {
+    sources: new Map([['', { columns: () => ctx.parameters, nullable: false }]]),
+    ctes: new Map(),
+    parent: undefined,
+  };
   if (!select) {
     const ret = as(last, 'ReturnStmt');
     return ret ? expression(ret.returnval, root, ctx) : undefined;
@@ -144,7 +190,10 @@ function addFromItem(item: unknown, scope: Scope, ctx: ShapeContext, outer: bool
     const alias = String(sub.alias?.aliasname ?? '');
     // A LATERAL subquery sees the FROM items before it; an ordinary one only the outer query.
     const parent = sub.lateral ? scope : (scope.parent ?? scope);
-    scope.sources.set(alias, { columns: lazy(() => subqueryColumns(sub.subquery as PgNode, parent, ctx)), nullable: outer });
+    scope.sources.set(alias, {
+      columns: lazy(() => subqueryColumns(sub.subquery as PgNode, parent, ctx)),
+      nullable: outer,
+    });
     return;
   }
   const join = as(item, 'JoinExpr');
@@ -154,7 +203,8 @@ function addFromItem(item: unknown, scope: Scope, ctx: ShapeContext, outer: bool
     return;
   }
   const fn = as(item, 'RangeFunction');
-  if (fn?.alias?.aliasname) scope.sources.set(String(fn.alias.aliasname), { columns: () => undefined, nullable: outer });
+  if (fn?.alias?.aliasname)
+    scope.sources.set(String(fn.alias.aliasname), { columns: () => undefined, nullable: outer });
 }
 
 function lazy<V>(fn: () => V): () => V {
@@ -171,7 +221,7 @@ function lazy<V>(fn: () => V): () => V {
 
 function subqueryColumns(query: PgNode, parent: Scope, ctx: ShapeContext): Map<string, Typed> | undefined {
   const select = as(query, 'SelectStmt');
-  if (!select || select.op && select.op !== 'SETOP_NONE') return undefined;
+  if (!select || (select.op && select.op !== 'SETOP_NONE')) return undefined;
   const scope = selectScope(select, parent, ctx);
   const out = new Map<string, Typed>();
   for (const target of (select.targetList as unknown[] | undefined) ?? []) {
@@ -226,14 +276,19 @@ function expression(node: unknown, scope: Scope, ctx: ShapeContext): Typed {
       const c = constant(node);
       if (!c || c.value === null) return { type: T.null, nullable: true };
       // A string constant is that string in the JSON; numbers stay number (coalesce(sum(x), 0)).
-      return { type: typeof c.value === 'string' ? T.literal(c.value) : typeof c.value === 'number' ? T.number : T.boolean, nullable: false };
+      return {
+        type: typeof c.value === 'string' ? T.literal(c.value) : typeof c.value === 'number' ? T.number : T.boolean,
+        nullable: false,
+      };
     }
     case 'TypeCast':
       return cast(as(node, 'TypeCast')!, scope, ctx);
     case 'FuncCall':
       return call(as(node, 'FuncCall')!, scope, ctx);
     case 'CoalesceExpr': {
-      const args = ((as(node, 'CoalesceExpr')!.args as unknown[] | undefined) ?? []).map((a) => expression(a, scope, ctx));
+      const args = ((as(node, 'CoalesceExpr')!.args as unknown[] | undefined) ?? []).map((a) =>
+        expression(a, scope, ctx),
+      );
       return { type: merge(args.map((a) => a.type)), nullable: args.every((a) => a.nullable) };
     }
     case 'SubLink':
@@ -260,7 +315,9 @@ function expression(node: unknown, scope: Scope, ctx: ShapeContext): Typed {
     }
     case 'CaseExpr': {
       const c = as(node, 'CaseExpr')!;
-      const results = ((c.args as unknown[] | undefined) ?? []).map((w) => expression(as(w, 'CaseWhen')?.result, scope, ctx));
+      const results = ((c.args as unknown[] | undefined) ?? []).map((w) =>
+        expression(as(w, 'CaseWhen')?.result, scope, ctx),
+      );
       const otherwise = c.defresult ? expression(c.defresult, scope, ctx) : { type: T.null, nullable: true };
       const all = [...results, otherwise];
       return { type: merge(all.map((a) => a.type)), nullable: all.some((a) => a.nullable) };
@@ -293,7 +350,8 @@ function cast(node: PgNode, scope: Scope, ctx: ShapeContext): Typed {
 function jsonLiteral(value: unknown): TsType {
   if (value === null) return T.null;
   if (Array.isArray(value)) return T.array(union(value.map(jsonLiteral)));
-  if (typeof value === 'object') return T.object(Object.entries(value as object).map(([name, v]) => ({ name, type: jsonLiteral(v) })));
+  if (typeof value === 'object')
+    return T.object(Object.entries(value as object).map(([name, v]) => ({ name, type: jsonLiteral(v) })));
   return typeof value === 'string' ? T.string : typeof value === 'number' ? T.number : T.boolean;
 }
 
@@ -389,7 +447,8 @@ function sublink(node: PgNode, scope: Scope, ctx: ShapeContext): Typed {
       if (!select || targets.length !== 1) return UNKNOWN;
       const inner = selectScope(select, scope, ctx);
       const value = expression(as(targets[0], 'ResTarget')?.val, inner, ctx);
-      if (node.subLinkType === 'ARRAY_SUBLINK') return { type: T.array(nullable(value.type, value.nullable)), nullable: false };
+      if (node.subLinkType === 'ARRAY_SUBLINK')
+        return { type: T.array(nullable(value.type, value.nullable)), nullable: false };
       // A scalar subquery is NULL when it yields no row.
       return { type: value.type, nullable: value.nullable || !oneRow(select) };
     }
@@ -409,6 +468,8 @@ function isKeyword(type: TsType | undefined, name: string): boolean {
 }
 
 function isEmptyLiteral(type: TsType): boolean {
-  return (type.kind === 'array' && type.element.kind === 'keyword' && type.element.name === 'never')
-    || (type.kind === 'object' && type.fields.length === 0);
+  return (
+    (type.kind === 'array' && type.element.kind === 'keyword' && type.element.name === 'never') ||
+    (type.kind === 'object' && type.fields.length === 0)
+  );
 }

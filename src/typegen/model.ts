@@ -68,8 +68,20 @@ export interface TypesModel {
 
 /** Names the generated module defines itself; a JSON type never takes one of them. */
 const RESERVED = new Set([
-  'Json', 'Database', 'ServiceDatabase', 'DatabaseWithoutInternals', 'DefaultSchema', 'Tables', 'TablesInsert',
-  'TablesUpdate', 'Enums', 'CompositeTypes', 'Constants', 'ServiceTables', 'ServiceTablesInsert', 'ServiceTablesUpdate',
+  'Json',
+  'Database',
+  'ServiceDatabase',
+  'DatabaseWithoutInternals',
+  'DefaultSchema',
+  'Tables',
+  'TablesInsert',
+  'TablesUpdate',
+  'Enums',
+  'CompositeTypes',
+  'Constants',
+  'ServiceTables',
+  'ServiceTablesInsert',
+  'ServiceTablesUpdate',
 ]);
 
 interface ColumnInfo {
@@ -103,7 +115,10 @@ class ModelBuilder {
   private readonly namedByFunction = new Map<string, { name: string; nullable: boolean }>();
   private readonly types: TypeResolver;
 
-  constructor(private readonly catalog: Catalog, private readonly options: ModelOptions) {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly options: ModelOptions,
+  ) {
     for (const c of catalog.columns) {
       const list = this.columnsByRel.get(c.relid) ?? [];
       list.push(c);
@@ -164,7 +179,11 @@ class ModelBuilder {
       if (taken.has(name)) name += 'Result';
       for (let i = 2; taken.has(name); i++) name = `${name.replace(/\d+$/, '')}${i}`;
       taken.add(name);
-      this.named.push({ name, doc: `What ${fn.schema}.${fn.name}(${fn.identity}) returns, read from its definition.`, type: shape.type });
+      this.named.push({
+        name,
+        doc: `What ${fn.schema}.${fn.name}(${fn.identity}) returns, read from its definition.`,
+        type: shape.type,
+      });
       this.namedByFunction.set(fn.oid, { name, nullable: shape.nullable });
     }
   }
@@ -173,15 +192,23 @@ class ModelBuilder {
     const parameters = new Map<string, Typed>();
     fn.arg_modes.forEach((mode, i) => {
       const name = fn.arg_names[i];
-      if (name && mode !== 'o' && mode !== 't') parameters.set(name, { type: this.typeOf(fn.arg_types[i]!), nullable: true });
+      if (name && mode !== 'o' && mode !== 't')
+        parameters.set(name, { type: this.typeOf(fn.arg_types[i]!), nullable: true });
     });
     return {
       parameters,
       relation: (schema, name) => {
-        const rel = this.catalog.relations.find((r) => r.name === name && (schema ? r.schema === schema : this.options.schemas.includes(r.schema)));
+        const rel = this.catalog.relations.find(
+          (r) => r.name === name && (schema ? r.schema === schema : this.options.schemas.includes(r.schema)),
+        );
         if (!rel) return undefined;
         const view = rel.kind === 'v' || rel.kind === 'm';
-        return new Map((this.infoByRel.get(rel.oid) ?? []).map((c) => [c.row.name, { type: c.readType, nullable: view || !c.row.not_null }]));
+        return new Map(
+          (this.infoByRel.get(rel.oid) ?? []).map((c) => [
+            c.row.name,
+            { type: c.readType, nullable: view || !c.row.not_null },
+          ]),
+        );
       },
     };
   }
@@ -210,20 +237,35 @@ class ModelBuilder {
       tables: list.filter((r) => r.kind === 'r' || r.kind === 'p' || r.kind === 'f').map(strip),
       views: list.filter((r) => r.kind === 'v' || r.kind === 'm').map(strip),
       functions: usable ? this.functions(name, audience) : [],
-      enums: declared.filter((t) => t.typtype === 'e').map((t) => ({ name: t.name, values: this.catalog.types.get(t.oid)?.labels ?? [] })),
-      composites: declared.filter((t) => t.typtype === 'c').map((t) => {
-        const relid = this.catalog.types.get(t.oid)?.relid;
-        const columns = relid ? (this.columnsByRel.get(relid) ?? []) : [];
-        return { name: t.name, fields: byName(columns.map((c) => ({ name: c.name, type: nullable(this.typeOf(c.type_oid)) }))) };
-      }),
+      enums: declared
+        .filter((t) => t.typtype === 'e')
+        .map((t) => ({ name: t.name, values: this.catalog.types.get(t.oid)?.labels ?? [] })),
+      composites: declared
+        .filter((t) => t.typtype === 'c')
+        .map((t) => {
+          const relid = this.catalog.types.get(t.oid)?.relid;
+          const columns = relid ? (this.columnsByRel.get(relid) ?? []) : [];
+          return {
+            name: t.name,
+            fields: byName(columns.map((c) => ({ name: c.name, type: nullable(this.typeOf(c.type_oid)) }))),
+          };
+        }),
     };
   }
 
   private access(rel: RelationRow, audience: Audience): Access {
-    const open: Access = { select: true, insert: true, update: true, delete: true, insertPins: new Map(), updatePins: new Map() };
+    const open: Access = {
+      select: true,
+      insert: true,
+      update: true,
+      delete: true,
+      insertPins: new Map(),
+      updatePins: new Map(),
+    };
     if (!rel[`${audience}_rls`] || this.catalog.roles[audience].bypass_rls) return open;
     const policies = this.catalog.policies.filter((p) => p.relid === rel.oid && p[`${audience}_applies`]);
-    const allows = (cmd: PolicyRow['command']) => policies.some((p) => p.permissive && (p.command === cmd || p.command === '*'));
+    const allows = (cmd: PolicyRow['command']) =>
+      policies.some((p) => p.permissive && (p.command === cmd || p.command === '*'));
     return {
       select: allows('r'),
       insert: allows('a'),
@@ -273,7 +315,12 @@ class ModelBuilder {
     if (updatable) {
       const fields = (access.update ? columns.filter((c) => can(c, 'update') && writable(c)) : []).map((c) => {
         const pinned = access.updatePins.has(c.row.name) ? access.updatePins.get(c.row.name)! : undefined;
-        const type = pinned !== undefined ? (pinned === null ? T.null : T.literal(pinned)) : nullable(c.writeType, view || !c.row.not_null);
+        const type =
+          pinned !== undefined
+            ? pinned === null
+              ? T.null
+              : T.literal(pinned)
+            : nullable(c.writeType, view || !c.row.not_null);
         return { name: c.row.name, type, optional: true };
       });
       update = fields.length ? fields : null;
@@ -285,7 +332,9 @@ class ModelBuilder {
     const notes: string[] = [];
     if (rel.comment) notes.push(rel.comment);
     if (row.length && row.length < columns.length && access.select) {
-      notes.push(`Only these columns are readable by ${this.catalog.roles[audience].name}: name them in select(); select("*") is refused.`);
+      notes.push(
+        `Only these columns are readable by ${this.catalog.roles[audience].name}: name them in select(); select("*") is refused.`,
+      );
     }
     return {
       name: rel.name,
@@ -338,13 +387,17 @@ class ModelBuilder {
     fn.arg_modes.forEach((mode, i) => {
       const name = fn.arg_names[i] ?? '';
       const type = this.typeOf(fn.arg_types[i]!);
-      if (mode === 'i' || mode === 'b' || mode === 'v') inputs.push({ name, type: mode === 'v' && type.kind !== 'array' ? T.array(type) : type });
-      if (mode === 'o' || mode === 'b' || mode === 't') outputs.push({ name: name || `column${outputs.length + 1}`, type: this.typeOf(fn.arg_types[i]!) });
+      if (mode === 'i' || mode === 'b' || mode === 'v')
+        inputs.push({ name, type: mode === 'v' && type.kind !== 'array' ? T.array(type) : type });
+      if (mode === 'o' || mode === 'b' || mode === 't')
+        outputs.push({ name: name || `column${outputs.length + 1}`, type: this.typeOf(fn.arg_types[i]!) });
     });
     // PostgREST calls with named arguments; the one exception is a single unnamed parameter.
     if (inputs.some((a) => a.name === '') && inputs.length !== 1) return undefined;
     const firstDefault = inputs.length - fn.arg_defaults;
-    const args = inputs.length ? byName(inputs.map((a, i) => ({ name: a.name, type: a.type, optional: i >= firstDefault }))) : null;
+    const args = inputs.length
+      ? byName(inputs.map((a, i) => ({ name: a.name, type: a.type, optional: i >= firstDefault })))
+      : null;
 
     let returns: TsType;
     const override = this.options.jsonTypes[`${fn.schema}.${fn.name}`];
@@ -371,10 +424,17 @@ function pins(policies: PolicyRow[], cmd: 'a' | 'w'): Map<string, ConstValue> {
   for (const [column, value] of first ?? []) {
     if (rest.every((m) => m.has(column) && m.get(column) === value)) out.set(column, value);
   }
-  for (const p of relevant.filter((p) => !p.permissive)) for (const [column, value] of exprOf(p)) out.set(column, value);
+  for (const p of relevant.filter((p) => !p.permissive))
+    for (const [column, value] of exprOf(p)) out.set(column, value);
   return out;
 }
 
 function pascal(name: string): string {
-  return name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') || 'Result';
+  return (
+    name
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join('') || 'Result'
+  );
 }

@@ -36,7 +36,9 @@ export class TypeResolver {
         return declared ? T.ref(`Database[${q(t.schema)}]["Enums"][${q(t.name)}]`) : T.literals(t.labels);
       case 'd': {
         const base = t.base ? this.typeOf(t.base) : T.unknown;
-        const values = t.checks.map((c) => allowedValues(parseCheck(c)).get('value')).filter((v): v is string[] => Boolean(v));
+        const values = t.checks
+          .map((c) => allowedValues(parseCheck(c)).get('value'))
+          .filter((v): v is string[] => Boolean(v));
         return narrow(base, values);
       }
       case 'c': {
@@ -44,7 +46,9 @@ export class TypeResolver {
         // A table's row type (a function returning SETOF public.tasks): its columns.
         const columns = t.relid ? this.columnsByRel.get(t.relid) : undefined;
         if (!columns) return T.record;
-        return T.object(byName(columns.map((c) => ({ name: c.name, type: nullable(this.typeOf(c.type_oid), !c.not_null) }))));
+        return T.object(
+          byName(columns.map((c) => ({ name: c.name, type: nullable(this.typeOf(c.type_oid), !c.not_null) }))),
+        );
       }
       case 'p':
         return t.name === 'void' ? T.undefined : t.name === 'record' ? T.record : T.unknown;
@@ -81,7 +85,14 @@ function baseType(t: TypeRow): TsType {
       return T.boolean;
     case 'N':
       return T.number;
-    case 'S': case 'D': case 'T': case 'I': case 'G': case 'V': case 'U': case 'R':
+    case 'S':
+    case 'D':
+    case 'T':
+    case 'I':
+    case 'G':
+    case 'V':
+    case 'U':
+    case 'R':
       return T.string;
     default:
       return T.unknown;

@@ -47,7 +47,10 @@ const JSON_TYPE = `export type Json =
 
 function database(schemas: SchemaTypes[], options: RenderOptions): TsType {
   return T.object([
-    { name: '__InternalSupabase', type: T.object([{ name: 'PostgrestVersion', type: T.literal(options.postgrestVersion) }]) },
+    {
+      name: '__InternalSupabase',
+      type: T.object([{ name: 'PostgrestVersion', type: T.literal(options.postgrestVersion) }]),
+    },
     ...schemas.map((s) => ({ name: s.name, type: schema(s) })),
   ]);
 }
@@ -96,8 +99,14 @@ function defaultSchema(schemas: string[]): string {
 
 function constants(schemas: SchemaTypes[]): string {
   const body = schemas.map((s) => {
-    const enums = s.enums.map((e) => `      ${propertyName(e.name)}: [${e.values.map((v) => JSON.stringify(v)).join(', ')}],`);
-    return [`  ${propertyName(s.name)}: {`, enums.length ? `    Enums: {\n${enums.join('\n')}\n    },` : '    Enums: {},', '  },'].join('\n');
+    const enums = s.enums.map(
+      (e) => `      ${propertyName(e.name)}: [${e.values.map((v) => JSON.stringify(v)).join(', ')}],`,
+    );
+    return [
+      `  ${propertyName(s.name)}: {`,
+      enums.length ? `    Enums: {\n${enums.join('\n')}\n    },` : '    Enums: {},',
+      '  },',
+    ].join('\n');
   });
   return `export const Constants = {\n${body.join('\n')}\n} as const`;
 }

@@ -103,15 +103,20 @@ export function printType(type: TsType, level: number): string {
     case 'literal':
       return typeof type.value === 'string' ? JSON.stringify(type.value) : String(type.value);
     case 'union':
-      return type.members.map((m) => (m.kind === 'union' ? `(${printType(m, level)})` : printType(m, level))).join(' | ');
+      return type.members
+        .map((m) => (m.kind === 'union' ? `(${printType(m, level)})` : printType(m, level)))
+        .join(' | ');
     case 'array': {
       const inner = printType(type.element, level);
       return type.element.kind === 'union' ? `(${inner})[]` : `${inner}[]`;
     }
     case 'tuple':
       if (type.items.length === 0) return '[]';
-      if (type.items.every((i) => i.kind === 'literal')) return `[${type.items.map((i) => printType(i, level)).join(', ')}]`;
-      return ['[', ...type.items.map((i) => `${pad(level + 1)}${printType(i, level + 1)},`), `${pad(level)}]`].join('\n');
+      if (type.items.every((i) => i.kind === 'literal'))
+        return `[${type.items.map((i) => printType(i, level)).join(', ')}]`;
+      return ['[', ...type.items.map((i) => `${pad(level + 1)}${printType(i, level + 1)},`), `${pad(level)}]`].join(
+        '\n',
+      );
     case 'object':
       return printObject(type.fields, level);
   }

@@ -8,7 +8,10 @@ export async function writeAtomically(file: string, text: string): Promise<void>
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
     const stat = await fs.stat(file).catch(() => undefined);
-    if (stat?.isDirectory()) throw new UsageError(`${file} is a directory.`, { hint: 'Give --out a file name, e.g. --out src/types/database.ts.' });
+    if (stat?.isDirectory())
+      throw new UsageError(`${file} is a directory.`, {
+        hint: 'Give --out a file name, e.g. --out src/types/database.ts.',
+      });
     const temp = `${file}.${process.pid}.tmp`;
     try {
       await fs.writeFile(temp, text);
@@ -20,6 +23,8 @@ export async function writeAtomically(file: string, text: string): Promise<void>
     }
   } catch (error) {
     if (error instanceof DreamdbError) throw error;
-    throw new UsageError(`Cannot write ${file}: ${(error as Error).message}`, { hint: 'Check the directory exists and is writable.' });
+    throw new UsageError(`Cannot write ${file}: ${(error as Error).message}`, {
+      hint: 'Check the directory exists and is writable.',
+    });
   }
 }

@@ -3,7 +3,13 @@
  * one-line "option '--x <n>' argument 'v' is invalid. <why>." and exit 2, the same for every flag.
  */
 import { InvalidArgumentError } from 'commander';
-import { durationExamples, parseDuration, wholeNumberProblem, type DurationOptions, type Range } from '../config/values.js';
+import {
+  durationExamples,
+  parseDuration,
+  wholeNumberProblem,
+  type DurationOptions,
+  type Range,
+} from '../config/values.js';
 
 /** `.argParser(wholeNumberFlag('--jobs', { min: 1, max: 16 }))` */
 export function wholeNumberFlag(name: string, range: Range = {}): (value: string) => number {
@@ -19,7 +25,8 @@ export function durationFlag(name: string, options: DurationOptions = {}): (valu
   const settings = { defaultUnit: 's' as const, ...options };
   return (value) => {
     const ms = parseDuration(value, settings);
-    if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration like ${durationExamples(settings.units)}.`);
+    if (ms === undefined)
+      throw new InvalidArgumentError(`${name} must be a duration like ${durationExamples(settings.units)}.`);
     return ms;
   };
 }

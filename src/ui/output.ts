@@ -44,7 +44,8 @@ export function createOutput(options: OutputOptions = {}): Output {
   const stderr = options.stderr ?? process.stderr;
   const json = Boolean(options.json);
   const ci = process.env.CI === 'true' || process.env.CI === '1';
-  const interactive = options.interactive ?? (Boolean((stderr as NodeJS.WriteStream).isTTY) && Boolean(process.stdin.isTTY) && !ci);
+  const interactive =
+    options.interactive ?? (Boolean((stderr as NodeJS.WriteStream).isTTY) && Boolean(process.stdin.isTTY) && !ci);
   const err = (line: string) => stderr.write(`${line}\n`);
 
   return {
@@ -104,7 +105,8 @@ export function createOutput(options: OutputOptions = {}): Output {
       return value as R;
     },
     async confirmOrCancel(message, { hint, declined }) {
-      if (!interactive) throw new ConfirmationRequiredError(`${message} Refusing without a terminal to confirm.`, { hint });
+      if (!interactive)
+        throw new ConfirmationRequiredError(`${message} Refusing without a terminal to confirm.`, { hint });
       const { confirm } = await import('@inquirer/prompts');
       let yes: boolean;
       try {
@@ -119,7 +121,10 @@ export function createOutput(options: OutputOptions = {}): Output {
       if (!interactive) throw new ConfirmationRequiredError(`${message} Refusing without a terminal to confirm.`);
       const { input } = await import('@inquirer/prompts');
       try {
-        const answer = await input({ message: `${message} Type ${chalk.bold(expected)} to continue:` }, { output: process.stderr });
+        const answer = await input(
+          { message: `${message} Type ${chalk.bold(expected)} to continue:` },
+          { output: process.stderr },
+        );
         return answer.trim() === expected;
       } catch (error) {
         if ((error as Error).name === 'ExitPromptError') throw new CancelledError();

@@ -15,8 +15,14 @@ let bare: TestDatabase;
 let dir: string;
 
 beforeAll(async () => {
-  [clean, holed, bare] = await Promise.all([migratedDatabase('audit_cli'), migratedDatabase('audit_cli_holed'), createTestDatabase('audit_cli_bare')]);
-  await holed.sql.unsafe(`grant update on public.artists to authenticated; grant truncate on public.tasks to authenticated`);
+  [clean, holed, bare] = await Promise.all([
+    migratedDatabase('audit_cli'),
+    migratedDatabase('audit_cli_holed'),
+    createTestDatabase('audit_cli_bare'),
+  ]);
+  await holed.sql.unsafe(
+    `grant update on public.artists to authenticated; grant truncate on public.tasks to authenticated`,
+  );
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-audit-'));
 });
 
@@ -30,7 +36,11 @@ describe('dreamdb audit-rls (binary)', { timeout: 240_000 }, () => {
     const r = await runCli(['audit-rls', '--db', clean.url, '--json', '--only', 'isolation', '--junit', junit]);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout) as { ok: boolean; findings: unknown[]; isolation: { expectations: { status: string } } };
+    const json = JSON.parse(r.stdout) as {
+      ok: boolean;
+      findings: unknown[];
+      isolation: { expectations: { status: string } };
+    };
     expect(json.ok).toBe(true);
     expect(json.isolation.expectations.status).toBe('matched');
     const xml = await fs.readFile(junit, 'utf8');
@@ -51,11 +61,15 @@ describe('dreamdb audit-rls (binary)', { timeout: 240_000 }, () => {
   });
 
   it('refuses a production-labelled target unless --allow-production', async () => {
-    const r = await runCli(['audit-rls', '--db', clean.url, '--only', 'lints'], { env: { DREAMDB_LABEL: 'production' } });
+    const r = await runCli(['audit-rls', '--db', clean.url, '--only', 'lints'], {
+      env: { DREAMDB_LABEL: 'production' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/labelled production/);
     expect(r.stderr).toMatch(/--allow-production/);
-    const allowed = await runCli(['audit-rls', '--db', clean.url, '--only', 'lints', '--allow-production'], { env: { DREAMDB_LABEL: 'production' } });
+    const allowed = await runCli(['audit-rls', '--db', clean.url, '--only', 'lints', '--allow-production'], {
+      env: { DREAMDB_LABEL: 'production' },
+    });
     expect(allowed.code).toBe(0);
   });
 

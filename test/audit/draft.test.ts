@@ -25,7 +25,11 @@ beforeAll(async () => {
     await admin.end();
   }
   db.sql = connect(db.url, { max: 4 });
-  report = await runAudit(db.sql, testConfig(), { expectationsFile: path.resolve('fixtures/audit/expectations.txt'), compareExpectations: false, skipLatency: true });
+  report = await runAudit(db.sql, testConfig(), {
+    expectationsFile: path.resolve('fixtures/audit/expectations.txt'),
+    compareExpectations: false,
+    skipLatency: true,
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -36,18 +40,50 @@ const HOLES: [string, string, string, RegExp?][] = [
   ['H1 metrics INSERT WITH CHECK (true), anon too', 'isolation.cross_tenant_write', 'public.metrics'],
   ['H2 achievements for anyone', 'isolation.cross_tenant_write', 'public.achievements'],
   ['H2 a million points to oneself', 'isolation.protected_column_writable', 'public.achievements', /points_awarded/],
-  ['H3 get_dashboard_summary reads anyone\'s data', 'security_definer_no_caller_check', 'public.get_dashboard_summary(uuid)'],
-  ['H3 (the repaired body, run) returns another artist\'s insights', 'function.cross_tenant_read', 'public.get_dashboard_summary_repaired(uuid)'],
-  ['H4 update_artist_activity writes on anyone\'s behalf', 'security_definer_no_caller_check', 'public.update_artist_activity(uuid, text)'],
-  ['H5 own subscription and Stripe columns', 'isolation.protected_column_writable', 'public.artists', /subscription_tier|stripe_customer_id/],
-  ['H6 sign-up already premium, any email', 'isolation.protected_column_writable', 'public.artists', /insert own \+subscription_tier|insert own \+email/],
+  [
+    "H3 get_dashboard_summary reads anyone's data",
+    'security_definer_no_caller_check',
+    'public.get_dashboard_summary(uuid)',
+  ],
+  [
+    "H3 (the repaired body, run) returns another artist's insights",
+    'function.cross_tenant_read',
+    'public.get_dashboard_summary_repaired(uuid)',
+  ],
+  [
+    "H4 update_artist_activity writes on anyone's behalf",
+    'security_definer_no_caller_check',
+    'public.update_artist_activity(uuid, text)',
+  ],
+  [
+    'H5 own subscription and Stripe columns',
+    'isolation.protected_column_writable',
+    'public.artists',
+    /subscription_tier|stripe_customer_id/,
+  ],
+  [
+    'H6 sign-up already premium, any email',
+    'isolation.protected_column_writable',
+    'public.artists',
+    /insert own \+subscription_tier|insert own \+email/,
+  ],
   ['H7 notifications: every column', 'isolation.protected_column_writable', 'public.notifications', /title|body|type/],
   ['H8 email exists?', 'isolation.unique_oracle', 'public.artists(email)'],
   ['H8 stripe_customer_id exists?', 'isolation.unique_oracle', 'public.artists(stripe_customer_id)'],
-  ['H9 claim another platform account id', 'isolation.protected_column_writable', 'public.platform_connections', /platform_user_id/],
+  [
+    'H9 claim another platform account id',
+    'isolation.protected_column_writable',
+    'public.platform_connections',
+    /platform_user_id/,
+  ],
   ['H9 tokens readable', 'isolation.secret_column_readable', 'public.platform_connections'],
   ['H10 self-minted million-point tasks', 'isolation.protected_column_writable', 'public.tasks', /points_reward/],
-  ['H10 fake AI insights', 'isolation.protected_column_writable', 'public.insights', /type|title|ai_model|confidence_score/],
+  [
+    'H10 fake AI insights',
+    'isolation.protected_column_writable',
+    'public.insights',
+    /type|title|ai_model|confidence_score/,
+  ],
   ['N1 service policies trust a JWT claim', 'rls_policy_trusts_jwt_role', 'public.artists'],
   ['N2 TRUNCATE granted to API roles', 'truncate_granted_to_api_role', 'public.tasks'],
   ['N3 EXECUTE stays granted to anon', 'function_executable_by_anon', 'public.calculate_growth_streak(uuid, text)'],
@@ -62,7 +98,10 @@ describe('audit-rls on the seed draft', { timeout: 600_000 }, () => {
   for (const [hole, id, object, detail] of HOLES) {
     it(`names ${hole}`, () => {
       const hits = failing(report.findings).filter((f) => f.id === id && f.object === object);
-      expect(hits.length, `${id} ${object}; found: ${[...new Set(failing(report.findings).map((f) => `${f.id} ${f.object}`))].join('; ')}`).toBeGreaterThan(0);
+      expect(
+        hits.length,
+        `${id} ${object}; found: ${[...new Set(failing(report.findings).map((f) => `${f.id} ${f.object}`))].join('; ')}`,
+      ).toBeGreaterThan(0);
       if (detail) expect(hits.map((f) => `${f.message} ${f.operation ?? ''}`).join('\n')).toMatch(detail);
     });
   }

@@ -29,7 +29,9 @@ async function clean(db: TestDatabase): Promise<void> {
 }
 
 async function partitions(db: TestDatabase): Promise<string[]> {
-  const rows = await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'public.metrics'::regclass order by 1`;
+  const rows = await db.sql<
+    { name: string }[]
+  >`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'public.metrics'::regclass order by 1`;
   return rows.map((r) => r.name);
 }
 
@@ -65,7 +67,8 @@ describe.concurrent('audit-rls stays green through healthy change', { timeout: 6
     } finally {
       await one.end();
     }
-    await db.sql.unsafe(`insert into auth.users (id, email) values ('22222222-2222-2222-2222-222222222222', 'next@example.test');
+    await db.sql
+      .unsafe(`insert into auth.users (id, email) values ('22222222-2222-2222-2222-222222222222', 'next@example.test');
       insert into public.artists (id, email, name) values ('22222222-2222-2222-2222-222222222222', 'next@example.test', 'Next');
       insert into public.metrics (artist_id, platform, metric_date) values ('22222222-2222-2222-2222-222222222222', 'spotify', '${year + 1}-01-02'), ('22222222-2222-2222-2222-222222222222', 'spotify', '${year + 3}-06-01')`);
     expect(await partitions(db)).toContain(`metrics_y${year + 3}`);

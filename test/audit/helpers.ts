@@ -37,7 +37,10 @@ export async function loadPlanted(dir = 'test/audit/planted'): Promise<Planted[]
     files.map(async (file) => {
       const sql = await fs.readFile(path.join(dir, file), 'utf8');
       const fill = (s: string) => s.replaceAll('{year}', String(year)).replaceAll('{next}', String(year + 1));
-      const expects = [...sql.matchAll(/^-- expect: (\S+) (.+)$/gm)].map((m) => ({ id: m[1]!, object: fill(m[2]!.trim()) }));
+      const expects = [...sql.matchAll(/^-- expect: (\S+) (.+)$/gm)].map((m) => ({
+        id: m[1]!,
+        object: fill(m[2]!.trim()),
+      }));
       const causes = [...sql.matchAll(/^-- cause: (\S+) (.+)$/gm)].map((m) => ({ query: m[1]!, text: m[2]!.trim() }));
       const config = /^-- config: (.+)$/m.exec(sql);
       return { file, sql, expects, causes, config: config ? (JSON.parse(config[1]!) as Partial<AuditConfig>) : {} };

@@ -15,8 +15,16 @@ import { migrateUrl } from '../helpers/migrate.js';
 import { tableFingerprint, testConfig } from './helpers.js';
 
 export const MEMBERSHIP_CONFIG: Partial<AuditConfig> = {
-  tenant: { root: 'public.bands', ownerColumns: ['band_id'], membership: { table: 'public.band_members', user: 'user_id', tenant: 'band_id', values: {} } },
-  columns: { ...testConfig().columns, serverOwned: ['public.bands.plan', 'public.bands.created_at', 'public.songs.streams', 'public.band_members.*'], derived: [] },
+  tenant: {
+    root: 'public.bands',
+    ownerColumns: ['band_id'],
+    membership: { table: 'public.band_members', user: 'user_id', tenant: 'band_id', values: {} },
+  },
+  columns: {
+    ...testConfig().columns,
+    serverOwned: ['public.bands.plan', 'public.bands.created_at', 'public.songs.streams', 'public.band_members.*'],
+    derived: [],
+  },
 };
 
 export async function membershipDatabase(prefix: string): Promise<TestDatabase> {
@@ -51,7 +59,11 @@ async function withPlanted<T>(sql: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     const schema = await fs.readFile('fixtures/audit/membership-schema.sql', 'utf8');
-    await db.sql.begin((tx) => tx.unsafe(`drop table if exists public.song_notes, public.songs, public.band_members, public.bands cascade;\n${schema}`));
+    await db.sql.begin((tx) =>
+      tx.unsafe(
+        `drop table if exists public.song_notes, public.songs, public.band_members, public.bands cascade;\n${schema}`,
+      ),
+    );
   }
 }
 
@@ -73,27 +85,42 @@ describe('audit-rls with tenancy by membership', { timeout: 300_000 }, () => {
   });
 
   it('catches a member who can make itself a member of any band', async () => {
-    await withPlanted(`grant insert on public.band_members to authenticated;
-      create policy "join" on public.band_members for insert to authenticated with check (user_id = (select auth.uid()))`, async () => {
-      const report = await runAudit(db.sql, config(), { expectationsFile: expectations, skipLatency: true });
-      expect(failing(report.findings).map((f) => `${f.id} ${f.object}`)).toContain('isolation.cross_tenant_write public.band_members');
-    });
+    await withPlanted(
+      `grant insert on public.band_members to authenticated;
+      create policy "join" on public.band_members for insert to authenticated with check (user_id = (select auth.uid()))`,
+      async () => {
+        const report = await runAudit(db.sql, config(), { expectationsFile: expectations, skipLatency: true });
+        expect(failing(report.findings).map((f) => `${f.id} ${f.object}`)).toContain(
+          'isolation.cross_tenant_write public.band_members',
+        );
+      },
+    );
   });
 
   it('catches a policy that asks "is a member of some band" instead of "of this band"', async () => {
-    await withPlanted(`drop policy "member songs" on public.songs;
+    await withPlanted(
+      `drop policy "member songs" on public.songs;
       create policy "member songs" on public.songs for select to authenticated
-        using (exists (select 1 from public.band_members m where m.user_id = (select auth.uid())))`, async () => {
-      const report = await runAudit(db.sql, config(), { expectationsFile: expectations, skipLatency: true });
-      expect(failing(report.findings).map((f) => `${f.id} ${f.object}`)).toContain('isolation.cross_tenant_read public.songs');
-    });
+        using (exists (select 1 from public.band_members m where m.user_id = (select auth.uid())))`,
+      async () => {
+        const report = await runAudit(db.sql, config(), { expectationsFile: expectations, skipLatency: true });
+        expect(failing(report.findings).map((f) => `${f.id} ${f.object}`)).toContain(
+          'isolation.cross_tenant_read public.songs',
+        );
+      },
+    );
   });
 
   it('catches a child table whose policy forgets the parent (tenant reached through the foreign key)', async () => {
-    await withPlanted(`drop policy "member song notes" on public.song_notes;
-      create policy "notes" on public.song_notes for select to authenticated using (true)`, async () => {
-      const report = await runAudit(db.sql, config(), { expectationsFile: expectations, skipLatency: true });
-      expect(failing(report.findings).map((f) => `${f.id} ${f.object}`)).toContain('isolation.cross_tenant_read public.song_notes');
-    });
+    await withPlanted(
+      `drop policy "member song notes" on public.song_notes;
+      create policy "notes" on public.song_notes for select to authenticated using (true)`,
+      async () => {
+        const report = await runAudit(db.sql, config(), { expectationsFile: expectations, skipLatency: true });
+        expect(failing(report.findings).map((f) => `${f.id} ${f.object}`)).toContain(
+          'isolation.cross_tenant_read public.song_notes',
+        );
+      },
+    );
   });
 });

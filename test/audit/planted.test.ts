@@ -21,11 +21,28 @@ describe('audit-rls on planted vulnerabilities', () => {
   it('has a planted schema for each kind of hole', () => {
     const ids = new Set(planted.flatMap((p) => p.expects.map((e) => e.id)));
     for (const kind of [
-      'isolation.cross_tenant_read', 'isolation.cross_tenant_write', 'isolation.protected_column_writable', 'isolation.secret_column_readable',
-      'isolation.unexpected_allow', 'isolation.unexpected_deny', 'isolation.unique_oracle', 'function.cross_tenant_read', 'function.cross_tenant_write',
-      'storage.cross_tenant_read', 'storage.cross_tenant_write', 'storage.public_bucket_listing', 'realtime.rls_disabled', 'realtime.partition_without_policies',
-      'rls_disabled_in_public', 'partition_exposed', 'auth_rls_initplan', 'policy_column_unindexed', 'security_definer_no_caller_check',
-      'truncate_granted_to_api_role', 'rls_policy_trusts_jwt_role', 'latency.budget',
+      'isolation.cross_tenant_read',
+      'isolation.cross_tenant_write',
+      'isolation.protected_column_writable',
+      'isolation.secret_column_readable',
+      'isolation.unexpected_allow',
+      'isolation.unexpected_deny',
+      'isolation.unique_oracle',
+      'function.cross_tenant_read',
+      'function.cross_tenant_write',
+      'storage.cross_tenant_read',
+      'storage.cross_tenant_write',
+      'storage.public_bucket_listing',
+      'realtime.rls_disabled',
+      'realtime.partition_without_policies',
+      'rls_disabled_in_public',
+      'partition_exposed',
+      'auth_rls_initplan',
+      'policy_column_unindexed',
+      'security_definer_no_caller_check',
+      'truncate_granted_to_api_role',
+      'rls_policy_trusts_jwt_role',
+      'latency.budget',
     ]) {
       expect(ids, kind).toContain(kind);
     }
@@ -39,7 +56,8 @@ describe('audit-rls on planted vulnerabilities', () => {
       const before = await tableFingerprint(db.sql);
       const report = await runAudit(db.sql, testConfig(plant.config), { expectationsFile });
       const named = failing(report.findings).map((f) => `${f.id} ${f.object}`);
-      for (const e of plant.expects) expect(named, `${plant.file}: ${e.id} ${e.object}`).toContain(`${e.id} ${e.object}`);
+      for (const e of plant.expects)
+        expect(named, `${plant.file}: ${e.id} ${e.object}`).toContain(`${e.id} ${e.object}`);
       for (const c of plant.causes) {
         const finding = report.findings.find((f) => f.id === 'latency.budget' && f.object === c.query);
         expect(finding?.hint, `${plant.file}: cause "${c.text}"`).toContain(c.text);

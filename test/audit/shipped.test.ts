@@ -36,9 +36,14 @@ describe('audit-rls on the shipped schema', { timeout: 240_000 }, () => {
     expect(report.isolation?.expectations.status).toBe('matched');
     expect(report.isolation?.artists).toBe(3);
     expect(report.isolation?.probes).toBeGreaterThan(1000);
-    expect(report.latency?.stats.map((s) => s.name).sort()).toEqual(
-      ['dashboard', 'metric_series_30d', 'pending_tasks', 'recent_achievements', 'unread_insights', 'unread_notifications'],
-    );
+    expect(report.latency?.stats.map((s) => s.name).sort()).toEqual([
+      'dashboard',
+      'metric_series_30d',
+      'pending_tasks',
+      'recent_achievements',
+      'unread_insights',
+      'unread_notifications',
+    ]);
     expect(report.latency?.seeded).toBeGreaterThan(0);
     expect(after).toEqual(before);
     expect(Object.keys(before)).toContain('public.metrics_y' + new Date().getUTCFullYear());
@@ -46,7 +51,11 @@ describe('audit-rls on the shipped schema', { timeout: 240_000 }, () => {
   });
 
   it('proves the fixtures were really there: the matrix shows own rows and writes that succeeded', async () => {
-    const report = await runAudit(db.sql, testConfig(), { expectationsFile, only: 'isolation', compareExpectations: false });
+    const report = await runAudit(db.sql, testConfig(), {
+      expectationsFile,
+      only: 'isolation',
+      compareExpectations: false,
+    });
     expect(report.isolation?.cells).toBeGreaterThan(1500);
     const fixture = await import('node:fs/promises').then((fs) => fs.readFile(expectationsFile, 'utf8'));
     expect(fixture).toMatch(/^public\.tasks\tartist\tselect\town$/m);
@@ -60,7 +69,9 @@ describe('audit-rls on the shipped schema', { timeout: 240_000 }, () => {
     await db.sql`insert into storage.buckets (id, name, public) values ('covers', 'covers', false)`;
     try {
       const report = await runAudit(db.sql, testConfig(), { expectationsFile, only: 'isolation' });
-      expect(report.findings.map((f) => `${f.id} ${f.object}`)).toContain('expectations.unreviewed storage.objects[bucket=covers]');
+      expect(report.findings.map((f) => `${f.id} ${f.object}`)).toContain(
+        'expectations.unreviewed storage.objects[bucket=covers]',
+      );
       expect(report.findings.filter((f) => f.id === 'expectations.unreviewed')).toHaveLength(1);
     } finally {
       await db.sql`delete from storage.buckets where id = 'covers'`;
@@ -68,16 +79,25 @@ describe('audit-rls on the shipped schema', { timeout: 240_000 }, () => {
   });
 
   it('reports a change of access against the expectations file (both directions)', async () => {
-    await db.sql.unsafe(`grant update (email) on public.artists to authenticated; revoke update (bio) on public.artists from authenticated`);
+    await db.sql.unsafe(
+      `grant update (email) on public.artists to authenticated; revoke update (bio) on public.artists from authenticated`,
+    );
     try {
       const report = await runAudit(db.sql, testConfig(), { expectationsFile, only: 'isolation' });
       const ids = report.findings.map((f) => `${f.id} ${f.object} ${f.actor} ${f.operation}`);
       expect(ids).toContain('isolation.unexpected_allow public.artists artist update own email');
-      expect(report.findings.some((f) => f.id === 'isolation.protected_column_writable' && f.object === 'public.artists' && /email/.test(f.message))).toBe(true);
+      expect(
+        report.findings.some(
+          (f) =>
+            f.id === 'isolation.protected_column_writable' && f.object === 'public.artists' && /email/.test(f.message),
+        ),
+      ).toBe(true);
       expect(ids).toContain('isolation.unexpected_deny public.artists artist update own bio');
       expect(report.exitCode).toBe(3);
     } finally {
-      await db.sql.unsafe(`revoke update (email) on public.artists from authenticated; grant update (bio) on public.artists to authenticated`);
+      await db.sql.unsafe(
+        `revoke update (email) on public.artists from authenticated; grant update (bio) on public.artists to authenticated`,
+      );
     }
   });
 });

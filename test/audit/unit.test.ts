@@ -1,6 +1,12 @@
 /** The audit's pure parts: expectations diff, plan reading, catalog text parsing, JUnit. */
 import { describe, expect, it } from 'vitest';
-import { diffExpectations, FORMAT_LINE, formatExpectations, matrixLines, parseExpectations } from '../../src/audit/expectations.js';
+import {
+  diffExpectations,
+  FORMAT_LINE,
+  formatExpectations,
+  matrixLines,
+  parseExpectations,
+} from '../../src/audit/expectations.js';
 import { classifyError, formatOutcome } from '../../src/audit/model.js';
 import { partitionValue } from '../../src/audit/fixtures.js';
 import { allowedValues, type Relation } from '../../src/audit/catalog.js';
@@ -10,11 +16,31 @@ import { junitXml, type AuditReport } from '../../src/audit/report.js';
 
 describe('expectations', () => {
   const cells = [
-    { relation: 'public.tasks', actor: 'artist_a', op: 'select', outcome: { kind: 'visible' as const, own: 1, other: 0, foreign: false, keyed: true } },
-    { relation: 'public.tasks', actor: 'artist_b', op: 'select', outcome: { kind: 'visible' as const, own: 4, other: 0, foreign: false, keyed: true } },
+    {
+      relation: 'public.tasks',
+      actor: 'artist_a',
+      op: 'select',
+      outcome: { kind: 'visible' as const, own: 1, other: 0, foreign: false, keyed: true },
+    },
+    {
+      relation: 'public.tasks',
+      actor: 'artist_b',
+      op: 'select',
+      outcome: { kind: 'visible' as const, own: 4, other: 0, foreign: false, keyed: true },
+    },
     { relation: 'public.tasks', actor: 'artist_a', op: 'update own title', outcome: { kind: 'rows' as const, n: 1 } },
-    { relation: 'public.m[partition]', actor: 'anon', op: 'select', outcome: { kind: 'error' as const, code: '42501', message: 'permission denied for table m_y2026' } },
-    { relation: 'public.m[partition]', actor: 'anon', op: 'select', outcome: { kind: 'error' as const, code: '42501', message: 'permission denied for table m_y2027' } },
+    {
+      relation: 'public.m[partition]',
+      actor: 'anon',
+      op: 'select',
+      outcome: { kind: 'error' as const, code: '42501', message: 'permission denied for table m_y2026' },
+    },
+    {
+      relation: 'public.m[partition]',
+      actor: 'anon',
+      op: 'select',
+      outcome: { kind: 'error' as const, code: '42501', message: 'permission denied for table m_y2027' },
+    },
   ];
 
   it('records categories, never counts: artists alike, partitions collapsed to one line', () => {
@@ -28,16 +54,33 @@ describe('expectations', () => {
   });
 
   it('a new partition, more history or another year change no line', () => {
-    const more = [...cells, { relation: 'public.m[partition]', actor: 'anon', op: 'select', outcome: { kind: 'error' as const, code: '42501', message: 'permission denied for table m_y2028' } },
-      { relation: 'public.tasks', actor: 'artist_c', op: 'select', outcome: { kind: 'visible' as const, own: 40, other: 0, foreign: true, keyed: true } }];
+    const more = [
+      ...cells,
+      {
+        relation: 'public.m[partition]',
+        actor: 'anon',
+        op: 'select',
+        outcome: { kind: 'error' as const, code: '42501', message: 'permission denied for table m_y2028' },
+      },
+      {
+        relation: 'public.tasks',
+        actor: 'artist_c',
+        op: 'select',
+        outcome: { kind: 'visible' as const, own: 40, other: 0, foreign: true, keyed: true },
+      },
+    ];
     expect(matrixLines(more)).toEqual(matrixLines(cells));
   });
 
   it('classifies every refusal: privilege, RLS, constraint, FK, NOT NULL, trigger, other errors by class', () => {
     expect(classifyError('42501', 'permission denied for table tasks')).toBe('denied:privilege');
     expect(classifyError('42501', 'new row violates row-level security policy for table "tasks"')).toBe('denied:rls');
-    expect(classifyError('42501', 'artists.email must be...', 'PL/pgSQL function artists_set_email() line 6 at RAISE')).toBe('blocked:trigger');
-    expect(classifyError('23503', 'update or delete on table "insights" violates foreign key constraint')).toBe('blocked:fk');
+    expect(
+      classifyError('42501', 'artists.email must be...', 'PL/pgSQL function artists_set_email() line 6 at RAISE'),
+    ).toBe('blocked:trigger');
+    expect(classifyError('23503', 'update or delete on table "insights" violates foreign key constraint')).toBe(
+      'blocked:fk',
+    );
     expect(classifyError('23502', 'null value in column')).toBe('blocked:not-null');
     expect(classifyError('23514', 'violates check constraint')).toBe('blocked:check');
     expect(classifyError('23505', 'duplicate key')).toBe('blocked:unique');
@@ -88,7 +131,23 @@ describe('expectations', () => {
 });
 
 describe('reading plans', () => {
-  const seqScanPlan = [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'insights', 'Actual Rows': 10, 'Actual Loops': 1, 'Rows Removed by Filter': 5000, Filter: "((artist_id = (COALESCE(current_setting('request.jwt.claim.sub'::text, true)))::uuid))" }] } }];
+  const seqScanPlan = [
+    {
+      Plan: {
+        'Node Type': 'Limit',
+        Plans: [
+          {
+            'Node Type': 'Seq Scan',
+            'Relation Name': 'insights',
+            'Actual Rows': 10,
+            'Actual Loops': 1,
+            'Rows Removed by Filter': 5000,
+            Filter: "((artist_id = (COALESCE(current_setting('request.jwt.claim.sub'::text, true)))::uuid))",
+          },
+        ],
+      },
+    },
+  ];
 
   it('finds per-row auth calls and big sequential scans', () => {
     const causes = planCauses(seqScanPlan);
@@ -98,7 +157,16 @@ describe('reading plans', () => {
   });
 
   it('accepts an InitPlan-wrapped auth.uid()', () => {
-    const plan = [{ Plan: { 'Node Type': 'Seq Scan', 'Relation Name': 'tasks', Filter: '(artist_id = $0)', Plans: [{ 'Node Type': 'Result', 'Parent Relationship': 'InitPlan', Output: ["current_setting('x')"] }] } }];
+    const plan = [
+      {
+        Plan: {
+          'Node Type': 'Seq Scan',
+          'Relation Name': 'tasks',
+          Filter: '(artist_id = $0)',
+          Plans: [{ 'Node Type': 'Result', 'Parent Relationship': 'InitPlan', Output: ["current_setting('x')"] }],
+        },
+      },
+    ];
     expect(perRowCalls(plan)).toEqual([]);
     expect(planCauses(plan)[0]).toMatch(/no single cause/);
   });
@@ -109,7 +177,10 @@ describe('catalog text', () => {
     expect(partitionValue("FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')")).toBe('2026-01-01');
     expect(partitionValue("FOR VALUES IN ('spotify', 'tiktok')")).toBe('spotify');
     expect(partitionValue('DEFAULT')).toBeUndefined();
-    const rel = { columns: [], checks: ["CHECK ((tier = ANY (ARRAY['free'::text, 'pro'::text, 'premium'::text])))"] } as unknown as Relation;
+    const rel = {
+      columns: [],
+      checks: ["CHECK ((tier = ANY (ARRAY['free'::text, 'pro'::text, 'premium'::text])))"],
+    } as unknown as Relation;
     expect(allowedValues(rel, 'tier')).toEqual(['free', 'pro', 'premium']);
     expect(allowedValues(rel, 'status')).toBeUndefined();
   });
@@ -118,8 +189,15 @@ describe('catalog text', () => {
 describe('junit', () => {
   it('escapes and counts failures per area', () => {
     const report: AuditReport = {
-      ok: false, exitCode: 3, target: 't', areas: ['isolation'], durationMs: 1, suppressed: [],
-      findings: [{ area: 'isolation', id: 'x.y', level: 'error', object: 'public."a"<b>', message: 'm & n', hint: 'h' }],
+      ok: false,
+      exitCode: 3,
+      target: 't',
+      areas: ['isolation'],
+      durationMs: 1,
+      suppressed: [],
+      findings: [
+        { area: 'isolation', id: 'x.y', level: 'error', object: 'public."a"<b>', message: 'm & n', hint: 'h' },
+      ],
     };
     const xml = junitXml(report);
     expect(xml).toContain('failures="1"');

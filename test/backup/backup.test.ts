@@ -65,7 +65,9 @@ async function rewriteManifest(dir: string, edit: (m: Manifest) => void): Promis
 }
 
 async function publicRows(db: TestDatabase): Promise<number> {
-  const [row] = await db.sql<{ n: string }[]>`select (select count(*) from public.artists) + (select count(*) from public.metrics) + (select count(*) from auth.users) as n`;
+  const [row] = await db.sql<
+    { n: string }[]
+  >`select (select count(*) from public.artists) + (select count(*) from public.metrics) + (select count(*) from auth.users) as n`;
   return Number(row!.n);
 }
 
@@ -98,10 +100,25 @@ describe('backup and restore', () => {
     expect(m.schemaVersion).toBe(ledger!.v);
     expect(m.source.serverVersionNum).toBeGreaterThanOrEqual(150000);
     const names = m.tables.map((t) => `${t.schema}.${t.name}`);
-    for (const t of ['public.artists', 'auth.users', 'storage.buckets', 'storage.objects', 'dreamdb.migrations', 'supabase_migrations.schema_migrations']) expect(names).toContain(t);
+    for (const t of [
+      'public.artists',
+      'auth.users',
+      'storage.buckets',
+      'storage.objects',
+      'dreamdb.migrations',
+      'supabase_migrations.schema_migrations',
+    ])
+      expect(names).toContain(t);
     const year = new Date().getUTCFullYear();
     const partitions = m.tables.filter((t) => t.parent === 'public.metrics').map((t) => t.name);
-    expect(partitions).toEqual(expect.arrayContaining([`metrics_y${year - 2}`, `metrics_y${year - 1}`, `metrics_y${year}`, `metrics_y${year + 1}`]));
+    expect(partitions).toEqual(
+      expect.arrayContaining([
+        `metrics_y${year - 2}`,
+        `metrics_y${year - 1}`,
+        `metrics_y${year}`,
+        `metrics_y${year + 1}`,
+      ]),
+    );
     for (const t of m.tables.filter((x) => x.role === 'data')) {
       const key = t.parent ? null : `${t.schema}.${t.name}`;
       if (key && before[key]) expect(t.rows, key).toBe(before[key]!.rows);
@@ -133,7 +150,9 @@ describe('backup and restore', () => {
       select nextval('public.artist_activity_log_id_seq')::text as next, (select max(id) from public.artist_activity_log)::text as max`;
     expect(Number(ids!.next)).toBeGreaterThan(Number(ids!.max));
     // planner statistics exist (restore ANALYZEs)
-    const [stats] = await target.sql<{ n: number }[]>`select count(*)::int as n from pg_stats where schemaname = 'public' and tablename = 'artists'`;
+    const [stats] = await target.sql<
+      { n: number }[]
+    >`select count(*)::int as n from pg_stats where schemaname = 'public' and tablename = 'artists'`;
     expect(stats!.n).toBeGreaterThan(0);
   });
 
@@ -158,14 +177,22 @@ describe('backup and restore', () => {
     await restoreBackup(plainDir, target.url, restoreOptions());
     const err = await restoreBackup(plainDir, target.url, restoreOptions()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toMatch(/^The target database is not empty: auth\.users, public\.achievements, .* and \d+ more have rows\.$/);
+    expect((err as UsageError).message).toMatch(
+      /^The target database is not empty: auth\.users, public\.achievements, .* and \d+ more have rows\.$/,
+    );
     expect((err as UsageError).hint).toMatch(/--force/);
 
-    await expect(restoreBackup(plainDir, target.url, restoreOptions({ force: true, confirm: async () => false }))).rejects.toBeInstanceOf(CancelledError);
+    await expect(
+      restoreBackup(plainDir, target.url, restoreOptions({ force: true, confirm: async () => false })),
+    ).rejects.toBeInstanceOf(CancelledError);
     await target.sql`delete from public.notifications`;
     await target.sql`insert into storage.buckets (id, name) values ('extra', 'extra')`;
     const asked: string[] = [];
-    const r = await restoreBackup(plainDir, target.url, restoreOptions({ force: true, confirm: async (what) => (asked.push(what), true) }));
+    const r = await restoreBackup(
+      plainDir,
+      target.url,
+      restoreOptions({ force: true, confirm: async (what) => (asked.push(what), true) }),
+    );
     expect(asked).toHaveLength(1);
     expect(r.replaced).toBe(true);
     expect(await fingerprint(target.sql)).toEqual(before);
@@ -181,7 +208,9 @@ describe('backup and restore', () => {
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     await fs.writeFile(file, bytes);
     const problems = await checkFiles(await openBackup(corrupted, { env: {}, keyEnv: 'K' }));
-    expect(problems).toEqual([expect.objectContaining({ file: metrics.file, problem: expect.stringMatching(/sha256 .*damaged or altered/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ file: metrics.file, problem: expect.stringMatching(/sha256 .*damaged or altered/) }),
+    ]);
 
     const truncated = await copyDir(plainDir, 'trunc-');
     await fs.truncate(path.join(truncated, metrics.file), Math.floor(metrics.bytes / 3));
@@ -223,12 +252,16 @@ describe('backup and restore', () => {
     });
     const again = await openBackup(forged, { env: {}, keyEnv: 'K' });
     expect(await checkFiles(again)).toEqual([]);
-    expect(await checkContents(again)).toEqual([expect.objectContaining({ table: 'public.artists', problem: 'content checksum differs from the manifest' })]);
+    expect(await checkContents(again)).toEqual([
+      expect.objectContaining({ table: 'public.artists', problem: 'content checksum differs from the manifest' }),
+    ]);
 
     const target = await emptyDatabase('bk_forged');
     const err = await restoreBackup(forged, target.url, restoreOptions()).catch((e: unknown) => e);
     expect((err as DreamdbError).message).toMatch(/does not match the backup in 1 table\(s\); rolled back/);
-    expect((err as DreamdbError).details).toEqual(['public.artists: the restored rows differ from the backup\'s (sha256)']);
+    expect((err as DreamdbError).details).toEqual([
+      "public.artists: the restored rows differ from the backup's (sha256)",
+    ]);
     expect(await publicRows(target)).toBe(0);
   });
 });
@@ -237,7 +270,12 @@ describe('encrypted backups', () => {
   let dir: string;
 
   it('round-trips with the key from the environment; the files hold no plaintext', async () => {
-    const result = await createBackup(source.url, backupOptions(path.join(work, 'enc'), { encrypt: { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' } }));
+    const result = await createBackup(
+      source.url,
+      backupOptions(path.join(work, 'enc'), {
+        encrypt: { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' },
+      }),
+    );
     dir = result.dir;
     const m = await readManifest(dir);
     expect(m.encryption).toMatchObject({ algorithm: 'aes-256-gcm', kdf: { type: 'scrypt' } });
@@ -256,8 +294,18 @@ describe('encrypted backups', () => {
 
   it('refuses a wrong or missing key before touching the target', async () => {
     const target = await emptyDatabase('bk_wrongkey');
-    expect((await rejection(restoreBackup(dir, target.url, restoreOptions({ env: { DREAMDB_BACKUP_KEY: 'not the passphrase at all' } })), UsageError, 2)).message).toMatch(/Wrong key: DREAMDB_BACKUP_KEY does not decrypt this backup/);
-    expect((await rejection(restoreBackup(dir, target.url, restoreOptions({ env: {} })), UsageError, 2)).message).toMatch(/This backup is encrypted, but DREAMDB_BACKUP_KEY is not set/);
+    expect(
+      (
+        await rejection(
+          restoreBackup(dir, target.url, restoreOptions({ env: { DREAMDB_BACKUP_KEY: 'not the passphrase at all' } })),
+          UsageError,
+          2,
+        )
+      ).message,
+    ).toMatch(/Wrong key: DREAMDB_BACKUP_KEY does not decrypt this backup/);
+    expect(
+      (await rejection(restoreBackup(dir, target.url, restoreOptions({ env: {} })), UsageError, 2)).message,
+    ).toMatch(/This backup is encrypted, but DREAMDB_BACKUP_KEY is not set/);
     const [t] = await target.sql<{ n: number }[]>`select count(*)::int as n from pg_tables where schemaname = 'public'`;
     expect(t!.n).toBe(0);
   });
@@ -272,13 +320,28 @@ describe('encrypted backups', () => {
     await fs.writeFile(file, bytes);
     const { createHash } = await import('node:crypto');
     // Without the key nobody can forge the manifest's MAC; this proves the file itself is authenticated.
-    const opened = await openBackup(tampered, { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' });
-    opened.manifest.tables.find((t) => t.file === artists.file)!.sha256 = createHash('sha256').update(bytes).digest('hex');
-    expect(await checkContents(opened)).toEqual([expect.objectContaining({ table: 'public.artists', problem: expect.stringMatching(/failed authentication/) })]);
+    const opened = await openBackup(tampered, {
+      env: { DREAMDB_BACKUP_KEY: PASSPHRASE },
+      keyEnv: 'DREAMDB_BACKUP_KEY',
+    });
+    opened.manifest.tables.find((t) => t.file === artists.file)!.sha256 = createHash('sha256')
+      .update(bytes)
+      .digest('hex');
+    expect(await checkContents(opened)).toEqual([
+      expect.objectContaining({ table: 'public.artists', problem: expect.stringMatching(/failed authentication/) }),
+    ]);
 
     const edited = await copyDir(dir, 'edited-');
     await rewriteManifest(edited, (x) => (x.tables.find((t) => t.name === 'artists')!.rows += 1));
-    expect((await rejection(openBackup(edited, { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' }), DreamdbError, 1)).message).toMatch(/manifest.json failed authentication/);
+    expect(
+      (
+        await rejection(
+          openBackup(edited, { env: { DREAMDB_BACKUP_KEY: PASSPHRASE }, keyEnv: 'DREAMDB_BACKUP_KEY' }),
+          DreamdbError,
+          1,
+        )
+      ).message,
+    ).toMatch(/manifest.json failed authentication/);
   });
 });
 
@@ -289,8 +352,12 @@ describe('interrupted and refused backups', () => {
     const role = `dreamdb_bk_${randomBytes(3).toString('hex')}`;
     await source.sql.unsafe(`create role ${role} login password 'pw-${role}'`);
     try {
-      await source.sql.unsafe(`grant usage on schema public, storage, auth, dreamdb, supabase_migrations, sync to ${role}`);
-      await source.sql.unsafe(`grant select on all tables in schema public, storage, auth, dreamdb, supabase_migrations, sync to ${role}`);
+      await source.sql.unsafe(
+        `grant usage on schema public, storage, auth, dreamdb, supabase_migrations, sync to ${role}`,
+      );
+      await source.sql.unsafe(
+        `grant select on all tables in schema public, storage, auth, dreamdb, supabase_migrations, sync to ${role}`,
+      );
       const url = new URL(source.url);
       url.username = role;
       url.password = `pw-${role}`;
@@ -306,15 +373,20 @@ describe('interrupted and refused backups', () => {
     }
   });
 
-  it('refuses --format pg_dump without a pg_dump of the server\'s major, and works with one', async () => {
+  it("refuses --format pg_dump without a pg_dump of the server's major, and works with one", async () => {
     const out = path.join(work, 'pgdump');
     const [v] = await source.sql<{ n: number }[]>`select current_setting('server_version_num')::int / 10000 as n`;
     const { findPgDump } = await import('../../src/backup/pgdump.js');
-    const have = await findPgDump(v!.n).then(() => true, () => false);
+    const have = await findPgDump(v!.n).then(
+      () => true,
+      () => false,
+    );
     if (!have) {
       const err = await createBackup(source.url, backupOptions(out, { format: 'pg_dump' })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UsageError);
-      expect((err as UsageError).message).toMatch(new RegExp(`needs pg_dump ${v!.n} for this PostgreSQL ${v!.n} server`));
+      expect((err as UsageError).message).toMatch(
+        new RegExp(`needs pg_dump ${v!.n} for this PostgreSQL ${v!.n} server`),
+      );
       return;
     }
     const r = await createBackup(source.url, backupOptions(out, { format: 'pg_dump' }));
@@ -323,13 +395,30 @@ describe('interrupted and refused backups', () => {
     const head = await fs.readFile(path.join(r.dir, 'dump.pgdump'));
     expect(head.subarray(0, 5).toString()).toBe('PGDMP');
     expect(await checkFiles(await openBackup(r.dir, { env: {}, keyEnv: 'K' }))).toEqual([]);
-    expect((await rejection(createBackup(source.url, backupOptions(out, { format: 'pg_dump', encrypt: { env: { K: PASSPHRASE }, keyEnv: 'K' } })), UsageError, 2)).message).toMatch(/--encrypt works with the dreamdb format only/);
+    expect(
+      (
+        await rejection(
+          createBackup(
+            source.url,
+            backupOptions(out, { format: 'pg_dump', encrypt: { env: { K: PASSPHRASE }, keyEnv: 'K' } }),
+          ),
+          UsageError,
+          2,
+        )
+      ).message,
+    ).toMatch(/--encrypt works with the dreamdb format only/);
     const target = await emptyDatabase('bk_pgdump');
-    expect((await rejection(restoreBackup(r.dir, target.url, restoreOptions()), UsageError, 2)).message).toMatch(/holds a pg_dump archive/);
+    expect((await rejection(restoreBackup(r.dir, target.url, restoreOptions()), UsageError, 2)).message).toMatch(
+      /holds a pg_dump archive/,
+    );
   });
 
-  it('refuses a target outside the backup\'s reach: a missing database', async () => {
-    const err = await restoreBackup(path.join(work, 'plain', (await fs.readdir(path.join(work, 'plain')))[0]!), urlFor(`dreamdb_missing_${randomBytes(3).toString('hex')}`), restoreOptions()).catch((e: unknown) => e);
+  it("refuses a target outside the backup's reach: a missing database", async () => {
+    const err = await restoreBackup(
+      path.join(work, 'plain', (await fs.readdir(path.join(work, 'plain')))[0]!),
+      urlFor(`dreamdb_missing_${randomBytes(3).toString('hex')}`),
+      restoreOptions(),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).message).toMatch(/the database does not exist/);
   });
@@ -343,7 +432,9 @@ describe('interrupted and refused backups', () => {
     });
     const target = await emptyDatabase('bk_newer');
     const err = await restoreBackup(dir, target.url, restoreOptions()).catch((e: unknown) => e);
-    expect((err as DreamdbError).message).toMatch(/lacks 1 of the migrations it was taken with: 29990101000000_from_the_future/);
+    expect((err as DreamdbError).message).toMatch(
+      /lacks 1 of the migrations it was taken with: 29990101000000_from_the_future/,
+    );
     expect(m.schemaVersion).not.toBe('29990101000000');
     expect(await publicRows(target)).toBe(0);
   });

@@ -32,7 +32,9 @@ describe('dreamdb backup / backup verify / restore', () => {
 
   it('backs up with --encrypt and prints where, then verifies it', async () => {
     const out = path.join(work, 'b1');
-    const r = await runHarness(['--db', source.url, 'backup', '--out', out, '--encrypt', '--json'], { env: { DREAMDB_BACKUP_KEY: KEY } });
+    const r = await runHarness(['--db', source.url, 'backup', '--out', out, '--encrypt', '--json'], {
+      env: { DREAMDB_BACKUP_KEY: KEY },
+    });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as { dir: string; manifest: { encryption: unknown; totals: { rows: number } } };
     dir = json.dir;
@@ -73,10 +75,14 @@ describe('dreamdb backup / backup verify / restore', () => {
       expect(again.stderr).toMatch(/hint: .*--force/);
       expect(again.stderr).not.toMatch(/at .*\.ts:\d+/);
       // --force without a terminal and without --yes: refused, nothing replaced
-      const forced = await runHarness(['--db', target.url, 'restore', dir, '--force'], { env: { DREAMDB_BACKUP_KEY: KEY } });
+      const forced = await runHarness(['--db', target.url, 'restore', dir, '--force'], {
+        env: { DREAMDB_BACKUP_KEY: KEY },
+      });
       expect(forced.code).toBe(2);
       expect(forced.stderr).toMatch(/Refusing without a terminal/);
-      const yes = await runHarness(['--db', target.url, 'restore', dir, '--force', '--yes'], { env: { DREAMDB_BACKUP_KEY: KEY } });
+      const yes = await runHarness(['--db', target.url, 'restore', dir, '--force', '--yes'], {
+        env: { DREAMDB_BACKUP_KEY: KEY },
+      });
       expect(yes.code, yes.stderr).toBe(0);
       expect(yes.stdout).toContain('previous rows were replaced');
     } finally {
@@ -87,7 +93,9 @@ describe('dreamdb backup / backup verify / restore', () => {
   it('says clearly when the key is wrong', async () => {
     const target = await createTestDatabase('bkcli_key');
     try {
-      const r = await runHarness(['--db', target.url, 'restore', dir], { env: { DREAMDB_BACKUP_KEY: 'this is not the right passphrase' } });
+      const r = await runHarness(['--db', target.url, 'restore', dir], {
+        env: { DREAMDB_BACKUP_KEY: 'this is not the right passphrase' },
+      });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^error: Wrong key: DREAMDB_BACKUP_KEY does not decrypt this backup\./m);
     } finally {
@@ -104,7 +112,14 @@ describe('dreamdb backup / backup verify / restore', () => {
       const names = await fs.readdir(out).catch(() => [] as string[]);
       for (const n of names.filter((x) => x.endsWith('.partial'))) {
         const files = await fs.readdir(path.join(out, n, 'data')).catch(() => [] as string[]);
-        const sizes = await Promise.all(files.map((f) => fs.stat(path.join(out, n, 'data', f)).then((s) => s.size, () => 0)));
+        const sizes = await Promise.all(
+          files.map((f) =>
+            fs.stat(path.join(out, n, 'data', f)).then(
+              (s) => s.size,
+              () => 0,
+            ),
+          ),
+        );
         if (sizes.some((s) => s > 0)) partial = n;
       }
       if (!partial) await new Promise((r) => setTimeout(r, 10));
@@ -139,7 +154,8 @@ describe('dreamdb backup / backup verify / restore', () => {
   it('documents its flags and exit codes in --help', async () => {
     const r = await runHarness(['backup', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--out <dir>', '--encrypt', '--format <format>', 'Exit codes:']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--out <dir>', '--encrypt', '--format <format>', 'Exit codes:'])
+      expect(r.stdout).toContain(flag);
     const restore = await runHarness(['restore', '--help']);
     expect(restore.stdout).toContain('--force');
     const drill = await runHarness(['dr-drill', '--help']);

@@ -28,7 +28,9 @@ const options = (extra: Partial<DrillOptions> = {}): DrillOptions => ({
 async function scratchDatabases(): Promise<string[]> {
   const admin = connect(serverUrl());
   try {
-    const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'dreamdb_drill_%'`;
+    const rows = await admin<
+      { datname: string }[]
+    >`select datname from pg_database where datname like 'dreamdb_drill_%'`;
     return rows.map((r) => r.datname);
   } finally {
     await admin.end();
@@ -48,18 +50,21 @@ describe('dr-drill', () => {
   it('backs up, verifies, restores into a scratch database, audits it there, drops it, and reports the figures', async () => {
     const audited: string[] = [];
     const scratchBefore = await scratchDatabases();
-    const r = await runDrill(source.url, options({
-      audit: async (url) => {
-        audited.push(url);
-        const sql = connect(url);
-        try {
-          const [row] = await sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
-          return { ok: row!.n === 10, summary: `audited ${row!.n} artists`, findings: 0 };
-        } finally {
-          await sql.end();
-        }
-      },
-    }));
+    const r = await runDrill(
+      source.url,
+      options({
+        audit: async (url) => {
+          audited.push(url);
+          const sql = connect(url);
+          try {
+            const [row] = await sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
+            return { ok: row!.n === 10, summary: `audited ${row!.n} artists`, findings: 0 };
+          } finally {
+            await sql.end();
+          }
+        },
+      }),
+    );
     expect(r.shortfalls).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.steps.map((s) => s.step)).toEqual(['backup', 'verify', 'scratch', 'restore', 'audit', 'cleanup']);
@@ -75,12 +80,23 @@ describe('dr-drill', () => {
 
   it('falls short when the restore is slower than its budget, when the audit fails, or without an audit', async () => {
     // On another server's connection string (here: the same server through its postgres database).
-    const slow = await runDrill(source.url, options({ scratchServer: urlFor('postgres'), thresholds: { maxBackupTime: 600_000, maxRestoreTime: 1, requireAudit: false } }));
-    expect(slow.steps.find((s) => s.step === 'scratch')!.detail).toMatch(/^dreamdb_drill_[0-9a-f]{8} on postgres.*\/postgres$/);
+    const slow = await runDrill(
+      source.url,
+      options({
+        scratchServer: urlFor('postgres'),
+        thresholds: { maxBackupTime: 600_000, maxRestoreTime: 1, requireAudit: false },
+      }),
+    );
+    expect(slow.steps.find((s) => s.step === 'scratch')!.detail).toMatch(
+      /^dreamdb_drill_[0-9a-f]{8} on postgres.*\/postgres$/,
+    );
     expect(slow.ok).toBe(false);
     expect(slow.shortfalls).toEqual([expect.stringMatching(/^restore took \d+ ms, over the 1 ms budget/)]);
 
-    const failing = await runDrill(source.url, options({ audit: async () => ({ ok: false, summary: 'audit-rls: 2 finding(s)', findings: 2 }) }));
+    const failing = await runDrill(
+      source.url,
+      options({ audit: async () => ({ ok: false, summary: 'audit-rls: 2 finding(s)', findings: 2 }) }),
+    );
     expect(failing.ok).toBe(false);
     expect(failing.shortfalls).toEqual(['audit: audit-rls: 2 finding(s)']);
     expect(failing.steps.at(-1)).toMatchObject({ step: 'cleanup', ok: true });
@@ -90,7 +106,10 @@ describe('dr-drill', () => {
   });
 
   it('runs the real audit-rls on the restored copy', async () => {
-    const ctx = await createContext({ db: source.url }, { out: createOutput({ interactive: false, stderr: devNull() }), env: {} });
+    const ctx = await createContext(
+      { db: source.url },
+      { out: createOutput({ interactive: false, stderr: devNull() }), env: {} },
+    );
     const r = await drDrill(ctx, {});
     const audit = r.steps.find((s) => s.step === 'audit')!;
     expect(audit.detail).toMatch(/audit-rls/);
@@ -102,7 +121,10 @@ describe('dr-drill', () => {
     const project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-drill-'));
     try {
       await fs.cp('sql', path.join(project, 'sql'), { recursive: true });
-      await fs.writeFile(path.join(project, 'dreamdb.config.json'), JSON.stringify({ backup: { drill: { maxRestoreTime: 1 } } }));
+      await fs.writeFile(
+        path.join(project, 'dreamdb.config.json'),
+        JSON.stringify({ backup: { drill: { maxRestoreTime: 1 } } }),
+      );
       const r = await runHarness(['--db', source.url, 'dr-drill', '--skip-audit'], { cwd: project });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stdout).toMatch(/Disaster-recovery drill on .*: FAILED/);

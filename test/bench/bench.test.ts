@@ -14,8 +14,17 @@ import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { checksums, counts, testContext } from '../seed/helpers.js';
 
 const SMALL: BenchOptions = {
-  artists: 12, days: 30, clients: 4, pool: 3, duration: 1, isolatedIterations: 10, ceilingDuration: 1,
-  realtimeChanges: 3, realtimeSubscribers: [1, 20], atDatabaseIterations: 20, pairedRounds: 1,
+  artists: 12,
+  days: 30,
+  clients: 4,
+  pool: 3,
+  duration: 1,
+  isolatedIterations: 10,
+  ceilingDuration: 1,
+  realtimeChanges: 3,
+  realtimeSubscribers: [1, 20],
+  atDatabaseIterations: 20,
+  pairedRounds: 1,
 };
 
 let db: TestDatabase;
@@ -25,7 +34,9 @@ beforeAll(async () => {
 afterAll(async () => db?.drop());
 
 async function leftovers(sql: Sql) {
-  const [r] = await sql<{ slots: number; temp_rels: number; temp_funcs: number; roles: string[]; baselines: number; prepared: number }[]>`
+  const [r] = await sql<
+    { slots: number; temp_rels: number; temp_funcs: number; roles: string[]; baselines: number; prepared: number }[]
+  >`
     select (select count(*)::int from pg_replication_slots) as slots,
            (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'pg_temp%') as temp_rels,
            (select count(*)::int from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname like 'pg_temp%') as temp_funcs,
@@ -125,14 +136,39 @@ describe('dreamdb bench (small)', () => {
   it('counts errors per request type (a failing request type in the mix)', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-bench-mix-'));
     const file = path.join(dir, 'mix.json');
-    await fs.writeFile(file, JSON.stringify({
-      usage: { opensPerDay: 1, requestsPerOpen: 1 },
-      requests: [
-        { name: 'pending_tasks', title: 'ok', weight: 1, readOnly: true, response: 'rows', params: ['artist_id'], sql: 'select id from public.tasks where artist_id = $1::uuid' },
-        { name: 'broken', title: 'fails', weight: 1, readOnly: true, response: 'rows', sql: 'select * from public.no_such_table' },
-        { name: 'forbidden', title: 'RLS/privileges', weight: 1, readOnly: true, response: 'rows', sql: 'select access_token_encrypted from public.platform_connections' },
-      ],
-    }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        usage: { opensPerDay: 1, requestsPerOpen: 1 },
+        requests: [
+          {
+            name: 'pending_tasks',
+            title: 'ok',
+            weight: 1,
+            readOnly: true,
+            response: 'rows',
+            params: ['artist_id'],
+            sql: 'select id from public.tasks where artist_id = $1::uuid',
+          },
+          {
+            name: 'broken',
+            title: 'fails',
+            weight: 1,
+            readOnly: true,
+            response: 'rows',
+            sql: 'select * from public.no_such_table',
+          },
+          {
+            name: 'forbidden',
+            title: 'RLS/privileges',
+            weight: 1,
+            readOnly: true,
+            response: 'rows',
+            sql: 'select access_token_encrypted from public.platform_connections',
+          },
+        ],
+      }),
+    );
     const { ctx } = await testContext(db.url, { yes: true });
     const r = await bench(ctx, { ...SMALL, mix: file, realtime: false });
     const [ok, broken, forbidden] = r.shipped.mixed.types;

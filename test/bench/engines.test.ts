@@ -7,9 +7,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '../../src/commands/seed.js';
 import { runLoad } from '../../src/bench/engine.js';
-import { findPgbench, parsePgbenchLog, parsePgbenchLogLine, pgbenchScripts, runPgbench, withVariables } from '../../src/bench/pgbench.js';
 import {
-  buildTransactions, emptyRequestTransaction, pickSubjects, selectOneTransaction, type BenchTransaction, type Subject,
+  findPgbench,
+  parsePgbenchLog,
+  parsePgbenchLogLine,
+  pgbenchScripts,
+  runPgbench,
+  withVariables,
+} from '../../src/bench/pgbench.js';
+import {
+  buildTransactions,
+  emptyRequestTransaction,
+  pickSubjects,
+  selectOneTransaction,
+  type BenchTransaction,
+  type Subject,
 } from '../../src/bench/transactions.js';
 import { loadArtists, planRequests } from '../../src/bench/workload.js';
 import { parseMix } from '../../src/bench/mix.js';
@@ -24,8 +36,24 @@ const pgbench = await findPgbench();
 const mix = parseMix({
   usage: { opensPerDay: 1, requestsPerOpen: 1 },
   requests: [
-    { name: 'series', title: 'GET /metrics', weight: 3, readOnly: true, response: 'rows', params: ['artist_id', 'platform'], sql: 'select metric_date, followers from public.metrics where artist_id = $1::uuid and platform = $2 order by metric_date desc limit 5' },
-    { name: 'read_notification', title: 'PATCH /notifications', weight: 1, readOnly: false, response: 'none', params: ['notification_id'], sql: 'update public.notifications set opened = true, opened_at = now() where id = $1::uuid' },
+    {
+      name: 'series',
+      title: 'GET /metrics',
+      weight: 3,
+      readOnly: true,
+      response: 'rows',
+      params: ['artist_id', 'platform'],
+      sql: 'select metric_date, followers from public.metrics where artist_id = $1::uuid and platform = $2 order by metric_date desc limit 5',
+    },
+    {
+      name: 'read_notification',
+      title: 'PATCH /notifications',
+      weight: 1,
+      readOnly: false,
+      response: 'none',
+      params: ['notification_id'],
+      sql: 'update public.notifications set opened = true, opened_at = now() where id = $1::uuid',
+    },
   ],
 });
 
@@ -43,14 +71,21 @@ beforeAll(async () => {
 afterAll(async () => db?.drop());
 
 const opened = async (ids: string[]) =>
-  (await db.sql<{ id: string; opened: boolean }[]>`select id::text, opened from public.notifications where id = any(${ids}::uuid[])`)
-    .reduce<Record<string, boolean>>((acc, r) => ({ ...acc, [r.id]: r.opened }), {});
-const reset = (ids: string[]) => db.sql`update public.notifications set opened = false, opened_at = null where id = any(${ids}::uuid[])`;
+  (
+    await db.sql<
+      { id: string; opened: boolean }[]
+    >`select id::text, opened from public.notifications where id = any(${ids}::uuid[])`
+  ).reduce<Record<string, boolean>>((acc, r) => ({ ...acc, [r.id]: r.opened }), {});
+const reset = (ids: string[]) =>
+  db.sql`update public.notifications set opened = false, opened_at = null where id = any(${ids}::uuid[])`;
 
 describe('pgbench scripts and logs (pure)', () => {
   it('one script per transaction: a subject picked, the same statement texts with pgbench variables, one pipeline', () => {
     const { scripts, variables } = pgbenchScripts(transactions, subjects);
-    expect(scripts.map((s) => [s.name, s.weight])).toEqual([['series', 3], ['read_notification', 1]]);
+    expect(scripts.map((s) => [s.name, s.weight])).toEqual([
+      ['series', 3],
+      ['read_notification', 1],
+    ]);
     const series = scripts[0]!.text;
     expect(series).toContain(`\\set s random(1, ${subjects.length})`);
     expect(series).toMatch(/\\if :s = 1\n\\startpipeline\nbegin isolation level read committed read only;\n/);
@@ -70,11 +105,21 @@ describe('pgbench scripts and logs (pure)', () => {
     expect(bare).toContain('\\startpipeline\nselect 1;\n\\endpipeline');
   });
   it('withVariables maps $n to the subject variable of its parameter and refuses a missing one', () => {
-    expect(withVariables('x = $1::uuid and y = $2 and z = $1', ['artist_id', 'platform'], 7)).toBe('x = :a7::uuid and y = :p7 and z = :a7');
+    expect(withVariables('x = $1::uuid and y = $2 and z = $1', ['artist_id', 'platform'], 7)).toBe(
+      'x = :a7::uuid and y = :p7 and z = :a7',
+    );
     expect(() => withVariables('x = $2', ['artist_id'], 1)).toThrow(/\$2/);
   });
   it('parses log lines: latency in µs, schedule lag under --rate, failed and skipped, junk ignored', () => {
-    expect(parsePgbenchLogLine('3 17 1520 1 1796113756 39376')).toEqual({ client: 3, script: 1, latencyMs: 1.52, lagMs: 0, failed: false, skipped: false, endMs: 1796113756039.376 });
+    expect(parsePgbenchLogLine('3 17 1520 1 1796113756 39376')).toEqual({
+      client: 3,
+      script: 1,
+      latencyMs: 1.52,
+      lagMs: 0,
+      failed: false,
+      skipped: false,
+      endMs: 1796113756039.376,
+    });
     const lagged = parsePgbenchLogLine('0 2 1000 0 1796113756 500000 250')!;
     expect(lagged.latencyMs).toBeCloseTo(1.25, 9);
     expect(lagged.lagMs).toBeCloseTo(0.25, 9);
@@ -89,7 +134,16 @@ describe.skipIf(!pgbench)(`pgbench, run for real${pgbench ? '' : ' (skipped: pgb
   it('runs the generated scripts, and its log gives per-transaction figures; writes land as the owner', async () => {
     const ids = subjects.map((s) => s.notificationId);
     await reset(ids);
-    const r = await runPgbench({ pgbench: pgbench!, url: db.url, transactions, subjects, clients: 2, threads: 1, durationS: 1, warmupS: 0 });
+    const r = await runPgbench({
+      pgbench: pgbench!,
+      url: db.url,
+      transactions,
+      subjects,
+      clients: 2,
+      threads: 1,
+      durationS: 1,
+      warmupS: 0,
+    });
     expect(r.aborted).toEqual([]);
     expect(r.errors).toBe(0);
     expect(r.requests).toBeGreaterThan(4);
@@ -102,12 +156,21 @@ describe.skipIf(!pgbench)(`pgbench, run for real${pgbench ? '' : ' (skipped: pgb
     if (r.types[1]!.requests >= 20) expect(Object.values(await opened(ids)).some(Boolean)).toBe(true);
   }, 60_000);
 
-  it('the impersonation is real: a write to another artist\'s row changes nothing', async () => {
+  it("the impersonation is real: a write to another artist's row changes nothing", async () => {
     const [a, b] = subjects;
     const swapped: Subject[] = [{ ...a!, notificationId: b!.notificationId }];
     await reset([b!.notificationId]);
     const write = transactions.filter((t) => t.name === 'read_notification');
-    const r = await runPgbench({ pgbench: pgbench!, url: db.url, transactions: write, subjects: swapped, clients: 1, threads: 1, durationS: 1, warmupS: 0 });
+    const r = await runPgbench({
+      pgbench: pgbench!,
+      url: db.url,
+      transactions: write,
+      subjects: swapped,
+      clients: 1,
+      threads: 1,
+      durationS: 1,
+      warmupS: 0,
+    });
     expect(r.requests).toBeGreaterThan(0);
     expect((await opened([b!.notificationId]))[b!.notificationId]).toBe(false);
   }, 60_000);
@@ -117,11 +180,21 @@ describe('the Node engine', () => {
   it('closed loop over threads: every request counted by type, errors with their SQLSTATE, writes as the owner only', async () => {
     const [a, b] = subjects;
     await reset(subjects.map((s) => s.notificationId));
-    const broken: BenchTransaction = { ...emptyRequestTransaction('8s'), name: 'broken', query: 'select * from public.no_such_table' };
+    const broken: BenchTransaction = {
+      ...emptyRequestTransaction('8s'),
+      name: 'broken',
+      query: 'select * from public.no_such_table',
+    };
     const swapped: Subject[] = [a!, { ...b!, notificationId: a!.notificationId, artistId: b!.artistId }];
     const r = await runLoad({
-      url: db.url, transactions: [...transactions, broken], subjects: [subjects[0]!, subjects[2]!], connections: 3, threads: 2,
-      load: { kind: 'closed', clients: 4 }, durationMs: 600, seed: 1,
+      url: db.url,
+      transactions: [...transactions, broken],
+      subjects: [subjects[0]!, subjects[2]!],
+      connections: 3,
+      threads: 2,
+      load: { kind: 'closed', clients: 4 },
+      durationMs: 600,
+      seed: 1,
     });
     expect(r.threads).toBe(2);
     expect(r.requests).toBe(r.types.reduce((n, t) => n + t.requests, 0));
@@ -141,8 +214,14 @@ describe('the Node engine', () => {
     // Subject b writing a's notification: RLS lets nothing through.
     await reset([a!.notificationId]);
     const w = await runLoad({
-      url: db.url, transactions: transactions.filter((t) => t.name === 'read_notification'), subjects: [swapped[1]!], connections: 1, threads: 1,
-      load: { kind: 'closed', clients: 1 }, durationMs: 200, seed: 2,
+      url: db.url,
+      transactions: transactions.filter((t) => t.name === 'read_notification'),
+      subjects: [swapped[1]!],
+      connections: 1,
+      threads: 1,
+      load: { kind: 'closed', clients: 1 },
+      durationMs: 200,
+      seed: 2,
     });
     expect(w.requests).toBeGreaterThan(0);
     expect(w.errors).toBe(0);
@@ -151,8 +230,14 @@ describe('the Node engine', () => {
 
   it('open loop: exactly the scheduled requests, each counted or reported unstarted, latency from the schedule', async () => {
     const r = await runLoad({
-      url: db.url, transactions: [selectOneTransaction()], subjects, connections: 2, threads: 2,
-      load: { kind: 'rate', rate: 200 }, durationMs: 1000, seed: 1,
+      url: db.url,
+      transactions: [selectOneTransaction()],
+      subjects,
+      connections: 2,
+      threads: 2,
+      load: { kind: 'rate', rate: 200 },
+      durationMs: 1000,
+      seed: 1,
     });
     expect(r.offeredRate).toBe(200);
     expect(r.requests + r.notStarted).toBe(200);
@@ -161,8 +246,14 @@ describe('the Node engine', () => {
     // Latency counts from the scheduled start: never less than the time on the connection.
     expect(r.latency.p50).toBeGreaterThanOrEqual(r.service.p50 - 1e-9);
     const u = await runLoad({
-      url: db.url, transactions: [selectOneTransaction()], subjects, connections: 2, threads: 1,
-      load: { kind: 'users', users: 50, thinkMs: 500 }, durationMs: 1000, seed: 1,
+      url: db.url,
+      transactions: [selectOneTransaction()],
+      subjects,
+      connections: 2,
+      threads: 1,
+      load: { kind: 'users', users: 50, thinkMs: 500 },
+      durationMs: 1000,
+      seed: 1,
     });
     expect(u.offeredRate).toBe(100);
     expect(u.requests + u.notStarted).toBe(100);

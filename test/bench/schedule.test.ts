@@ -52,7 +52,15 @@ describe('splitting work and weights', () => {
     expect(split(2, 2)).toEqual([1, 1]);
   });
   it('integer weights keep the proportions', () => {
-    const t = (weight: number) => ({ name: 'x', weight, readOnly: true, begin: null, impersonate: null, query: 'select 1', params: [] });
+    const t = (weight: number) => ({
+      name: 'x',
+      weight,
+      readOnly: true,
+      begin: null,
+      impersonate: null,
+      query: 'select 1',
+      params: [],
+    });
     expect(integerWeights([t(20), t(15), t(5)])).toEqual([20, 15, 5]);
     expect(integerWeights([t(0.5), t(1.25)])).toEqual([50, 125]);
   });
@@ -66,8 +74,17 @@ function model(capacity: number, baseMs: number) {
     const rho = rate / capacity;
     const p95 = rho < 1 ? baseMs / (1 - rho) : 5_000;
     return {
-      rate, achieved: Math.min(rate, capacity), p50: p95 / 3, p95, p99: p95 * 1.5, p999: p95 * 2, errors: 0, notStarted: 0,
-      poolWaitMean: rho < 1 ? 0 : 1000, serviceMean: baseMs, lagMean: 0,
+      rate,
+      achieved: Math.min(rate, capacity),
+      p50: p95 / 3,
+      p95,
+      p99: p95 * 1.5,
+      p999: p95 * 2,
+      errors: 0,
+      notStarted: 0,
+      poolWaitMean: rho < 1 ? 0 : 1000,
+      serviceMean: baseMs,
+      lagMean: 0,
     };
   };
   return { measure, calls };
@@ -76,7 +93,14 @@ function model(capacity: number, baseMs: number) {
 describe('capacity sweep', () => {
   it('rises geometrically to the first miss of the loosest budget, then bisects per budget', async () => {
     const m = model(2000, 5);
-    const r = await sweepCapacity(m.measure, { startRate: 250, maxRate: 100_000, factor: 2, refine: 3, budgetsMs: [200, 50], thinkS: 10 });
+    const r = await sweepCapacity(m.measure, {
+      startRate: 250,
+      maxRate: 100_000,
+      factor: 2,
+      refine: 3,
+      budgetsMs: [200, 50],
+      thinkS: 10,
+    });
     // p95 = 5 / (1 - rate/2000): ≤ 50 ms up to 1,800 req/s, ≤ 200 ms up to 1,950.
     expect(m.calls.slice(0, 4)).toEqual([250, 500, 1000, 2000]);
     const c50 = r.capacity.find((c) => c.budgetMs === 50)!;
@@ -91,7 +115,19 @@ describe('capacity sweep', () => {
     expect(r.points.map((p) => p.rate)).toEqual([...r.points.map((p) => p.rate)].sort((a, b) => a - b));
   });
   it('a rate the server cannot keep up with fails even when p95 looks fine (achieved < 95%)', () => {
-    const p: RatePoint = { rate: 1000, achieved: 900, p50: 1, p95: 2, p99: 3, p999: 4, errors: 0, notStarted: 0, poolWaitMean: 0, serviceMean: 1, lagMean: 0 };
+    const p: RatePoint = {
+      rate: 1000,
+      achieved: 900,
+      p50: 1,
+      p95: 2,
+      p99: 3,
+      p999: 4,
+      errors: 0,
+      notStarted: 0,
+      poolWaitMean: 0,
+      serviceMean: 1,
+      lagMean: 0,
+    };
     expect(passes(p, 50)).toBe(false);
     expect(passes({ ...p, achieved: 990 }, 50)).toBe(true);
     expect(passes({ ...p, achieved: 990, notStarted: 1 }, 50)).toBe(false);
@@ -99,7 +135,14 @@ describe('capacity sweep', () => {
   });
   it('reports 0 when even the first rate misses', async () => {
     const m = model(100, 5);
-    const r = await sweepCapacity(m.measure, { startRate: 250, maxRate: 10_000, factor: 2, refine: 2, budgetsMs: [200, 50], thinkS: 10 });
+    const r = await sweepCapacity(m.measure, {
+      startRate: 250,
+      maxRate: 10_000,
+      factor: 2,
+      refine: 2,
+      budgetsMs: [200, 50],
+      thinkS: 10,
+    });
     expect(r.capacity.every((c) => c.rate <= 125)).toBe(true);
     expect(m.calls[0]).toBe(250);
   });

@@ -1,7 +1,16 @@
 /** The bench's arithmetic: percentiles, summaries, histograms, sparklines, the weighted picker, the mix format. */
 import { describe, expect, it } from 'vitest';
 import { parseMix, weightedPicker, wrapBody } from '../../src/bench/mix.js';
-import { BUCKETS_MS, concat, histogram, median, percentile, perSecond, sparkline, summarize } from '../../src/bench/stats.js';
+import {
+  BUCKETS_MS,
+  concat,
+  histogram,
+  median,
+  percentile,
+  perSecond,
+  sparkline,
+  summarize,
+} from '../../src/bench/stats.js';
 import { statementShape } from '../../src/bench/statements.js';
 import { rng } from '../../src/bench/workload.js';
 
@@ -85,22 +94,38 @@ describe('the mix', () => {
     expect(a / 10_000).toBeLessThan(0.78);
   });
   it('builds the body in the database, as PostgREST does', () => {
-    expect(wrapBody(mix.requests[0]!, 'select 1 as x')).toBe("select coalesce(json_agg(_pgrst_t), '[]')::text as body from (select 1 as x) as _pgrst_t");
+    expect(wrapBody(mix.requests[0]!, 'select 1 as x')).toBe(
+      "select coalesce(json_agg(_pgrst_t), '[]')::text as body from (select 1 as x) as _pgrst_t",
+    );
     expect(wrapBody(mix.requests[1]!, 'update t set x = 1')).toBe('update t set x = 1');
   });
   it('reports every problem of a bad mix at once, with its path', () => {
-    expect(() => parseMix({ usage: { opensPerDay: 0, requestsPerOpen: 1 }, requests: [{ name: 'Bad Name', title: 'x', weight: -1, readOnly: true, response: 'rows', sql: 'select 1', extra: 1 }] }, 'm.json'))
-      .toThrowError(/m\.json: usage\.opensPerDay[\s\S]*m\.json: requests\.0\.name[\s\S]*requests\.0\.weight/);
-    expect(() => parseMix({ usage: { opensPerDay: 1, requestsPerOpen: 1 }, requests: [mix.requests[0], mix.requests[0]] })).toThrowError(/appears twice/);
+    expect(() =>
+      parseMix(
+        {
+          usage: { opensPerDay: 0, requestsPerOpen: 1 },
+          requests: [
+            { name: 'Bad Name', title: 'x', weight: -1, readOnly: true, response: 'rows', sql: 'select 1', extra: 1 },
+          ],
+        },
+        'm.json',
+      ),
+    ).toThrowError(/m\.json: usage\.opensPerDay[\s\S]*m\.json: requests\.0\.name[\s\S]*requests\.0\.weight/);
+    expect(() =>
+      parseMix({ usage: { opensPerDay: 1, requestsPerOpen: 1 }, requests: [mix.requests[0], mix.requests[0]] }),
+    ).toThrowError(/appears twice/);
   });
 });
 
 describe('matching pg_stat_statements entries', () => {
   it('compares statements with literals and parameters alike, as pg_stat_statements normalizes them', () => {
-    const ours = "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), set_config('request.path', '/dashboard', true)";
+    const ours =
+      "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true), set_config('request.path', '/dashboard', true)";
     const stored = 'select set_config($2, $3, $4), set_config($5, $1, $6), set_config($7, $8, $9)';
     expect(statementShape(ours)).toBe(statementShape(stored));
-    expect(statementShape("where status = 'unread' and d >= current_date - 30 limit 20")).toBe(statementShape('where status = $2 and d >= current_date - $3 limit $4'));
+    expect(statementShape("where status = 'unread' and d >= current_date - 30 limit 20")).toBe(
+      statementShape('where status = $2 and d >= current_date - $3 limit $4'),
+    );
     expect(statementShape('select x::int2 from t1')).toBe('select x::int2 from t1');
   });
 });

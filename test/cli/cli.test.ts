@@ -13,7 +13,10 @@ beforeAll(async () => {
   db = await createTestDatabase('cli');
   project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-cli-'));
   await fs.mkdir(path.join(project, 'sql/migrations'), { recursive: true });
-  await fs.writeFile(path.join(project, 'sql/migrations/20260101000000_one.sql'), 'create table public.one (id int);\nalter table public.one enable row level security;\n');
+  await fs.writeFile(
+    path.join(project, 'sql/migrations/20260101000000_one.sql'),
+    'create table public.one (id int);\nalter table public.one enable row level security;\n',
+  );
 });
 afterAll(async () => {
   await db?.drop();
@@ -40,7 +43,9 @@ describe('dreamdb binary', () => {
     // The other tests spawn the run's compiled build; this one covers the entry users run.
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const env = { ...process.env, DREAMDB_FROM_SOURCE: '1', NO_COLOR: '1' };
-      execFile(process.execPath, [BIN, '--version'], { env }, (error, stdout) => resolve({ code: error ? 1 : 0, stdout }));
+      execFile(process.execPath, [BIN, '--version'], { env }, (error, stdout) =>
+        resolve({ code: error ? 1 : 0, stdout }),
+      );
     });
     const pkg = JSON.parse(await fs.readFile('package.json', 'utf8')) as { version: string };
     expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n` });
@@ -104,7 +109,10 @@ describe('dreamdb binary', () => {
   it('reports a wrong password as exit 2 without echoing it', async (ctx) => {
     // Needs a server that checks passwords for non-superusers (the embedded one does; trust-only servers cannot).
     const admin = connect(serverUrl());
-    const [rule] = await admin`select count(*)::int as n from pg_hba_file_rules where auth_method in ('scram-sha-256', 'md5', 'password') and 'all' = any(user_name)`.catch(() => [{ n: 0 }]);
+    const [rule] =
+      await admin`select count(*)::int as n from pg_hba_file_rules where auth_method in ('scram-sha-256', 'md5', 'password') and 'all' = any(user_name)`.catch(
+        () => [{ n: 0 }],
+      );
     if (!rule || rule.n === 0) {
       await admin.end();
       ctx.skip(); // this server trusts every login (the machine's PG 15): a wrong password cannot fail
@@ -123,7 +131,10 @@ describe('dreamdb binary', () => {
 
   it('reports every problem of a malformed config file at once, exit 2', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-cfg-'));
-    await fs.writeFile(path.join(dir, 'dreamdb.config.json'), JSON.stringify({ db: { url: 42 }, migrations: { lockTimeout: 'soon', extra: 1 }, nope: true }));
+    await fs.writeFile(
+      path.join(dir, 'dreamdb.config.json'),
+      JSON.stringify({ db: { url: 42 }, migrations: { lockTimeout: 'soon', extra: 1 }, nope: true }),
+    );
     const r = await runCli(['status'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('db.url:');
@@ -140,7 +151,10 @@ describe('dreamdb binary', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-cfgts-'));
     await fs.mkdir(path.join(dir, 'db/migrations'), { recursive: true });
     await fs.writeFile(path.join(dir, 'db/migrations/20260101000000_x.sql'), 'select 1;\n');
-    await fs.writeFile(path.join(dir, 'dreamdb.config.ts'), `const config: { db: { urlEnv: string }; migrations: { dir: string } } = { db: { urlEnv: 'MY_DB' }, migrations: { dir: 'db/migrations' } };\nexport default config;\n`);
+    await fs.writeFile(
+      path.join(dir, 'dreamdb.config.ts'),
+      `const config: { db: { urlEnv: string }; migrations: { dir: string } } = { db: { urlEnv: 'MY_DB' }, migrations: { dir: 'db/migrations' } };\nexport default config;\n`,
+    );
     const r = await runCli(['status', '--json'], { cwd: dir, env: { MY_DB: db.url } });
     expect(JSON.parse(r.stdout).entries[0].name).toBe('x');
   });
@@ -148,7 +162,10 @@ describe('dreamdb binary', () => {
   it('asks for typed confirmation on a production target, and refuses without a TTY or --yes', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-prod-'));
     await fs.mkdir(path.join(dir, 'sql/migrations'), { recursive: true });
-    await fs.writeFile(path.join(dir, 'sql/migrations/20260201000000_p.sql'), 'create table public.prod_only (id int);\nalter table public.prod_only enable row level security;\n');
+    await fs.writeFile(
+      path.join(dir, 'sql/migrations/20260201000000_p.sql'),
+      'create table public.prod_only (id int);\nalter table public.prod_only enable row level security;\n',
+    );
     await fs.writeFile(path.join(dir, 'dreamdb.config.json'), JSON.stringify({ db: { label: 'production' } }));
     const refused = await runCli(['--db', db.url, 'migrate'], { cwd: dir });
     expect(refused.code).toBe(2);
@@ -178,7 +195,9 @@ describe('dreamdb binary', () => {
     expect(out.path).toMatch(/^sql\/migrations\/\d{14}_add_artist_bio\.sql$/);
     const text = await fs.readFile(path.join(dir, out.path), 'utf8');
     expect(text).toMatch(/^-- add_artist_bio/);
-    const again = JSON.parse((await runCli(['migration', 'new', 'next', '--no-transaction', '--json'], { cwd: dir })).stdout);
+    const again = JSON.parse(
+      (await runCli(['migration', 'new', 'next', '--no-transaction', '--json'], { cwd: dir })).stdout,
+    );
     expect(BigInt(again.version)).toBeGreaterThan(BigInt(out.version));
     expect(await fs.readFile(path.join(dir, again.path), 'utf8')).toMatch(/^-- dreamdb:no-transaction/);
   });
@@ -188,11 +207,15 @@ describe('dreamdb binary', () => {
     try {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-kill-'));
       await fs.mkdir(path.join(dir, 'sql/migrations'), { recursive: true });
-      await fs.writeFile(path.join(dir, 'sql/migrations/20260101000000_slow.sql'), 'create table public.slow (id int);\nalter table public.slow enable row level security;\ninsert into public.slow values (1);\nselect pg_sleep(1.5);\n');
+      await fs.writeFile(
+        path.join(dir, 'sql/migrations/20260101000000_slow.sql'),
+        'create table public.slow (id int);\nalter table public.slow enable row level security;\ninsert into public.slow values (1);\nselect pg_sleep(1.5);\n',
+      );
       const run = startCli(['--db', target.url, 'migrate'], { cwd: dir });
       // Wait until the file is being applied, then kill the client outright.
       for (let i = 0; i < 100; i += 1) {
-        const rows = await target.sql`select 1 from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()`;
+        const rows =
+          await target.sql`select 1 from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()`;
         if (rows.length) break;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -4,7 +4,7 @@ import { buildProgram, main, nearMisses } from '../../src/cli.js';
 describe('near misses of a command name', () => {
   const program = buildProgram();
 
-  it('suggests what commander\'s three edits cannot reach', () => {
+  it("suggests what commander's three edits cannot reach", () => {
     expect(nearMisses(program, 'audit')).toEqual(['audit-rls']);
     expect(nearMisses(program, 'diff')).toEqual(['db diff']);
     expect(nearMisses(program, 'reset')).toEqual(['db reset']);
@@ -68,11 +68,19 @@ describe('flag names: one meaning each, old spellings deprecated', () => {
 
   it('--wait-timeout is the wait for another run; its durations are milliseconds', () => {
     expect(parse(['migrate'], '--wait-timeout', '30s')).toEqual({ parsed: 30_000, stderr: '', hidden: false });
-    expect(parse(['partitions', 'rotate'], '--wait-timeout', '500ms')).toEqual({ parsed: 500, stderr: '', hidden: false });
+    expect(parse(['partitions', 'rotate'], '--wait-timeout', '500ms')).toEqual({
+      parsed: 500,
+      stderr: '',
+      hidden: false,
+    });
   });
 
   it('--lock-timeout of partitions rotate is the DDL lock_timeout, a duration', () => {
-    expect(parse(['partitions', 'rotate'], '--lock-timeout', '2s')).toEqual({ parsed: 2_000, stderr: '', hidden: false });
+    expect(parse(['partitions', 'rotate'], '--lock-timeout', '2s')).toEqual({
+      parsed: 2_000,
+      stderr: '',
+      hidden: false,
+    });
   });
 
   it('the old spellings still work, hidden, with one line on stderr', () => {

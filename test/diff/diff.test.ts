@@ -112,7 +112,9 @@ describe('db diff round trip', { timeout: 300_000 }, () => {
   it('narrows to --schema', async () => {
     const c = connect(a.url);
     try {
-      await c.unsafe(`create schema scratch; create table scratch.t (id int); alter table public.tasks add column tmp int`);
+      await c.unsafe(
+        `create schema scratch; create table scratch.t (id int); alter table public.tasks add column tmp int`,
+      );
     } finally {
       await c.end();
     }
@@ -130,7 +132,9 @@ describe('db diff round trip', { timeout: 300_000 }, () => {
     expect(r.stderr).toMatch(/shadow database on the (embedded server|target's server)/);
     // The project's files now include x, which B already has: only the rotation's extra partitions differ.
     const out = JSON.parse(r.stdout);
-    expect(out.statements.flatMap((s: { objects: string[] }) => s.objects).filter((o: string) => !/metrics_y\d{4}/.test(o))).toEqual([]);
+    expect(
+      out.statements.flatMap((s: { objects: string[] }) => s.objects).filter((o: string) => !/metrics_y\d{4}/.test(o)),
+    ).toEqual([]);
   });
 
   it('exits 2 with one line for an endpoint that is neither a keyword nor a URL', async () => {

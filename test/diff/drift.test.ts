@@ -49,7 +49,12 @@ describe('status --drift', { timeout: 300_000 }, () => {
     `);
     const r = await drift();
     expect(r.code, r.stderr).toBe(3);
-    for (const name of ['column:public.artists.hand_added', 'policy:public.insights."hand policy"', 'acl:(table:public.artists).anon.hand_added', `index:public.metrics_y${y}_hand_idx`]) {
+    for (const name of [
+      'column:public.artists.hand_added',
+      'policy:public.insights."hand policy"',
+      'acl:(table:public.artists).anon.hand_added',
+      `index:public.metrics_y${y}_hand_idx`,
+    ]) {
       expect(r.stdout).toContain(name);
     }
     expect(r.stdout).toContain('ADD COLUMN "hand_added" text');

@@ -11,7 +11,10 @@ export const EMBEDDED_DIR = path.resolve('.dreamdb/test-cluster');
 export async function projectDir(extra: Record<string, unknown> = {}): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-diff-'));
   await fs.cp(path.resolve('sql/migrations'), path.join(dir, 'sql/migrations'), { recursive: true });
-  await fs.writeFile(path.join(dir, 'dreamdb.config.json'), JSON.stringify({ embedded: { dir: EMBEDDED_DIR }, ...extra }));
+  await fs.writeFile(
+    path.join(dir, 'dreamdb.config.json'),
+    JSON.stringify({ embedded: { dir: EMBEDDED_DIR }, ...extra }),
+  );
   return dir;
 }
 

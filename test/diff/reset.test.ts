@@ -37,17 +37,22 @@ describe('db reset', { timeout: 300_000 }, () => {
   it('drops and rebuilds to a version without seeding, then fully with the fixtures', async () => {
     await db.sql.end({ timeout: 5 });
     const versions = (await fs.readdir(path.join(project, 'sql/migrations'))).map((f) => f.slice(0, 14)).sort();
-    const partial = await runCli(['--db', db.url, 'db', 'reset', '--yes', '--to', versions[1]!, '--no-seed', '--json'], { cwd: project });
+    const partial = await runCli(
+      ['--db', db.url, 'db', 'reset', '--yes', '--to', versions[1]!, '--no-seed', '--json'],
+      { cwd: project },
+    );
     expect(partial.code, partial.stderr).toBe(0);
     expect(JSON.parse(partial.stdout).applied).toEqual(versions.slice(0, 2));
     const { connect } = await import('../../src/db/connect.js');
     const c = connect(db.url);
     try {
-      const [gone] = await c`select to_regclass('public.keep_me') is null as gone, (select count(*)::int from public.artists) as artists`;
+      const [gone] =
+        await c`select to_regclass('public.keep_me') is null as gone, (select count(*)::int from public.artists) as artists`;
       expect(gone).toEqual({ gone: true, artists: 0 });
       const full = await runCli(['--db', db.url, 'db', 'reset', '--yes'], { cwd: project });
       expect(full.code, full.stderr).toBe(0);
-      const [after] = await c`select (select count(*)::int from dreamdb.migrations) as migrations, (select count(*)::int from public.artists) as artists`;
+      const [after] =
+        await c`select (select count(*)::int from dreamdb.migrations) as migrations, (select count(*)::int from public.artists) as artists`;
       expect(after).toEqual({ migrations: versions.length, artists: 3 });
     } finally {
       await c.end();
@@ -75,7 +80,8 @@ describe('db reset on the embedded default', { timeout: 300_000 }, () => {
         const out = JSON.parse(r.stdout);
         expect(out.target).toContain('(embedded)');
         expect(out.seeded.fixtures.length).toBeGreaterThan(0);
-        const [row] = await c`select to_regclass('public.scratch_by_hand') is null as gone, (select count(*)::int from public.artists) as artists`;
+        const [row] =
+          await c`select to_regclass('public.scratch_by_hand') is null as gone, (select count(*)::int from public.artists) as artists`;
         expect(row).toEqual({ gone: true, artists: 3 });
       } finally {
         await c.end();

@@ -2,13 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { planBuckets, type BucketRow } from '../../src/diff/buckets.js';
 import { rotatedPartitions } from '../../src/diff/engine.js';
 
-const bucket = (id: string, extra: Partial<BucketRow> = {}): BucketRow => ({ id, name: id, public: false, file_size_limit: null, allowed_mime_types: null, ...extra });
+const bucket = (id: string, extra: Partial<BucketRow> = {}): BucketRow => ({
+  id,
+  name: id,
+  public: false,
+  file_size_limit: null,
+  allowed_mime_types: null,
+  ...extra,
+});
 
 describe('planBuckets', () => {
   it('inserts, updates only what changed, and deletes as a destructive statement', () => {
     const out = planBuckets(
       [bucket('avatars', { public: true }), bucket('old')],
-      [bucket('avatars', { public: true, file_size_limit: '5242880' }), bucket("o'brien", { allowed_mime_types: ['image/png'] })],
+      [
+        bucket('avatars', { public: true, file_size_limit: '5242880' }),
+        bucket("o'brien", { allowed_mime_types: ['image/png'] }),
+      ],
     );
     expect(out.map((s) => s.sql)).toEqual([
       "UPDATE storage.buckets SET file_size_limit = '5242880' WHERE id = 'avatars';",
@@ -25,8 +35,16 @@ describe('planBuckets', () => {
 
 describe('rotatedPartitions', () => {
   it('is the yearly partitions attached on one side only', () => {
-    const a = new Map([['metrics_y2025', true], ['metrics_y2026', true], ['metrics_y2020', false]]);
-    const b = new Map([['metrics_y2026', true], ['metrics_y2027', true], ['metrics_y2020', true]]);
+    const a = new Map([
+      ['metrics_y2025', true],
+      ['metrics_y2026', true],
+      ['metrics_y2020', false],
+    ]);
+    const b = new Map([
+      ['metrics_y2026', true],
+      ['metrics_y2027', true],
+      ['metrics_y2020', true],
+    ]);
     expect(rotatedPartitions(a, b)).toEqual(['metrics_y2020', 'metrics_y2025', 'metrics_y2027']);
   });
 });

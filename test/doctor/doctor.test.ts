@@ -20,10 +20,21 @@ import { waitFor } from '../helpers/wait.js';
 let db: TestDatabase;
 const extra: Sql[] = [];
 
-async function doctorOn(target: TestDatabase, config: DoctorConfigInput = {}, migrationsDir = defaultMigrateSettings.dir): Promise<DoctorReport> {
-  const sql = connect(target.url, { max: 1, connection: { application_name: 'dreamdb doctor', statement_timeout: 30_000, lock_timeout: 5_000 } });
+async function doctorOn(
+  target: TestDatabase,
+  config: DoctorConfigInput = {},
+  migrationsDir = defaultMigrateSettings.dir,
+): Promise<DoctorReport> {
+  const sql = connect(target.url, {
+    max: 1,
+    connection: { application_name: 'dreamdb doctor', statement_timeout: 30_000, lock_timeout: 5_000 },
+  });
   try {
-    return await runDoctor(sql, { config: doctorSettings(config), migrations: { ...defaultMigrateSettings, dir: migrationsDir }, cwd: process.cwd() });
+    return await runDoctor(sql, {
+      config: doctorSettings(config),
+      migrations: { ...defaultMigrateSettings, dir: migrationsDir },
+      cwd: process.cwd(),
+    });
   } finally {
     await sql.end();
   }
@@ -32,7 +43,11 @@ async function doctorOn(target: TestDatabase, config: DoctorConfigInput = {}, mi
 const check = (r: DoctorReport, id: DoctorCheckId) => r.checks.find((c) => c.id === id)!;
 
 /** Waits until the server sees a session of `app` matching `condition` (SQL over pg_stat_activity as a). */
-async function waitForSession(app: string, what: string, condition: (a: Sql) => Promise<{ length: number }>): Promise<void> {
+async function waitForSession(
+  app: string,
+  what: string,
+  condition: (a: Sql) => Promise<{ length: number }>,
+): Promise<void> {
   await waitFor(`${what} (${app})`, async () => (await condition(db.sql)).length > 0);
 }
 
@@ -65,9 +80,13 @@ describe('dreamdb doctor', () => {
     const s = session(db.url);
     await s.unsafe('begin');
     await s`select txid_current()`;
-    await waitForSession('doctor-test', 'a transaction open for more than 1 s', (q) => q`
+    await waitForSession(
+      'doctor-test',
+      'a transaction open for more than 1 s',
+      (q) => q`
       select 1 from pg_stat_activity where application_name = 'doctor-test' and state = 'idle in transaction'
-        and now() - xact_start > interval '1.1 s' and now() - state_change > interval '1.1 s'`);
+        and now() - xact_start > interval '1.1 s' and now() - state_change > interval '1.1 s'`,
+    );
     const r = await doctorOn(db, { longTransactions: { maxAge: '1s' }, idleInTransaction: { maxAge: '1s' } });
     const long = check(r, 'long-transactions');
     expect(long.status).toBe('alert');
@@ -87,12 +106,18 @@ describe('dreamdb doctor', () => {
     // Long enough to outlast the doctor on a loaded machine; cancelled as soon as it has been seen.
     const running = s`select pg_sleep(120)`.execute();
     try {
-      await waitForSession('doctor-sleeper', 'a statement running for more than 1 s', (q) => q`
+      await waitForSession(
+        'doctor-sleeper',
+        'a statement running for more than 1 s',
+        (q) => q`
         select 1 from pg_stat_activity where application_name = 'doctor-sleeper' and state = 'active'
-          and query like 'select pg_sleep%' and now() - query_start > interval '1.1 s'`);
+          and query like 'select pg_sleep%' and now() - query_start > interval '1.1 s'`,
+      );
       const r = await doctorOn(db, { longTransactions: { maxAge: '1s' } });
       expect(check(r, 'long-transactions').status).toBe('alert');
-      expect(check(r, 'long-transactions').details.join('\n')).toMatch(/doctor-sleeper\): statement running for .*pg_sleep/);
+      expect(check(r, 'long-transactions').details.join('\n')).toMatch(
+        /doctor-sleeper\): statement running for .*pg_sleep/,
+      );
     } finally {
       running.cancel();
       await running.catch(() => {});
@@ -106,13 +131,19 @@ describe('dreamdb doctor', () => {
     await holder.unsafe('lock table public.artists in access exclusive mode');
     const blocked = waiter`select count(*) from public.artists`.execute();
     try {
-      await waitForSession('doctor-waiter', 'a session waiting on a lock for more than 500 ms', (q) => q`
+      await waitForSession(
+        'doctor-waiter',
+        'a session waiting on a lock for more than 500 ms',
+        (q) => q`
         select 1 from pg_stat_activity a join pg_locks l on l.pid = a.pid and not l.granted
-        where a.application_name = 'doctor-waiter' and now() - l.waitstart > interval '0.6 s'`);
+        where a.application_name = 'doctor-waiter' and now() - l.waitstart > interval '0.6 s'`,
+      );
       const r = await doctorOn(db, { blockedLocks: { maxWait: '500ms' }, longTransactions: { maxAge: '1h' } });
       const c = check(r, 'blocked-locks');
       expect(c.status).toBe('alert');
-      expect(c.details[0]).toMatch(/waiting .* behind pid \d+ \(lock table public\.artists in access exclusive mode\): select count\(\*\) from public\.artists/);
+      expect(c.details[0]).toMatch(
+        /waiting .* behind pid \d+ \(lock table public\.artists in access exclusive mode\): select count\(\*\) from public\.artists/,
+      );
       // every other check still answered while the table was locked
       expect(r.checks.filter((x) => x.status === 'error')).toEqual([]);
     } finally {
@@ -145,7 +176,8 @@ describe('dreamdb doctor', () => {
     const [w] = await db.sql<{ level: string }[]>`select current_setting('wal_level') as level`;
     // The machine's PostgreSQL 15 runs with wal_level=replica: no logical slot can exist there.
     // The physical slot case above covers the check on that server; the skip shows in the report.
-    if (w!.level !== 'logical') ctx.skip(`wal_level is ${w!.level} on this server: logical replication slots need wal_level=logical`);
+    if (w!.level !== 'logical')
+      ctx.skip(`wal_level is ${w!.level} on this server: logical replication slots need wal_level=logical`);
     const name = `dreamdb_doctor_${randomBytes(3).toString('hex')}`;
     await db.sql`select pg_create_logical_replication_slot(${name}, 'test_decoding')`;
     try {
@@ -159,14 +191,18 @@ describe('dreamdb doctor', () => {
     }
   });
 
-  it('fires when next year\'s metrics partition is missing', async () => {
+  it("fires when next year's metrics partition is missing", async () => {
     const year = new Date().getUTCFullYear() + 1;
     const t = await migratedDatabase('doctor_part');
     try {
       const healthy = check(await doctorOn(t), 'partition-horizon');
       expect(healthy.status).toBe('ok');
       // How far the partitions reach, next to what is required: not the required date twice.
-      expect(healthy.verdict).toMatch(new RegExp(`^partitions reach public\\.metrics up to (\\d{4})-01-01 \\(\\d+ days ahead\\); required: up to ${year + 1}-01-01, \\d+ days ahead`));
+      expect(healthy.verdict).toMatch(
+        new RegExp(
+          `^partitions reach public\\.metrics up to (\\d{4})-01-01 \\(\\d+ days ahead\\); required: up to ${year + 1}-01-01, \\d+ days ahead`,
+        ),
+      );
       await t.sql.unsafe(`alter table public.metrics detach partition public.metrics_y${year}`);
       await t.sql.unsafe(`drop table public.metrics_y${year}`);
       const r = await doctorOn(t);
@@ -194,7 +230,7 @@ describe('dreamdb doctor', () => {
     }
   });
 
-  it('fires when connections near the server\'s limit (a low threshold) or a role\'s CONNECTION LIMIT', async () => {
+  it("fires when connections near the server's limit (a low threshold) or a role's CONNECTION LIMIT", async () => {
     const low = await doctorOn(db, { connections: { maxUsedRatio: 0.01 } });
     expect(check(low, 'connections').status).toBe('alert');
     expect(check(low, 'connections').verdict).toMatch(/^server: \d+ of max_connections \d+/);
@@ -275,10 +311,15 @@ describe('dreamdb doctor', () => {
   });
 
   it('judges the slowest statements against the latency budget where pg_stat_statements is loaded', async () => {
-    const [setup] = await db.sql<{ loaded: boolean }[]>`select current_setting('shared_preload_libraries') ~ 'pg_stat_statements' as loaded`;
+    const [setup] = await db.sql<
+      { loaded: boolean }[]
+    >`select current_setting('shared_preload_libraries') ~ 'pg_stat_statements' as loaded`;
     if (!setup!.loaded) {
       const r = await doctorOn(db);
-      expect(check(r, 'slow-statements')).toMatchObject({ status: 'skipped', verdict: expect.stringMatching(/not loaded/) });
+      expect(check(r, 'slow-statements')).toMatchObject({
+        status: 'skipped',
+        verdict: expect.stringMatching(/not loaded/),
+      });
       return;
     }
     await db.sql`create extension if not exists pg_stat_statements`;
@@ -310,12 +351,16 @@ describe('dreamdb doctor', () => {
       expect(r.stdout).toMatch(/^# TYPE dreamdb_doctor_check_alert gauge$/m);
       expect(r.stdout).toContain(`dreamdb_doctor_check_alert{database="${db.name}",check="rls-disabled"} 1`);
       expect(r.stdout).toContain(`dreamdb_doctor_check_alert{database="${db.name}",check="connections"} 0`);
-      expect(r.stdout).toMatch(/dreamdb_doctor_check_threshold\{database="[^"]+",check="connections",unit="ratio"\} 0\.8/);
+      expect(r.stdout).toMatch(
+        /dreamdb_doctor_check_threshold\{database="[^"]+",check="connections",unit="ratio"\} 0\.8/,
+      );
       const j = await runHarness(['--db', db.url, 'doctor', '--json']);
       expect(j.code).toBe(3);
       expect(JSON.parse(j.stdout).checks.find((c: { id: string }) => c.id === 'rls-disabled').status).toBe('alert');
       const human = await runHarness(['--db', db.url, 'doctor']);
-      expect(human.stdout).toMatch(/✘ Row level security +1 table\(s\) in the API's schemas without row level security: public\.leaky2/);
+      expect(human.stdout).toMatch(
+        /✘ Row level security +1 table\(s\) in the API's schemas without row level security: public\.leaky2/,
+      );
       expect(human.stdout).toMatch(/fix: ALTER TABLE/);
       const both = await runHarness(['--db', db.url, 'doctor', '--json', '--format', 'prometheus']);
       expect(both.code).toBe(2);
@@ -330,7 +375,10 @@ describe('dreamdb doctor', () => {
     const project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-doctor-'));
     try {
       await fs.cp('sql', path.join(project, 'sql'), { recursive: true });
-      await fs.writeFile(path.join(project, 'dreamdb.config.json'), JSON.stringify({ doctor: { connections: { maxUsedRatio: 0.001 }, disable: ['cache-hit-ratio'] } }));
+      await fs.writeFile(
+        path.join(project, 'dreamdb.config.json'),
+        JSON.stringify({ doctor: { connections: { maxUsedRatio: 0.001 }, disable: ['cache-hit-ratio'] } }),
+      );
       const r = await runHarness(['--db', db.url, 'doctor', '--json'], { cwd: project });
       expect(r.code).toBe(3);
       const report = JSON.parse(r.stdout) as DoctorReport;
@@ -347,8 +395,26 @@ describe('dreamdb doctor', () => {
 
   it('renders Prometheus text exposition', () => {
     const text = prometheusText({
-      target: 't', database: 'we"ird', serverVersion: '17', alerts: 1, errors: 0, durationMs: 12, healthy: false,
-      checks: [{ id: 'bloat', title: 'Table bloat', status: 'alert', verdict: 'v', hint: null, value: 0.75, threshold: 0.5, unit: 'ratio', details: [] }],
+      target: 't',
+      database: 'we"ird',
+      serverVersion: '17',
+      alerts: 1,
+      errors: 0,
+      durationMs: 12,
+      healthy: false,
+      checks: [
+        {
+          id: 'bloat',
+          title: 'Table bloat',
+          status: 'alert',
+          verdict: 'v',
+          hint: null,
+          value: 0.75,
+          threshold: 0.5,
+          unit: 'ratio',
+          details: [],
+        },
+      ],
     });
     expect(text).toContain('dreamdb_doctor_check_alert{database="we\\"ird",check="bloat"} 1');
     expect(text).toContain('dreamdb_doctor_check_value{database="we\\"ird",check="bloat",unit="ratio"} 0.75');

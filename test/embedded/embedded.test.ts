@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import net from 'node:net';
-import { embeddedPaths, repairSymlinks, runningServer, startPersistent, status, stopPersistent } from '../../src/db/embedded.js';
+import {
+  embeddedPaths,
+  repairSymlinks,
+  runningServer,
+  startPersistent,
+  status,
+  stopPersistent,
+} from '../../src/db/embedded.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -14,7 +21,10 @@ beforeAll(async () => {
   project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-emb-'));
   await fs.chmod(project, 0o755);
   await fs.mkdir(path.join(project, 'sql/migrations'), { recursive: true });
-  await fs.writeFile(path.join(project, 'sql/migrations/20260101000000_one.sql'), 'create table public.one (id int);\nalter table public.one enable row level security;\n');
+  await fs.writeFile(
+    path.join(project, 'sql/migrations/20260101000000_one.sql'),
+    'create table public.one (id int);\nalter table public.one enable row level security;\n',
+  );
 });
 afterAll(async () => {
   await runCli(['db', 'stop'], { cwd: project });
@@ -40,7 +50,8 @@ describe('the embedded default', () => {
     const st = await runCli(['status', '--json'], { cwd: project });
     expect(JSON.parse(st.stdout).counts.applied).toBe(1);
     const sql = connect(url);
-    const [row] = await sql`select current_setting('wal_level') as wal, current_setting('shared_preload_libraries') as spl, current_setting('listen_addresses') as listen, version() as v`;
+    const [row] =
+      await sql`select current_setting('wal_level') as wal, current_setting('shared_preload_libraries') as spl, current_setting('listen_addresses') as listen, version() as v`;
     await sql.end();
     expect(row).toMatchObject({ wal: 'logical', spl: 'pg_stat_statements', listen: '127.0.0.1' });
     expect(row!.v).toMatch(/^PostgreSQL 17\./);
@@ -57,12 +68,19 @@ describe('the embedded default', () => {
     const run = startCli(['migrate'], { cwd: project });
     const paths = embeddedPaths(path.join(project, '.dreamdb'));
     // Killed while its migration runs on the server it started.
-    const server = await waitFor('the embedded server started by migrate', () => runningServer(paths), { timeoutMs: 60_000 });
+    const server = await waitFor('the embedded server started by migrate', () => runningServer(paths), {
+      timeoutMs: 60_000,
+    });
     const probe = connect(`postgresql://postgres@127.0.0.1:${server.port}/postgres`, { max: 1 });
     try {
-      await waitFor('the slow migration running', async () =>
-        (await probe`select 1 from pg_stat_activity where query like 'select pg_sleep(30)%' and pid <> pg_backend_pid()`).length > 0,
-      { timeoutMs: 60_000, retryErrors: true });
+      await waitFor(
+        'the slow migration running',
+        async () =>
+          (
+            await probe`select 1 from pg_stat_activity where query like 'select pg_sleep(30)%' and pid <> pg_backend_pid()`
+          ).length > 0,
+        { timeoutMs: 60_000, retryErrors: true },
+      );
     } finally {
       await probe.end({ timeout: 1 });
     }
@@ -76,7 +94,7 @@ describe('the embedded default', () => {
     expect((await status(paths)).running).toBe(false); // the dead lease did not keep it up
   });
 
-  it('shows Postgres\'s own log lines when the server cannot start', async () => {
+  it("shows Postgres's own log lines when the server cannot start", async () => {
     const conf = path.join(project, '.dreamdb/pgdata/postgresql.conf');
     const original = await fs.readFile(conf, 'utf8');
     await fs.appendFile(conf, '\nshared_buffers = nonsense\n');
@@ -118,10 +136,13 @@ describe('repairSymlinks', () => {
     const pkg = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-links-'));
     await fs.mkdir(path.join(pkg, 'native/lib'), { recursive: true });
     await fs.writeFile(path.join(pkg, 'native/lib/libx.so.1.2'), 'binary');
-    await fs.writeFile(path.join(pkg, 'native/pg-symlinks.json'), JSON.stringify([
-      { source: 'native/lib/libx.so.1.2', target: 'native/lib/libx.so.1' },
-      { source: 'native/lib/libx.so.1.2', target: 'native/lib/libx.so' },
-    ]));
+    await fs.writeFile(
+      path.join(pkg, 'native/pg-symlinks.json'),
+      JSON.stringify([
+        { source: 'native/lib/libx.so.1.2', target: 'native/lib/libx.so.1' },
+        { source: 'native/lib/libx.so.1.2', target: 'native/lib/libx.so' },
+      ]),
+    );
     expect(await repairSymlinks(path.join(pkg, 'native'))).toBe(2);
     expect(await fs.readFile(path.join(pkg, 'native/lib/libx.so.1'), 'utf8')).toBe('binary');
     expect(await repairSymlinks(path.join(pkg, 'native'))).toBe(0);

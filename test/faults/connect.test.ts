@@ -43,9 +43,15 @@ describe('connecting through a faulty network', () => {
   it('accept-and-close, in process: the same error from withDb', async () => {
     cell('withDb (every command)', 'server accepts and closes during startup');
     proxy.mode = 'accept-close';
-    const error = await rejection(withDb(proxy.url(db.name), async () => 'connected'), ConnectionError, 2);
+    const error = await rejection(
+      withDb(proxy.url(db.name), async () => 'connected'),
+      ConnectionError,
+      2,
+    );
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toMatch(/^Cannot connect to postgresql:\/\/.*: the server accepts connections and closes them during startup/);
+    expect(error.message).toMatch(
+      /^Cannot connect to postgresql:\/\/.*: the server accepts connections and closes them during startup/,
+    );
   });
 
   it('hold (accepts, never answers): exit 2 once connect_timeout has passed', async () => {

@@ -33,7 +33,12 @@ afterAll(async () => {
  * whose query matches `queryLike`, as soon as one appears. Returns the CLI's result and how many
  * backends were terminated.
  */
-async function runAndTerminate(args: string[], database: string, application: string, queryLike = '%'): Promise<{ result: CliResult; killed: number }> {
+async function runAndTerminate(
+  args: string[],
+  database: string,
+  application: string,
+  queryLike = '%',
+): Promise<{ result: CliResult; killed: number }> {
   const { done } = startCli(args);
   let finished = false;
   let killed = 0;
@@ -59,11 +64,18 @@ describe('connection lost mid-run', () => {
     cell('seed', 'pg_terminate_backend mid-run');
     const target = await migratedDatabase('loss_seed');
     try {
-      const { result, killed } = await runAndTerminate(['seed', '--db', target.url, '--scale', 'small', '--yes'], target.name, 'dreamdb seed', '%copy%');
+      const { result, killed } = await runAndTerminate(
+        ['seed', '--db', target.url, '--scale', 'small', '--yes'],
+        target.name,
+        'dreamdb seed',
+        '%copy%',
+      );
       if (killed) {
         expectOneLine(result, 1, /Lost the connection that held the dreamdb seed lock/);
         // The generated volume is one transaction: none of it, or all of it.
-        const [row] = await target.sql<{ n: number }[]>`select count(*)::int as n from public.artists where username like 'gen%'`;
+        const [row] = await target.sql<
+          { n: number }[]
+        >`select count(*)::int as n from public.artists where username like 'gen%'`;
         expect([0]).toContain(row!.n);
       } else expect(result.code).toBe(0);
     } finally {
@@ -74,9 +86,18 @@ describe('connection lost mid-run', () => {
   it('backup: exit 2, one line, no complete backup left', async () => {
     cell('backup', 'pg_terminate_backend mid-run');
     const out = path.join(work, 'backup');
-    const { result, killed } = await runAndTerminate(['backup', '--db', source.url, '--out', out], source.name, 'dreamdb backup%', '%copy%');
+    const { result, killed } = await runAndTerminate(
+      ['backup', '--db', source.url, '--out', out],
+      source.name,
+      'dreamdb backup%',
+      '%copy%',
+    );
     expect(killed).toBeGreaterThan(0);
-    expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/);
+    expectOneLine(
+      result,
+      2,
+      /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/,
+    );
     const entries = await fs.readdir(out).catch(() => []);
     for (const e of entries) await expect(fs.access(path.join(out, e, 'manifest.json'))).rejects.toThrow();
   });
@@ -89,10 +110,21 @@ describe('connection lost mid-run', () => {
     const [dir] = await fs.readdir(out);
     const target = await createTestDatabase('loss_restore');
     try {
-      const { result, killed } = await runAndTerminate(['restore', path.join(out, dir!), '--db', target.url], target.name, 'dreamdb restore', '%copy%');
+      const { result, killed } = await runAndTerminate(
+        ['restore', path.join(out, dir!), '--db', target.url],
+        target.name,
+        'dreamdb restore',
+        '%copy%',
+      );
       expect(killed).toBeGreaterThan(0);
-      expectOneLine(result, 2, /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/);
-      const [row] = await target.sql<{ n: number }[]>`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
+      expectOneLine(
+        result,
+        2,
+        /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/,
+      );
+      const [row] = await target.sql<
+        { n: number }[]
+      >`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
       expect(row!.n).toBe(0);
     } finally {
       await target.drop();
@@ -102,7 +134,12 @@ describe('connection lost mid-run', () => {
   it('audit-rls: exit 2, one line, nothing left behind', async () => {
     cell('audit-rls', 'pg_terminate_backend mid-run');
     const before = await source.sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
-    const { result, killed } = await runAndTerminate(['audit-rls', '--db', source.url, '--only', 'isolation'], source.name, '%', '%set_config%');
+    const { result, killed } = await runAndTerminate(
+      ['audit-rls', '--db', source.url, '--only', 'isolation'],
+      source.name,
+      '%',
+      '%set_config%',
+    );
     expect(killed).toBeGreaterThan(0);
     expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
     expect(await source.sql`select count(*)::int as n from public.artists`).toEqual(before);
@@ -113,7 +150,11 @@ describe('connection lost mid-run', () => {
     cell('partitions rotate', 'pg_terminate_backend mid-run');
     const target = await migratedDatabase('loss_rotate');
     const partitions = async () =>
-      (await target.sql<{ n: number }[]>`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`)[0]!.n;
+      (
+        await target.sql<
+          { n: number }[]
+        >`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`
+      )[0]!.n;
     try {
       const before = await partitions();
       // Ten years ahead: enough create-and-attach steps that the kill lands inside the rotation.
@@ -123,7 +164,11 @@ describe('connection lost mid-run', () => {
       expect(killed).toBeGreaterThan(0);
       // Killed while idle under the lock: the lock-lost line; killed with a step in flight: that
       // step fails with the connection error. Either way one line, exit 1, and resumable.
-      expectOneLine(result, 1, /Lost the connection that held the rotation of public\.metrics lock|failed: .*(ECONNRESET|terminat|connection)/);
+      expectOneLine(
+        result,
+        1,
+        /Lost the connection that held the rotation of public\.metrics lock|failed: .*(ECONNRESET|terminat|connection)/,
+      );
       const again = await runCli(args);
       expect(again.code, again.stderr).toBe(0);
       const after = await partitions();
@@ -143,7 +188,11 @@ describe('connection lost mid-run', () => {
   it('dr-drill: its restore connection terminated: one line, a failing exit code, the scratch database dropped', async () => {
     cell('dr-drill', 'pg_terminate_backend of the restore mid-COPY');
     const drills = async () =>
-      (await admin<{ n: number }[]>`select count(*)::int as n from pg_database where datname like 'dreamdb\\_drill\\_%'`)[0]!.n;
+      (
+        await admin<
+          { n: number }[]
+        >`select count(*)::int as n from pg_database where datname like 'dreamdb\\_drill\\_%'`
+      )[0]!.n;
     const before = await drills();
     const { done } = startCli(['dr-drill', '--db', source.url, '--skip-audit']);
     let finished = false;
@@ -168,7 +217,18 @@ describe('connection lost mid-run', () => {
     cell('bench', 'pg_terminate_backend mid-run');
     const target = await migratedDatabase('loss_bench');
     try {
-      const args = ['bench', '--db', target.url, '--scale', 'small', '--duration', '3', '--no-pgbench', '--no-realtime', '--yes'];
+      const args = [
+        'bench',
+        '--db',
+        target.url,
+        '--scale',
+        'small',
+        '--duration',
+        '3',
+        '--no-pgbench',
+        '--no-realtime',
+        '--yes',
+      ];
       const { result, killed } = await runAndTerminate(args, target.name, 'dreamdb bench%', '%');
       expect(killed).toBeGreaterThan(0);
       expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);

@@ -24,7 +24,11 @@ beforeAll(async () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { stdio: 'pipe' });
     mounted = true;
   } catch (error) {
-    whyNot = `cannot mount a tmpfs here (${String((error as { stderr?: Buffer }).stderr ?? error).trim().split('\n')[0]})`;
+    whyNot = `cannot mount a tmpfs here (${
+      String((error as { stderr?: Buffer }).stderr ?? error)
+        .trim()
+        .split('\n')[0]
+    })`;
     return;
   }
   source = await migratedDatabase('faultdisk');
@@ -42,7 +46,9 @@ describe('a full disk', () => {
     cell('backup', 'disk full (64 kB tmpfs)');
     const result = await runCli(['backup', '--db', source.url, '--out', mountPoint]);
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`error: Cannot write ${mountPoint}\\S*: no space left on the device \\(ENOSPC\\)`));
+    expect(result.stderr).toMatch(
+      new RegExp(`error: Cannot write ${mountPoint}\\S*: no space left on the device \\(ENOSPC\\)`),
+    );
     expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
     for (const entry of await fs.readdir(mountPoint)) {
       await expect(fs.access(path.join(mountPoint, entry, 'manifest.json'))).rejects.toThrow();
@@ -81,10 +87,12 @@ describe('a full disk', () => {
       await seedDatabase(target.sql, { artists: 12, days: 800, platforms: 3 });
       const archive = path.join(mountPoint, 'archive');
       const oldest = async () =>
-        (await target.sql<{ table: string; n: number }[]>`
+        (
+          await target.sql<{ table: string; n: number }[]>`
           select c.relname as table, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from public.%I', c.relname), false, true, '')))[1]::text::int as n
             from pg_class c join pg_namespace s on s.oid = c.relnamespace
-           where s.nspname = 'public' and c.relname ~ '^metrics_y[0-9]{4}$' order by c.relname limit 1`)[0]!;
+           where s.nspname = 'public' and c.relname ~ '^metrics_y[0-9]{4}$' order by c.relname limit 1`
+        )[0]!;
       const before = await oldest();
       expect(before.n).toBeGreaterThan(0);
       const args = ['partitions', 'rotate', '--db', target.url, '--retain', '0', '--archive', archive, '--drop'];

@@ -18,7 +18,11 @@ afterAll(async () => {
 async function doctor() {
   const sql = connect(db.url, { max: 1 });
   try {
-    const r = await runDoctor(sql, { config: doctorSettings({}), migrations: defaultMigrateSettings, cwd: process.cwd() });
+    const r = await runDoctor(sql, {
+      config: doctorSettings({}),
+      migrations: defaultMigrateSettings,
+      cwd: process.cwd(),
+    });
     return Object.fromEntries(r.checks.map((c) => [c.id, c]));
   } finally {
     await sql.end();
@@ -33,10 +37,14 @@ describe('doctor: structure', () => {
     expect(before['not-valid-constraints']!.status).toBe('ok');
     // What replaying pg_get_indexdef() of a partitioned parent does: an index ON ONLY the parent.
     await db.sql.unsafe('create index metrics_only_idx on only public.metrics (platform)');
-    await db.sql.unsafe('alter table public.artists add constraint artists_name_short check (length(coalesce(username, \'\')) < 1000) not valid');
+    await db.sql.unsafe(
+      "alter table public.artists add constraint artists_name_short check (length(coalesce(username, '')) < 1000) not valid",
+    );
     const after = await doctor();
     expect(after['invalid-indexes']!.status).toBe('alert');
-    expect(after['invalid-indexes']!.details).toEqual(['public.metrics_only_idx on metrics (partitioned: its partitions lack the index)']);
+    expect(after['invalid-indexes']!.details).toEqual([
+      'public.metrics_only_idx on metrics (partitioned: its partitions lack the index)',
+    ]);
     expect(after['not-valid-constraints']!.status).toBe('alert');
     expect(after['not-valid-constraints']!.details).toEqual(['public.artists: check artists_name_short']);
   });

@@ -36,7 +36,13 @@ async function active(database: string, application: string, queryLike: string):
  * Starts the CLI, SIGKILLs it once one of its backends is running `queryLike`, then waits until the
  * server has finished with that backend (the orphaned statement completes or is rolled back).
  */
-async function killWhen(args: string[], options: { cwd?: string }, database: string, application: string, queryLike: string): Promise<{ result: CliResult; killed: boolean }> {
+async function killWhen(
+  args: string[],
+  options: { cwd?: string },
+  database: string,
+  application: string,
+  queryLike: string,
+): Promise<{ result: CliResult; killed: boolean }> {
   const { child, done } = startCli(args, options);
   let finished = false;
   void done.then(() => (finished = true));
@@ -73,12 +79,17 @@ describe('kill -9 with a statement in flight', () => {
     await db.drop();
   });
   const log = async () =>
-    Object.fromEntries((await db.sql<{ what: string; n: number }[]>`select what, count(*)::int as n from app.log group by what`).map((r) => [r.what, r.n]));
+    Object.fromEntries(
+      (await db.sql<{ what: string; n: number }[]>`select what, count(*)::int as n from app.log group by what`).map(
+        (r) => [r.what, r.n],
+      ),
+    );
 
   it('migrate, inside a no-transaction file: the statement the server finished is never run again', async () => {
     cell('migrate', 'kill -9 inside a no-transaction file');
     const dir = await project('notx', {
-      '20260101000000_log.sql': 'create schema app;\ncreate table app.log (id serial primary key, what text not null);\n',
+      '20260101000000_log.sql':
+        'create schema app;\ncreate table app.log (id serial primary key, what text not null);\n',
       '20260102000000_slow.sql':
         "-- dreamdb:no-transaction\ninsert into app.log (what) values ('first');\n" +
         "insert into app.log (what) select 'slow' from pg_sleep(2);\ninsert into app.log (what) values ('after');\n",
@@ -90,15 +101,17 @@ describe('kill -9 with a statement in flight', () => {
     const again = await runCli(args, { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(await log()).toEqual({ first: 1, slow: 1, after: 1 });
-    const [ledger] = await db.sql`select count(*)::int as n, count(*) filter (where applied_at is null)::int as partial from dreamdb.migrations where version like '2026010%'`;
+    const [ledger] =
+      await db.sql`select count(*)::int as n, count(*) filter (where applied_at is null)::int as partial from dreamdb.migrations where version like '2026010%'`;
     expect(ledger).toEqual({ n: 2, partial: 0 });
   });
 
   it('migrate, inside a transactional file: nothing of it stays, and the rerun applies it once', async () => {
     cell('migrate', 'kill -9 inside a transactional file');
     const dir = await project('tx', {
-      '20260101000000_log.sql': 'create schema app;\ncreate table app.log (id serial primary key, what text not null);\n',
-            '20260103000000_tx.sql':
+      '20260101000000_log.sql':
+        'create schema app;\ncreate table app.log (id serial primary key, what text not null);\n',
+      '20260103000000_tx.sql':
         "create table app.t3 (x int);\ninsert into app.log (what) select 'tx' from pg_sleep(2);\ncreate table app.t4 (x int);\n",
     });
     const args = ['migrate', '--db', db.url];
@@ -126,8 +139,10 @@ describe('kill -9 mid-COPY', () => {
   });
 
   const volume = async (sql: Sql) =>
-    (await sql<{ artists: number; metrics: number }[]>`
-      select (select count(*)::int from public.artists) as artists, (select count(*)::int from public.metrics) as metrics`)[0]!;
+    (
+      await sql<{ artists: number; metrics: number }[]>`
+      select (select count(*)::int from public.artists) as artists, (select count(*)::int from public.metrics) as metrics`
+    )[0]!;
 
   it('seed: the killed run leaves nothing generated; the rerun seeds exactly what an undisturbed run does', async () => {
     cell('seed', 'kill -9 mid-COPY');
@@ -137,7 +152,9 @@ describe('kill -9 mid-COPY', () => {
       const args = (url: string) => ['seed', '--db', url, '--scale', 'small', '--yes'];
       const { result, killed } = await killWhen(args(killedDb.url), {}, killedDb.name, 'dreamdb%', '%copy%');
       if (killed) {
-        const [row] = await killedDb.sql<{ n: number }[]>`select count(*)::int as n from public.artists where username like 'gen%'`;
+        const [row] = await killedDb.sql<
+          { n: number }[]
+        >`select count(*)::int as n from public.artists where username like 'gen%'`;
         expect(row!.n).toBe(0);
       } else expect(result.code, result.stderr).toBe(0);
       const again = await runCli(args(killedDb.url));
@@ -162,7 +179,9 @@ describe('kill -9 mid-COPY', () => {
       const args = ['restore', path.join(out, dir!), '--db', target.url];
       const { result, killed } = await killWhen(args, {}, target.name, 'dreamdb%', '%copy%');
       expect(killed, result.stderr).toBe(true);
-      const [row] = await target.sql<{ n: number }[]>`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
+      const [row] = await target.sql<
+        { n: number }[]
+      >`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
       expect(row!.n).toBe(0);
       const again = await runCli(args);
       expect(again.code, again.stderr).toBe(0);

@@ -4,7 +4,12 @@
  * run finishes the work, and nothing runs twice.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultMigrateSettings, runMigrations, type MigrateEvent, type MigrateSettings } from '../../src/migrate/engine.js';
+import {
+  defaultMigrateSettings,
+  runMigrations,
+  type MigrateEvent,
+  type MigrateSettings,
+} from '../../src/migrate/engine.js';
 import { LockLostError } from '../../src/db/socket.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { migrationDir } from '../helpers/files.js';
@@ -21,17 +26,24 @@ afterEach(async () => {
   await db.drop();
 });
 
-const settings = (dir: string, overrides: Partial<MigrateSettings> = {}): MigrateSettings => ({ ...defaultMigrateSettings, dir, ...overrides });
+const settings = (dir: string, overrides: Partial<MigrateSettings> = {}): MigrateSettings => ({
+  ...defaultMigrateSettings,
+  dir,
+  ...overrides,
+});
 
 const FILES = {
-  '20260101000000_log.sql': 'create table public.log (id serial primary key, what text not null);\ncreate table public.t (x int);\n',
+  '20260101000000_log.sql':
+    'create table public.log (id serial primary key, what text not null);\ncreate table public.t (x int);\n',
   '20260102000000_alter.sql': 'alter table public.t add column y int;\n',
   '20260103000000_slow.sql':
     "-- dreamdb:no-transaction\ninsert into public.log (what) values ('first');\nselect pg_sleep(4);\ninsert into public.log (what) values ('last');\n",
 };
 
 async function counts(): Promise<Record<string, number>> {
-  const rows = await db.sql<{ what: string; n: number }[]>`select what, count(*)::int as n from public.log group by what`;
+  const rows = await db.sql<
+    { what: string; n: number }[]
+  >`select what, count(*)::int as n from public.log group by what`;
   return Object.fromEntries(rows.map((r) => [r.what, r.n]));
 }
 
@@ -50,9 +62,15 @@ describe('migrate: the lock under connection loss', () => {
     const events: MigrateEvent[] = [];
     const first = runMigrations(db.url, {
       settings: settings(dir, { lockTimeoutMs: 100, lockRetries: 20 }),
-      onEvent: (e) => { events.push(e); if (e.type === 'retry') retried(); },
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'retry') retried();
+      },
     });
-    const firstResult = first.then(() => 'applied', (e: unknown) => e);
+    const firstResult = first.then(
+      () => 'applied',
+      (e: unknown) => e,
+    );
     await inBackoff;
     const pid = await waitForBackend(db.sql, 'dreamdb migrate', '%');
     await terminate(db.sql, pid);
@@ -65,14 +83,18 @@ describe('migrate: the lock under connection loss', () => {
     const second = await runMigrations(db.url, { settings: settings(dir) });
     expect(second.applied.map((a) => a.version)).toEqual(['20260102000000', '20260103000000']);
     expect(await counts()).toEqual({ first: 1, last: 1 });
-    const [ledger] = await db.sql`select count(*)::int as n, count(*) filter (where applied_at is null)::int as partial from dreamdb.migrations`;
+    const [ledger] =
+      await db.sql`select count(*)::int as n, count(*) filter (where applied_at is null)::int as partial from dreamdb.migrations`;
     expect(ledger).toEqual({ n: 3, partial: 0 });
   });
 
   it('stops when its connection is terminated inside a no-transaction file; a second run resumes and the last insert runs once', async () => {
     cell('migrate', 'pg_terminate_backend inside a no-transaction file');
     const dir = await migrationDir(FILES);
-    const first = runMigrations(db.url, { settings: settings(dir) }).then(() => 'applied', (e: unknown) => e);
+    const first = runMigrations(db.url, { settings: settings(dir) }).then(
+      () => 'applied',
+      (e: unknown) => e,
+    );
     const pid = await waitForBackend(db.sql, 'dreamdb migrate', 'select pg_sleep(4)%');
     await terminate(db.sql, pid);
     const outcome = await first;
@@ -89,7 +111,10 @@ describe('migrate: the lock under connection loss', () => {
   it('a second run started while the first is cut off never overlaps it', async () => {
     cell('migrate', 'second migrate racing a run whose connection died');
     const dir = await migrationDir(FILES);
-    const first = runMigrations(db.url, { settings: settings(dir) }).then(() => 'applied', (e: unknown) => e);
+    const first = runMigrations(db.url, { settings: settings(dir) }).then(
+      () => 'applied',
+      (e: unknown) => e,
+    );
     const pid = await waitForBackend(db.sql, 'dreamdb migrate', 'select pg_sleep(4)%');
     await terminate(db.sql, pid);
     const second = runMigrations(db.url, { settings: settings(dir) });
@@ -104,7 +129,10 @@ describe('migrate: the lock under connection loss', () => {
     const proxy = await startProxy(serverUrl());
     try {
       const dir = await migrationDir(FILES);
-      const first = runMigrations(proxy.url(db.name), { settings: settings(dir) }).then(() => 'applied', (e: unknown) => e);
+      const first = runMigrations(proxy.url(db.name), { settings: settings(dir) }).then(
+        () => 'applied',
+        (e: unknown) => e,
+      );
       await waitForBackend(db.sql, 'dreamdb migrate', 'select pg_sleep(4)%');
       proxy.drop();
       const outcome = await first;

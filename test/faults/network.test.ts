@@ -80,7 +80,11 @@ describe('the server cannot be reached properly', () => {
  * Runs a command through the proxy and cuts every connection (both sides, no goodbye) once one of
  * its backends on `database` runs a query LIKE `queryLike`.
  */
-async function cutWhen(args: string[], database: string, queryLike: string): Promise<{ result: CliResult; cut: boolean }> {
+async function cutWhen(
+  args: string[],
+  database: string,
+  queryLike: string,
+): Promise<{ result: CliResult; cut: boolean }> {
   proxy.mode = 'pass';
   const { done } = startCli(args);
   let finished = false;
@@ -103,10 +107,16 @@ describe('the network drops every connection mid-run', () => {
     cell('seed', 'network drop (proxy) mid-COPY');
     const target = await migratedDatabase('net_seed');
     try {
-      const { result, cut } = await cutWhen(['seed', '--db', proxy.url(target.name), '--scale', 'small', '--yes'], target.name, '%copy%');
+      const { result, cut } = await cutWhen(
+        ['seed', '--db', proxy.url(target.name), '--scale', 'small', '--yes'],
+        target.name,
+        '%copy%',
+      );
       expect(cut).toBe(true);
       expectOneLine(result, 1, /Lost the connection that held the dreamdb seed lock/);
-      const [row] = await target.sql<{ n: number }[]>`select count(*)::int as n from public.artists where username like 'gen%'`;
+      const [row] = await target.sql<
+        { n: number }[]
+      >`select count(*)::int as n from public.artists where username like 'gen%'`;
       expect(row!.n).toBe(0);
     } finally {
       await target.drop();
@@ -116,20 +126,31 @@ describe('the network drops every connection mid-run', () => {
   it('backup: one line, exit 2, nothing that looks complete', async () => {
     cell('backup', 'network drop (proxy) mid-COPY');
     const out = path.join(work, 'cut-backup');
-    const { result, cut } = await cutWhen(['backup', '--db', proxy.url(source.name), '--out', out], source.name, '%copy%');
+    const { result, cut } = await cutWhen(
+      ['backup', '--db', proxy.url(source.name), '--out', out],
+      source.name,
+      '%copy%',
+    );
     expect(cut).toBe(true);
     expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
-    for (const e of await fs.readdir(out).catch(() => [])) await expect(fs.access(path.join(out, e, 'manifest.json'))).rejects.toThrow();
+    for (const e of await fs.readdir(out).catch(() => []))
+      await expect(fs.access(path.join(out, e, 'manifest.json'))).rejects.toThrow();
   });
 
   it('restore: one line, exit 2, the target left empty', async () => {
     cell('restore', 'network drop (proxy) mid-COPY');
     const target = await createTestDatabase('net_restore');
     try {
-      const { result, cut } = await cutWhen(['restore', backupDir, '--db', proxy.url(target.name)], target.name, '%copy%');
+      const { result, cut } = await cutWhen(
+        ['restore', backupDir, '--db', proxy.url(target.name)],
+        target.name,
+        '%copy%',
+      );
       expect(cut).toBe(true);
       expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
-      const [row] = await target.sql<{ n: number }[]>`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
+      const [row] = await target.sql<
+        { n: number }[]
+      >`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
       expect(row!.n).toBe(0);
     } finally {
       await target.drop();
@@ -157,7 +178,11 @@ describe('the network drops every connection mid-run', () => {
   it('audit-rls: one line, exit 2, nothing left behind', async () => {
     cell('audit-rls', 'network drop (proxy) mid-run');
     const before = await source.sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
-    const { result, cut } = await cutWhen(['audit-rls', '--db', proxy.url(source.name), '--only', 'isolation'], source.name, '%set_config%');
+    const { result, cut } = await cutWhen(
+      ['audit-rls', '--db', proxy.url(source.name), '--only', 'isolation'],
+      source.name,
+      '%set_config%',
+    );
     expect(cut).toBe(true);
     expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
     expect(await source.sql`select count(*)::int as n from public.artists`).toEqual(before);

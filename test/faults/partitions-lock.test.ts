@@ -25,7 +25,10 @@ afterAll(async () => {
 async function behindLock<T>(fn: () => Promise<T>): Promise<{ value: T; heldAtEnd: boolean }> {
   const lock = await holdTableLock(db.url, 'public.metrics');
   let held = true;
-  const timer = setTimeout(() => { held = false; void lock.release(); }, 30_000);
+  const timer = setTimeout(() => {
+    held = false;
+    void lock.release();
+  }, 30_000);
   try {
     const value = await fn();
     return { value, heldAtEnd: held };
@@ -48,19 +51,27 @@ describe('partitions behind a LOCK TABLE metrics IN ACCESS EXCLUSIVE MODE', () =
 
   it('rotate: exit 1 with one line, before the lock is released, nothing changed', async () => {
     cell('partitions rotate', 'ACCESS EXCLUSIVE lock held on metrics');
-    const before = await db.sql`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`;
-    const { value: r, heldAtEnd } = await behindLock(() => runCli(['partitions', 'rotate', '--db', db.url, '--ahead', '6']));
+    const before =
+      await db.sql`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`;
+    const { value: r, heldAtEnd } = await behindLock(() =>
+      runCli(['partitions', 'rotate', '--db', db.url, '--ahead', '6']),
+    );
     expect(heldAtEnd).toBe(true);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Could not read the partitions of public.metrics: another session holds a lock on it');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(await db.sql`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`).toEqual(before);
+    expect(
+      await db.sql`select count(*)::int as n from pg_inherits where inhparent = 'public.metrics'::regclass`,
+    ).toEqual(before);
   });
 
   it('the pg_cron procedure fails with 55P03 instead of waiting and reporting success', async () => {
     cell('pg_cron rotate procedure', 'ACCESS EXCLUSIVE lock held on metrics');
     const { value: outcome, heldAtEnd } = await behindLock(() =>
-      db.sql`call dreamdb.rotate_metrics_partitions(6)`.then(() => 'succeeded', (e: { code?: string }) => e.code),
+      db.sql`call dreamdb.rotate_metrics_partitions(6)`.then(
+        () => 'succeeded',
+        (e: { code?: string }) => e.code,
+      ),
     );
     expect(heldAtEnd).toBe(true);
     expect(outcome).toBe('55P03');

@@ -2,7 +2,12 @@
 import { connect, type Sql } from '../../src/db/connect.js';
 
 /** Waits (bounded) until a backend of `application` matches `where` (a query text fragment or state). */
-export async function waitForBackend(sql: Sql, application: string, queryLike = '%', timeoutMs = 20_000): Promise<number> {
+export async function waitForBackend(
+  sql: Sql,
+  application: string,
+  queryLike = '%',
+  timeoutMs = 20_000,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [row] = await sql<{ pid: number }[]>`
@@ -21,7 +26,11 @@ export async function terminate(sql: Sql, pid: number): Promise<void> {
 }
 
 /** Another session holding a table lock until release() (a migration or an operator's LOCK TABLE). */
-export async function holdTableLock(url: string, table: string, mode = 'access exclusive'): Promise<{ release(): Promise<void> }> {
+export async function holdTableLock(
+  url: string,
+  table: string,
+  mode = 'access exclusive',
+): Promise<{ release(): Promise<void> }> {
   const sql = connect(url, { max: 1 });
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));

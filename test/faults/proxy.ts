@@ -38,10 +38,11 @@ export async function startProxy(targetUrl: string): Promise<FaultProxy> {
       for (const s of open) s.destroy();
       open.clear();
     },
-    close: () => new Promise((resolve) => {
-      proxy.drop();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        proxy.drop();
+        server.close(() => resolve());
+      }),
   };
   const server = net.createServer((client) => {
     proxy.accepted += 1;
@@ -56,14 +57,20 @@ export async function startProxy(targetUrl: string): Promise<FaultProxy> {
     }
     const upstream = net.connect({ host: targetHost, port: targetPort });
     open.add(upstream);
-    upstream.on('close', () => { open.delete(upstream); client.destroy(); });
+    upstream.on('close', () => {
+      open.delete(upstream);
+      client.destroy();
+    });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     const pipe = (from: net.Socket, to: net.Socket) =>
       from.on('data', (chunk) => {
         if (proxy.mode === 'slow') {
           from.pause();
-          setTimeout(() => { to.write(chunk); from.resume(); }, proxy.slowMs);
+          setTimeout(() => {
+            to.write(chunk);
+            from.resume();
+          }, proxy.slowMs);
         } else to.write(chunk);
       });
     pipe(client, upstream);

@@ -28,7 +28,16 @@ beforeAll(async () => {
   source = await migratedDatabase('rs_src');
   await seedDatabase(source.sql, { artists: 4, days: 800, platforms: 2 });
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-rs-'));
-  dir = (await createBackup(source.url, { outDir: out, include: cfg.include, exclude: cfg.exclude, jobs: 1, compression: 'none', lockTimeoutMs: 10_000 })).dir;
+  dir = (
+    await createBackup(source.url, {
+      outDir: out,
+      include: cfg.include,
+      exclude: cfg.exclude,
+      jobs: 1,
+      compression: 'none',
+      lockTimeoutMs: 10_000,
+    })
+  ).dir;
 });
 afterAll(async () => {
   for (const db of cleanup) await db.drop();
@@ -53,7 +62,9 @@ describe('restore: structure', () => {
   it('restores every index of a partitioned table valid, on every partition, and records the structure', async () => {
     cell('restore', 'structure of a partitioned table (ON ONLY indexes)');
     const manifest = await readManifest(dir);
-    expect(manifest.structure?.some((l) => l.startsWith('public.metrics index idx_metrics_artist_date valid:'))).toBe(true);
+    expect(manifest.structure?.some((l) => l.startsWith('public.metrics index idx_metrics_artist_date valid:'))).toBe(
+      true,
+    );
     expect(manifest.structure?.some((l) => / policy /.test(l))).toBe(true);
     expect(manifest.structure?.some((l) => / grant SELECT to /.test(l))).toBe(true);
     expect(manifest.structure?.some((l) => / publication supabase_realtime$/.test(l))).toBe(true);
@@ -61,7 +72,9 @@ describe('restore: structure', () => {
     cleanup.push(target);
     await restoreBackup(dir, target.url, restoreOptions);
     expect(await brokenIndexes(target)).toEqual([]);
-    const roots = [...new Set(manifest.tables.filter((t) => t.role === 'data').map((t) => t.parent ?? `${t.schema}.${t.name}`))];
+    const roots = [
+      ...new Set(manifest.tables.filter((t) => t.role === 'data').map((t) => t.parent ?? `${t.schema}.${t.name}`)),
+    ];
     expect(await readStructure(target.sql, roots)).toEqual(await readStructure(source.sql, roots));
   });
 
@@ -69,11 +82,15 @@ describe('restore: structure', () => {
     cell('restore', 'target structure differs from the backup (policy dropped)');
     const target = await migratedDatabase('rs_diff');
     cleanup.push(target);
-    const [policy] = await target.sql<{ name: string }[]>`select polname as name from pg_policy where polrelid = 'public.artists'::regclass order by 1 limit 1`;
+    const [policy] = await target.sql<
+      { name: string }[]
+    >`select polname as name from pg_policy where polrelid = 'public.artists'::regclass order by 1 limit 1`;
     await target.sql.unsafe(`drop policy "${policy!.name}" on public.artists`);
     const error = await restoreBackup(dir, target.url, restoreOptions).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DreamdbError);
-    expect((error as Error).message).toMatch(/^The restored structure differs from the backup's in 1 place\(s\) \(missing: public\.artists policy /);
+    expect((error as Error).message).toMatch(
+      /^The restored structure differs from the backup's in 1 place\(s\) \(missing: public\.artists policy /,
+    );
     const [row] = await target.sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
     expect(row!.n).toBe(0);
   });

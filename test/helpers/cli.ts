@@ -17,17 +17,33 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const inherited: NodeJS.ProcessEnv = { ...process.env };
   delete inherited.DREAMDB_FROM_SOURCE;
-  const env: NodeJS.ProcessEnv = { ...inherited, DREAMDB_TEST_BUILD: inject('cliBuild'), NO_COLOR: '1', CI: 'true', ...options.env };
-  for (const key of ['DATABASE_URL', 'SUPABASE_DB_URL', 'DREAMDB_BACKUP_KEY']) if (!options.env || !(key in options.env)) delete env[key];
-  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: options.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    DREAMDB_TEST_BUILD: inject('cliBuild'),
+    NO_COLOR: '1',
+    CI: 'true',
+    ...options.env,
+  };
+  for (const key of ['DATABASE_URL', 'SUPABASE_DB_URL', 'DREAMDB_BACKUP_KEY'])
+    if (!options.env || !(key in options.env)) delete env[key];
+  const child = spawn(process.execPath, [ENTRY, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
+  );
   return { child, done };
 }
 

@@ -22,7 +22,10 @@ export function urlFor(database: string, base = serverUrl()): string {
 }
 
 function uniqueName(prefix: string): string {
-  return `dreamdb_${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 40)}_${randomBytes(4).toString('hex')}`;
+  return `dreamdb_${prefix
+    .replace(/[^a-z0-9_]/gi, '_')
+    .toLowerCase()
+    .slice(0, 40)}_${randomBytes(4).toString('hex')}`;
 }
 
 async function asAdmin<T>(fn: (admin: Sql) => Promise<T>): Promise<T> {
@@ -82,9 +85,11 @@ export async function migratedDatabase(prefix = 'mig'): Promise<TestDatabase> {
     for (const s of inject('templateSettings')) {
       // set_config parses the value as the server stored it; FROM CURRENT copies it exactly.
       await admin`select set_config(${s.name}, ${s.value}, false)`;
-      await admin.unsafe(s.role === null
-        ? `alter database "${name}" set "${s.name}" from current`
-        : `alter role "${s.role}" in database "${name}" set "${s.name}" from current`);
+      await admin.unsafe(
+        s.role === null
+          ? `alter database "${name}" set "${s.name}" from current`
+          : `alter role "${s.role}" in database "${name}" set "${s.name}" from current`,
+      );
     }
   });
   return opened(name);

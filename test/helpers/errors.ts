@@ -7,8 +7,15 @@ import { expect } from 'vitest';
 type ErrorClass<T extends Error> = abstract new (...args: never[]) => T;
 
 /** The rejection of `promise`, asserted to be a `type` (and, when given, to carry `exitCode`). */
-export async function rejection<T extends Error>(promise: Promise<unknown>, type: ErrorClass<T>, exitCode?: number): Promise<T> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+export async function rejection<T extends Error>(
+  promise: Promise<unknown>,
+  type: ErrorClass<T>,
+  exitCode?: number,
+): Promise<T> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error, `expected a rejection with a ${type.name}`).toBeInstanceOf(type);
   if (exitCode !== undefined) expect((error as { exitCode?: unknown }).exitCode).toBe(exitCode);
   return error as T;

@@ -52,14 +52,23 @@ function withDatabase(base: string, database: string): string {
 async function compile(dir: string): Promise<void> {
   const tsc = path.resolve('node_modules/.bin/tsc');
   const output = await new Promise<{ code: number; text: string }>((resolve) => {
-    execFile(tsc, ['-p', 'tsconfig.json', '--outDir', dir, '--sourceMap', 'false', '--pretty', 'false'], { timeout: 300_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, text: `${stdout}${stderr}`.trim() }));
+    execFile(
+      tsc,
+      ['-p', 'tsconfig.json', '--outDir', dir, '--sourceMap', 'false', '--pretty', 'false'],
+      { timeout: 300_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          text: `${stdout}${stderr}`.trim(),
+        }),
+    );
   });
   // tsc emits in spite of type errors (npm run typecheck is the gate for those); a missing entry is fatal.
   await fs.access(path.join(dir, 'cli.js')).catch(() => {
     throw new Error(`test setup: tsc built no ${path.join(dir, 'cli.js')}\n${output.text}`);
   });
-  if (output.code !== 0) console.warn(`test setup: tsc reported errors (the CLI tests run what it emitted):\n${output.text}`);
+  if (output.code !== 0)
+    console.warn(`test setup: tsc reported errors (the CLI tests run what it emitted):\n${output.text}`);
 }
 
 /** Removes build directories left by runs that were killed before their teardown (older than a day). */
@@ -91,7 +100,8 @@ async function migrateTemplate(server: string, name: string): Promise<TemplateSe
       config.map((item) => {
         const at = item.indexOf('=');
         return { role, name: item.slice(0, at), value: item.slice(at + 1) };
-      }));
+      }),
+    );
   } finally {
     await admin.end();
   }

@@ -19,7 +19,8 @@ const LIB = '/usr/lib/postgresql/15/lib/pg_cron.so';
 export function pgCronUnavailable(): string | undefined {
   if (!existsSync(path.join(BIN, 'initdb'))) return `PostgreSQL 15 binaries not found in ${BIN}`;
   if (!existsSync(LIB)) return 'pg_cron for PostgreSQL 15 is not installed (apt-get install postgresql-15-cron)';
-  if (process.getuid?.() === 0 && !existsSync('/usr/sbin/runuser')) return 'running as root without runuser to start postgres as its own user';
+  if (process.getuid?.() === 0 && !existsSync('/usr/sbin/runuser'))
+    return 'running as root without runuser to start postgres as its own user';
   return undefined;
 }
 
@@ -45,14 +46,19 @@ export async function startCronCluster(database: string): Promise<CronCluster> {
   await fs.chmod(root, 0o755);
   const data = path.join(root, 'data');
   const asRoot = process.getuid?.() === 0;
-  const as = (cmd: string, args: string[]) => (asRoot ? run('/usr/sbin/runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args));
+  const as = (cmd: string, args: string[]) =>
+    asRoot ? run('/usr/sbin/runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args);
   await fs.mkdir(data, { mode: 0o700 });
   if (asRoot) await run('chown', ['-R', 'postgres:postgres', root]);
   await as(path.join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
   const options = [
-    `-p ${port}`, "-c listen_addresses=127.0.0.1", `-k ${root}`,
-    '-c shared_preload_libraries=pg_cron', `-c cron.database_name=${database}`, '-c fsync=off',
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-k ${root}`,
+    '-c shared_preload_libraries=pg_cron',
+    `-c cron.database_name=${database}`,
+    '-c fsync=off',
   ].join(' ');
   await as(path.join(BIN, 'pg_ctl'), ['-D', data, '-o', options, '-l', path.join(root, 'log'), '-w', 'start']);
   const base = `postgresql://postgres@127.0.0.1:${port}`;

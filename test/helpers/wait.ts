@@ -9,7 +9,11 @@ export interface WaitOptions {
 }
 
 /** Polls `probe` until it returns something other than undefined, null or false, and returns that. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  options: WaitOptions = {},
+): Promise<T> {
   const { timeoutMs = 30_000, everyMs = 20, retryErrors = false } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

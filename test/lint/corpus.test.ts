@@ -51,7 +51,10 @@ describe.skipIf(!existsSync(`${HELDOUT}/manifest.json`))('held-out corpus', () =
       if (c.expect === 'finding' && !rules.length) misses.push(c.file);
       if (c.expect === 'quiet' && rules.length) alarms.push(`${c.file} [${rules.join(', ')}]`);
     }
-    const floor = JSON.parse(readFileSync(`${HELDOUT}/score.json`, 'utf8')) as { maxMisses: number; maxFalseAlarms: number };
+    const floor = JSON.parse(readFileSync(`${HELDOUT}/score.json`, 'utf8')) as {
+      maxMisses: number;
+      maxFalseAlarms: number;
+    };
     expect(misses.length, `missed: ${misses.join(', ')}`).toBeLessThanOrEqual(floor.maxMisses);
     expect(alarms.length, `false alarms: ${alarms.join('; ')}`).toBeLessThanOrEqual(floor.maxFalseAlarms);
   });

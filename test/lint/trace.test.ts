@@ -11,11 +11,31 @@ import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.
 
 const ROWS = 200_000;
 const files = {
-  typeChange: { path: 'sql/migrations/20261201000000_widen.sql', text: 'ALTER TABLE public.readings ALTER COLUMN value TYPE bigint;\n', noTransaction: false },
-  addColumn: { path: 'sql/migrations/20261201000100_note.sql', text: 'ALTER TABLE public.readings ADD COLUMN note text;\n', noTransaction: false },
-  check: { path: 'sql/migrations/20261201000200_check.sql', text: 'SELECT 1;\nALTER TABLE public.readings ADD CONSTRAINT readings_value_nonneg CHECK (value >= 0);\n', noTransaction: false },
-  concurrent: { path: 'sql/migrations/20261201000300_idx.sql', text: '-- dreamdb:no-transaction\nCREATE INDEX CONCURRENTLY readings_value_idx ON public.readings (value);\n', noTransaction: true },
-  failing: { path: 'sql/migrations/20261201000400_bad.sql', text: 'ALTER TABLE public.readings ADD COLUMN x int;\nALTER TABLE public.nosuch ADD COLUMN y int;\n', noTransaction: false },
+  typeChange: {
+    path: 'sql/migrations/20261201000000_widen.sql',
+    text: 'ALTER TABLE public.readings ALTER COLUMN value TYPE bigint;\n',
+    noTransaction: false,
+  },
+  addColumn: {
+    path: 'sql/migrations/20261201000100_note.sql',
+    text: 'ALTER TABLE public.readings ADD COLUMN note text;\n',
+    noTransaction: false,
+  },
+  check: {
+    path: 'sql/migrations/20261201000200_check.sql',
+    text: 'SELECT 1;\nALTER TABLE public.readings ADD CONSTRAINT readings_value_nonneg CHECK (value >= 0);\n',
+    noTransaction: false,
+  },
+  concurrent: {
+    path: 'sql/migrations/20261201000300_idx.sql',
+    text: '-- dreamdb:no-transaction\nCREATE INDEX CONCURRENTLY readings_value_idx ON public.readings (value);\n',
+    noTransaction: true,
+  },
+  failing: {
+    path: 'sql/migrations/20261201000400_bad.sql',
+    text: 'ALTER TABLE public.readings ADD COLUMN x int;\nALTER TABLE public.nosuch ADD COLUMN y int;\n',
+    noTransaction: false,
+  },
 };
 
 let dir: string;
@@ -34,7 +54,10 @@ async function exists(name: string): Promise<boolean> {
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-trace-'));
-  await fs.writeFile(path.join(dir, '20261130000000_readings.sql'), 'CREATE TABLE public.readings (id bigint PRIMARY KEY, value int NOT NULL);\nREVOKE ALL ON public.readings FROM anon, authenticated;\n');
+  await fs.writeFile(
+    path.join(dir, '20261130000000_readings.sql'),
+    'CREATE TABLE public.readings (id bigint PRIMARY KEY, value int NOT NULL);\nREVOKE ALL ON public.readings FROM anon, authenticated;\n',
+  );
   db = await createTestDatabase('lint_trace');
   await runMigrations(db.url, { settings: settings() });
   await db.sql`insert into public.readings select g, g % 1000 from generate_series(1, ${ROWS}) g`;
@@ -53,13 +76,22 @@ describe('trace on a TEMPLATE copy', () => {
     const t = await traceMigrations(db.url, [files.typeChange, files.addColumn], options());
     expect(t.scratch.method).toBe('template');
     const [change, add] = t.statements;
-    expect(change!.locks).toContainEqual(expect.objectContaining({ relation: 'public.readings', mode: 'AccessExclusiveLock', waits: 'reads and writes', probed: true }));
+    expect(change!.locks).toContainEqual(
+      expect.objectContaining({
+        relation: 'public.readings',
+        mode: 'AccessExclusiveLock',
+        waits: 'reads and writes',
+        probed: true,
+      }),
+    );
     expect(change!.rewrote).toContain('public.readings');
     expect(add!.rewrote).toEqual([]);
     expect(add!.scanned).toEqual([]);
     expect(add!.locks.find((l) => l.relation === 'public.readings')?.mode).toBe('AccessExclusiveLock');
     const text = renderTrace(t).join('\n');
-    expect(text).toMatch(/20261201000000_widen\.sql:1 holds ACCESS EXCLUSIVE on public\.readings for [\d.]+ m?s \(table rewrite\): reads and writes wait/);
+    expect(text).toMatch(
+      /20261201000000_widen\.sql:1 holds ACCESS EXCLUSIVE on public\.readings for [\d.]+ m?s \(table rewrite\): reads and writes wait/,
+    );
     expect(await exists(t.scratch.name)).toBe(false);
   });
   it('a CHECK scans to validate; CREATE INDEX CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE', async () => {
@@ -68,7 +100,10 @@ describe('trace on a TEMPLATE copy', () => {
     expect(check.rewrote).toEqual([]);
     expect(check.scanned).toContainEqual({ relation: 'public.readings', rows: ROWS });
     const idx = t.statements.find((s) => s.file.endsWith('_idx.sql'))!;
-    expect(idx.locks.find((l) => l.relation === 'public.readings')).toMatchObject({ mode: 'ShareUpdateExclusiveLock', waits: 'nothing' });
+    expect(idx.locks.find((l) => l.relation === 'public.readings')).toMatchObject({
+      mode: 'ShareUpdateExclusiveLock',
+      waits: 'nothing',
+    });
   });
 });
 
@@ -97,11 +132,13 @@ describe('the scratch copy is always dropped', () => {
   });
   it('when the callback throws', async () => {
     let name = '';
-    await expect(withScratchCopy(db.url, options(), async (scratch) => {
-      name = scratch.name;
-      expect(await exists(name)).toBe(true);
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      withScratchCopy(db.url, options(), async (scratch) => {
+        name = scratch.name;
+        expect(await exists(name)).toBe(true);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await exists(name)).toBe(false);
   });
 });

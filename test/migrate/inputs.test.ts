@@ -18,7 +18,8 @@ const FILES = {
   '20261125100100_one.sql': 'create table public.one (id int);\n',
   '20261125100200_two.sql': 'create table public.two (id int);\n',
 };
-const run = (dir: string, to?: string) => runMigrations(db.url, { settings: { ...defaultMigrateSettings, dir }, ...(to ? { to } : {}) });
+const run = (dir: string, to?: string) =>
+  runMigrations(db.url, { settings: { ...defaultMigrateSettings, dir }, ...(to ? { to } : {}) });
 
 describe('migrate --to', () => {
   it('refuses a version no file has, naming the nearest ones, and applies nothing', async () => {
@@ -34,7 +35,9 @@ describe('migrate --to', () => {
 
   it('refuses a --to that is not a version', async () => {
     const dir = await migrationDir(FILES);
-    expect((await rejection(run(dir, 'banana'), UsageError, 2)).message).toBe('--to banana is not a migration version (yyyymmddHHMMSS).');
+    expect((await rejection(run(dir, 'banana'), UsageError, 2)).message).toBe(
+      '--to banana is not a migration version (yyyymmddHHMMSS).',
+    );
   });
 
   it('stops after an existing version', async () => {
@@ -47,7 +50,9 @@ describe('migrate --to', () => {
 describe('migration file names and encodings', () => {
   it('refuses *.SQL instead of ignoring it', async () => {
     const dir = await migrationDir({ ...FILES, '20261125100300_three.SQL': 'select 1;\n' });
-    expect((await rejection(run(dir), UsageError, 2)).message).toBe('Migration 20261125100300_three.SQL ends in .SQL, which is never applied.');
+    expect((await rejection(run(dir), UsageError, 2)).message).toBe(
+      'Migration 20261125100300_three.SQL ends in .SQL, which is never applied.',
+    );
   });
 
   it('refuses a version that is not 14 digits (it would sort before every timestamp)', async () => {
@@ -60,11 +65,13 @@ describe('migration file names and encodings', () => {
   it('strips a UTF-8 byte order mark, including before the no-transaction header', async () => {
     const dir = await migrationDir({
       '20261125100100_one.sql': '\uFEFFcreate table public.one (id int);\n',
-      '20261125100200_two.sql': '\uFEFF-- dreamdb:no-transaction\ncreate index concurrently one_id on public.one (id);\n',
+      '20261125100200_two.sql':
+        '\uFEFF-- dreamdb:no-transaction\ncreate index concurrently one_id on public.one (id);\n',
     });
     const result = await run(dir);
     expect(result.applied).toHaveLength(2);
-    const [row] = await db.sql`select statements from supabase_migrations.schema_migrations where version = '20261125100100'`;
+    const [row] =
+      await db.sql`select statements from supabase_migrations.schema_migrations where version = '20261125100100'`;
     expect(row!.statements).toEqual(['create table public.one (id int)']);
   });
 });

@@ -6,7 +6,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultMigrateSettings, runMigrations, MigrationChangedError, type MigrateSettings } from '../../src/migrate/engine.js';
+import {
+  defaultMigrateSettings,
+  runMigrations,
+  MigrationChangedError,
+  type MigrateSettings,
+} from '../../src/migrate/engine.js';
 import { repairLedgers } from '../../src/migrate/ledgers.js';
 import { splitStatements } from '../../src/db/sqlfile.js';
 import { DreamdbError, ExitCode, UsageError } from '../../src/errors.js';
@@ -32,7 +37,8 @@ const cli = (...args: string[]) => runCli([...args, '--db', db.url], { cwd: proj
 
 const ONE = 'create table public.artists (id uuid primary key default gen_random_uuid(), name text not null);\n';
 const TWO = 'alter table public.artists add column bio text;\n';
-const THREE = 'create table public.tracks (id bigint generated always as identity primary key, artist uuid references public.artists);\n';
+const THREE =
+  'create table public.tracks (id bigint generated always as identity primary key, artist uuid references public.artists);\n';
 
 /** What `supabase db push` leaves: the statements ran, versions in its ledger, nothing of dreamdb's. */
 async function pushAsSupabaseCli(files: Record<string, string>): Promise<void> {
@@ -98,10 +104,16 @@ describe('adopting a project the Supabase CLI migrated', () => {
     expect(status.stdout).toContain('dreamdb migration repair 20260105000000 --status reverted');
 
     const warnings: string[] = [];
-    const run = await runMigrations(db.url, { settings: settings(), onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
+    const run = await runMigrations(db.url, {
+      settings: settings(),
+      onEvent: (e) => e.type === 'warning' && warnings.push(e.message),
+    });
     expect(run.applied).toEqual([]);
     expect(warnings.join('\n')).toContain('20260102000000_bio is applied in dreamdb');
-    const [{ n }] = (await db.sql`select count(*)::int as n from information_schema.columns where table_name = 'artists' and column_name = 'bio'`) as unknown as [{ n: number }];
+    const [{ n }] =
+      (await db.sql`select count(*)::int as n from information_schema.columns where table_name = 'artists' and column_name = 'bio'`) as unknown as [
+        { n: number },
+      ];
     expect(n).toBe(1);
   });
 });
@@ -117,13 +129,21 @@ describe('dreamdb migration repair', () => {
     expect(applied.stdout).toContain('20260102000000 => applied');
     const rows = async () => ({
       dreamdb: (await db.sql`select version from dreamdb.migrations order by version`).map((r) => r.version),
-      supabase: (await db.sql`select version, name, statements from supabase_migrations.schema_migrations order by version`).map((r) => [r.version, r.name, r.statements]),
+      supabase: (
+        await db.sql`select version, name, statements from supabase_migrations.schema_migrations order by version`
+      ).map((r) => [r.version, r.name, r.statements]),
     });
     expect(await rows()).toEqual({
       dreamdb: ['20260101000000', '20260102000000'],
-      supabase: [['20260101000000', 'artists', [ONE.trim().replace(/;$/, '')]], ['20260102000000', 'bio', [TWO.trim().replace(/;$/, '')]]],
+      supabase: [
+        ['20260101000000', 'artists', [ONE.trim().replace(/;$/, '')]],
+        ['20260102000000', 'bio', [TWO.trim().replace(/;$/, '')]],
+      ],
     });
-    const [{ n: bio }] = (await db.sql`select count(*)::int as n from information_schema.columns where table_name = 'artists' and column_name = 'bio'`) as unknown as [{ n: number }];
+    const [{ n: bio }] =
+      (await db.sql`select count(*)::int as n from information_schema.columns where table_name = 'artists' and column_name = 'bio'`) as unknown as [
+        { n: number },
+      ];
     expect(bio).toBe(0); // recorded, not run
     expect((await cli('status')).code).toBe(0);
 
@@ -146,7 +166,9 @@ describe('dreamdb migration repair', () => {
     const noFile = await cli('migration', 'repair', '20269999000000', '--status', 'applied');
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toContain('No file in migrations for version 20269999000000');
-    await expect(repairLedgers(db.url, { versions: ['v1'], status: 'applied', dir: 'migrations', cwd: project, waitMs: 1000 })).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      repairLedgers(db.url, { versions: ['v1'], status: 'applied', dir: 'migrations', cwd: project, waitMs: 1000 }),
+    ).rejects.toBeInstanceOf(UsageError);
   });
 });
 
@@ -170,10 +192,12 @@ describe('out-of-order files', () => {
     expect(refused.stderr).toContain('--include-all');
     const error = await runMigrations(db.url, { settings: settings() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DreamdbError);
-    expect((await db.sql`select version from dreamdb.migrations where version = '20260102000000'`)).toHaveLength(0);
+    expect(await db.sql`select version from dreamdb.migrations where version = '20260102000000'`).toHaveLength(0);
 
     const ok = await cli('migrate', '--include-all');
     expect(ok.code, ok.stderr).toBe(0);
-    expect((await db.sql`select version from supabase_migrations.schema_migrations order by version`).map((r) => r.version)).toEqual(['20260101000000', '20260102000000', '20260103000000']);
+    expect(
+      (await db.sql`select version from supabase_migrations.schema_migrations order by version`).map((r) => r.version),
+    ).toEqual(['20260101000000', '20260102000000', '20260103000000']);
   });
 });

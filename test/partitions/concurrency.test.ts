@@ -58,11 +58,16 @@ describe('two rotations at once', () => {
     const holder = client();
     await holder`select pg_advisory_lock(dreamdb.metrics_partitions_lock_key())`;
     const [holderPid] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    expect((await rejection(rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 100 }), DreamdbError, 1)).message).toBe(
-      'Another rotation of public.metrics is running on this database and did not finish within 0s.',
-    );
+    expect(
+      (await rejection(rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 100 }), DreamdbError, 1)).message,
+    ).toBe('Another rotation of public.metrics is running on this database and did not finish within 0s.');
     const events: RotateEvent[] = [];
-    const waiting = rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 10_000, onProgress: (e) => events.push(e) });
+    const waiting = rotatePartitions(client(), {
+      now: d(Y),
+      ahead: 3,
+      lockWaitMs: 10_000,
+      onProgress: (e) => events.push(e),
+    });
     // Hold on for 300 ms after it started waiting (its connect may take a while on a loaded machine):
     // a hold measured against lockWaitedMs, not a wait for something to happen.
     await waitFor('the second rotation waiting for the lock', () => events.length > 0);
@@ -81,11 +86,18 @@ describe('killed and resumed', () => {
     // Made by hand, without indexes or protection, and with Supabase's default grants.
     await sql.unsafe(`create table public.metrics_y${Y + 3} (like public.metrics)`);
     const before = await checkPartitions(sql, { now: d(Y), ahead: 3 });
-    expect(before.problems).toContain(`metrics_y${Y + 2} exists but is not attached (interrupted rotation); run dreamdb partitions rotate`);
-    expect(before.problems).toContain(`metrics_y${Y + 3}: API roles hold privileges (anon: ALL; authenticated: ALL; service_role: ALL)`);
+    expect(before.problems).toContain(
+      `metrics_y${Y + 2} exists but is not attached (interrupted rotation); run dreamdb partitions rotate`,
+    );
+    expect(before.problems).toContain(
+      `metrics_y${Y + 3}: API roles hold privileges (anon: ALL; authenticated: ALL; service_role: ALL)`,
+    );
 
     const result = await rotatePartitions(client(), { now: d(Y), ahead: 3 });
-    expect(result.applied.map((s) => `${s.action} ${s.table}`)).toEqual([`adopt metrics_y${Y + 2}`, `adopt metrics_y${Y + 3}`]);
+    expect(result.applied.map((s) => `${s.action} ${s.table}`)).toEqual([
+      `adopt metrics_y${Y + 2}`,
+      `adopt metrics_y${Y + 3}`,
+    ]);
     await expectComplete(d(Y), 3);
   });
 
@@ -104,7 +116,9 @@ describe('killed and resumed', () => {
     });
     await Promise.race([isOpen, hold]);
     await detacher`set lock_timeout = '200ms'`;
-    await expect(detacher.unsafe(`alter table public.metrics detach partition public.metrics_y${Y - 1} concurrently`)).rejects.toMatchObject({ code: '55P03' });
+    await expect(
+      detacher.unsafe(`alter table public.metrics detach partition public.metrics_y${Y - 1} concurrently`),
+    ).rejects.toMatchObject({ code: '55P03' });
     expect(await partitionStates(sql)).toHaveProperty(`metrics_y${Y - 1}`, 'detach_pending');
     expect((await checkPartitions(sql, {})).problems).toContain(
       `metrics_y${Y - 1}: a concurrent detach was interrupted; run dreamdb partitions rotate to finalize it`,
@@ -153,10 +167,14 @@ describe('killed and resumed', () => {
 
 /** Runs a rotation in a child process and SIGKILLs it after its k-th progress event. */
 async function runAndKill(url: string, options: object, k: number): Promise<string> {
-  const child = spawn(process.execPath, [path.resolve('test/partitions/rotate-child.mjs'), url, JSON.stringify(options)], {
-    env: { ...process.env, DREAMDB_TEST_BUILD: inject('cliBuild') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.resolve('test/partitions/rotate-child.mjs'), url, JSON.stringify(options)],
+    {
+      env: { ...process.env, DREAMDB_TEST_BUILD: inject('cliBuild') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let last = 'nothing';
   let killed = false;
   let stderr = '';
@@ -205,13 +223,21 @@ describe('a rotation while the app writes', () => {
     const created = await rotatePartitions(client(), { now: d(Y), ahead: 6, onProgress: (e) => events.push(e) });
     const retired = await rotatePartitions(client(), { now: d(Y), ahead: 6, retain: 0, drop: true });
     const afterRotation = inserted.length;
-    await waitFor('rows written after the rotation', () => inserted.length >= afterRotation + 60 || failures.length > 0);
+    await waitFor(
+      'rows written after the rotation',
+      () => inserted.length >= afterRotation + 60 || failures.length > 0,
+    );
     stop = true;
     await Promise.all(running);
 
     expect(failures).toEqual([]);
-    expect(created.applied.map((s) => s.table)).toEqual([Y + 2, Y + 3, Y + 4, Y + 5, Y + 6].map((y) => `metrics_y${y}`));
-    expect(retired.applied.map((s) => `${s.action} ${s.table}`)).toEqual([`detach metrics_y${Y - 1}`, `drop metrics_y${Y - 1}`]);
+    expect(created.applied.map((s) => s.table)).toEqual(
+      [Y + 2, Y + 3, Y + 4, Y + 5, Y + 6].map((y) => `metrics_y${y}`),
+    );
+    expect(retired.applied.map((s) => `${s.action} ${s.table}`)).toEqual([
+      `detach metrics_y${Y - 1}`,
+      `drop metrics_y${Y - 1}`,
+    ]);
     expect(events.filter((e) => e.type === 'done')).toHaveLength(5);
     expect(inserted.length).toBeGreaterThan(100);
     const [row] = await sql<{ n: number }[]>`

@@ -4,7 +4,16 @@ import { UsageError } from '../../src/errors.js';
 
 describe('cron schedules', () => {
   it('accepts what pg_cron accepts', () => {
-    for (const s of ['17 3 * * *', '*/5 * * * *', '0 0 1 jan,jul *', '0 9-17/2 * * mon-fri', '30 seconds', '@daily', '0 0 * * 7']) expect(cronProblem(s), s).toBeUndefined();
+    for (const s of [
+      '17 3 * * *',
+      '*/5 * * * *',
+      '0 0 1 jan,jul *',
+      '0 9-17/2 * * mon-fri',
+      '30 seconds',
+      '@daily',
+      '0 0 * * 7',
+    ])
+      expect(cronProblem(s), s).toBeUndefined();
   });
 
   it('names what is wrong in one phrase', () => {
@@ -16,7 +25,7 @@ describe('cron schedules', () => {
     expect(cronProblem('90 seconds')).toBe('an interval must be 1 to 59 seconds');
   });
 
-  it('turns pg_cron\'s own refusal into a one-line usage error', () => {
+  it("turns pg_cron's own refusal into a one-line usage error", () => {
     const e = pgCronError(new Error('invalid schedule: 61 * * * *'), '61 * * * *');
     expect(e).toBeInstanceOf(UsageError);
     expect(e!.message).toBe("--cron '61 * * * *': pg_cron says: invalid schedule: 61 * * * *.");

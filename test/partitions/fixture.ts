@@ -67,7 +67,9 @@ export async function insertMetrics(sql: Sql, artists: readonly string[], dates:
 }
 
 export async function partitionStates(sql: Sql): Promise<Record<string, string>> {
-  const rows = await sql<{ table_name: string; state: string }[]>`select table_name, state from dreamdb.metrics_partitions()`;
+  const rows = await sql<
+    { table_name: string; state: string }[]
+  >`select table_name, state from dreamdb.metrics_partitions()`;
   return Object.fromEntries(rows.map((r) => [r.table_name, r.state]));
 }
 

@@ -19,7 +19,10 @@ function part(name: string, from: string, to: string, extra: Partial<PartitionIn
     schema: 'public',
     name,
     state: 'attached',
-    year: from.endsWith('-01-01') && to.endsWith('-01-01') && Number(to.slice(0, 4)) === Number(from.slice(0, 4)) + 1 ? Number(from.slice(0, 4)) : null,
+    year:
+      from.endsWith('-01-01') && to.endsWith('-01-01') && Number(to.slice(0, 4)) === Number(from.slice(0, 4)) + 1
+        ? Number(from.slice(0, 4))
+        : null,
     from,
     to,
     rlsEnabled: true,
@@ -46,7 +49,9 @@ describe('the clock', () => {
 
   it('refuses what is not a date', () => {
     expect(() => parseNow('2030-02-30')).toThrow(UsageError);
-    expect(thrown(() => resolveNow(undefined, { DREAMDB_NOW: 'tomorrow' }), UsageError, 2).message).toMatch(/DREAMDB_NOW: not a date/);
+    expect(thrown(() => resolveNow(undefined, { DREAMDB_NOW: 'tomorrow' }), UsageError, 2).message).toMatch(
+      /DREAMDB_NOW: not a date/,
+    );
   });
 });
 
@@ -67,7 +72,13 @@ describe('options', () => {
   });
 
   it('fills the defaults', () => {
-    expect(validateRotateOptions({})).toEqual({ ahead: 2, drop: false, lockTimeoutMs: 200, maxAttempts: 12, lockWaitMs: 30_000 });
+    expect(validateRotateOptions({})).toEqual({
+      ahead: 2,
+      drop: false,
+      lockTimeoutMs: 200,
+      maxAttempts: 12,
+      lockWaitMs: 30_000,
+    });
   });
 
   it('keeps the window from the first year (never before retention) to now + ahead', () => {
@@ -96,7 +107,12 @@ describe('rotationSteps', () => {
       drop: true,
       archived: new Set(),
     });
-    expect(steps.map((s) => `${s.action} ${s.table}`)).toEqual(['create metrics_y2031', 'detach metrics_y2025', 'archive metrics_y2025', 'drop metrics_y2025']);
+    expect(steps.map((s) => `${s.action} ${s.table}`)).toEqual([
+      'create metrics_y2031',
+      'detach metrics_y2025',
+      'archive metrics_y2025',
+      'drop metrics_y2025',
+    ]);
     expect(steps[2]!.file).toBe('/arch/public.metrics_y2025.csv');
   });
 
@@ -112,7 +128,10 @@ describe('rotationSteps', () => {
   });
 
   it('sets conflicts apart', () => {
-    const { steps, conflicts } = rotationSteps([row('conflict', 2030), row('create', 2031)], { schema: 'public', archived: new Set() });
+    const { steps, conflicts } = rotationSteps([row('conflict', 2030), row('create', 2031)], {
+      schema: 'public',
+      archived: new Set(),
+    });
     expect(conflicts).toHaveLength(1);
     expect(steps).toHaveLength(1);
   });
@@ -121,7 +140,14 @@ describe('rotationSteps', () => {
 describe('analyzePartitions', () => {
   it('finds the horizon, counted in whole years after the current one', () => {
     const a = analyzePartitions(years(2029, 2030, 2031, 2032), { today: '2030-06-01', ahead: 2 });
-    expect(a).toMatchObject({ horizon: '2033-01-01', horizonYears: 2, gaps: [], overlaps: [], missingYears: [], problems: [] });
+    expect(a).toMatchObject({
+      horizon: '2033-01-01',
+      horizonYears: 2,
+      gaps: [],
+      overlaps: [],
+      missingYears: [],
+      problems: [],
+    });
     expect(checkReason(a)).toBe('ok: partitions reach 2033-01-01 (2 year(s) ahead)');
   });
 
@@ -145,11 +171,18 @@ describe('analyzePartitions', () => {
     expect(a.problems).toEqual([]);
     expect(a.warnings).toHaveLength(2);
     const b = analyzePartitions(years(2028, 2030, 2031), { today: '2030-06-01', ahead: 1, firstYear: 2028 });
-    expect(b.problems).toEqual(['no partition for past year(s) 2029: backfilled metrics fail', 'gap between partitions: [2029-01-01, 2030-01-01)']);
+    expect(b.problems).toEqual([
+      'no partition for past year(s) 2029: backfilled metrics fail',
+      'gap between partitions: [2029-01-01, 2030-01-01)',
+    ]);
   });
 
   it('counts monthly or odd-shaped partitions by the days they cover', () => {
-    const parts = [part('m1', '2030-01-01', '2030-07-01'), part('m2', '2030-07-01', '2031-01-01'), ...years(2029, 2031)];
+    const parts = [
+      part('m1', '2030-01-01', '2030-07-01'),
+      part('m2', '2030-07-01', '2031-01-01'),
+      ...years(2029, 2031),
+    ];
     const a = analyzePartitions(parts, { today: '2030-12-31', ahead: 1 });
     expect(a).toMatchObject({ horizon: '2032-01-01', missingYears: [], problems: [] });
     const open = analyzePartitions([part('all', '-infinity', 'infinity')], { today: '2030-01-01', ahead: 5 });
@@ -159,16 +192,25 @@ describe('analyzePartitions', () => {
   it('flags weaker protection, leftovers, a pending detach, default rows and realtime', () => {
     const parts = [
       ...years(2029, 2030),
-      part('metrics_y2031', '2031-01-01', '2032-01-01', { rlsForced: false, apiPrivileges: ['anon:SELECT'], missingIndexes: ['metrics_growth_idx'] }),
+      part('metrics_y2031', '2031-01-01', '2032-01-01', {
+        rlsForced: false,
+        apiPrivileges: ['anon:SELECT'],
+        missingIndexes: ['metrics_growth_idx'],
+      }),
       part('metrics_y2032', '2032-01-01', '2033-01-01', { state: 'standalone', missingIndexes: null }),
       part('metrics_y2020', '2020-01-01', '2021-01-01', { state: 'detach_pending' }),
       part('metrics_default', '', '', { state: 'default', from: null, to: null, year: null }),
     ];
-    const a = analyzePartitions(parts, { today: '2030-06-01', ahead: 1, defaultRows: 3, realtime: { published: true, viaRoot: false } });
+    const a = analyzePartitions(parts, {
+      today: '2030-06-01',
+      ahead: 1,
+      defaultRows: 3,
+      realtime: { published: true, viaRoot: false },
+    });
     expect(a.problems).toEqual([
       'metrics_y2031: row level security is not forced',
       'metrics_y2031: API roles hold privileges (anon: SELECT)',
-      'metrics_y2031: missing the parent\'s index(es) metrics_growth_idx',
+      "metrics_y2031: missing the parent's index(es) metrics_growth_idx",
       'metrics_y2032 exists but is not attached (interrupted rotation); run dreamdb partitions rotate',
       'metrics_y2020: a concurrent detach was interrupted; run dreamdb partitions rotate to finalize it',
       'default partition metrics_default holds 3 row(s) outside the yearly partitions; run dreamdb partitions rotate',

@@ -51,9 +51,18 @@ describe('the migration', () => {
 describe('rotate', () => {
   it('follows the calendar across year boundaries with a controllable clock', async () => {
     const a = await rotatePartitions(one, { now: d(Y + 4, '12-31'), ahead: 2 });
-    expect(a.applied.map((s) => `${s.action} ${s.table}`)).toEqual([Y + 3, Y + 4, Y + 5, Y + 6].map((y) => `create metrics_y${y}`));
-    expect(a).toMatchObject({ today: d(Y + 4, '12-31'), changed: true, analyzed: true, window: { firstYear: Y + 3, lastYear: Y + 6 } });
-    expect(summarizeRotation(a)).toBe(`public.metrics: created ${[Y + 3, Y + 4, Y + 5, Y + 6].map((y) => `metrics_y${y}`).join(', ')}.`);
+    expect(a.applied.map((s) => `${s.action} ${s.table}`)).toEqual(
+      [Y + 3, Y + 4, Y + 5, Y + 6].map((y) => `create metrics_y${y}`),
+    );
+    expect(a).toMatchObject({
+      today: d(Y + 4, '12-31'),
+      changed: true,
+      analyzed: true,
+      window: { firstYear: Y + 3, lastYear: Y + 6 },
+    });
+    expect(summarizeRotation(a)).toBe(
+      `public.metrics: created ${[Y + 3, Y + 4, Y + 5, Y + 6].map((y) => `metrics_y${y}`).join(', ')}.`,
+    );
 
     const b = await rotatePartitions(one, { now: d(Y + 5, '01-01'), ahead: 2 });
     expect(b.applied.map((s) => s.table)).toEqual([`metrics_y${Y + 7}`]);
@@ -89,7 +98,10 @@ describe('rotate', () => {
 
   it('shows the plan without applying it on a dry run', async () => {
     const plan = await rotatePartitions(one, { now: d(Y), ahead: 3, dryRun: true });
-    expect(plan.plan.map((s) => `${s.action} ${s.table}`)).toEqual([`create metrics_y${Y + 2}`, `create metrics_y${Y + 3}`]);
+    expect(plan.plan.map((s) => `${s.action} ${s.table}`)).toEqual([
+      `create metrics_y${Y + 2}`,
+      `create metrics_y${Y + 3}`,
+    ]);
     expect(plan.applied).toEqual([]);
     expect(summarizeRotation(plan)).toBe(`public.metrics: would create metrics_y${Y + 2}, metrics_y${Y + 3}.`);
     expect(Object.keys(await partitionStates(sql))).toHaveLength(3);
@@ -100,7 +112,14 @@ describe('rotate', () => {
     const list = await listPartitions(sql, { now: d(Y) });
     expect(list.partitions).toHaveLength(6);
     for (const p of list.partitions) {
-      expect(p).toMatchObject({ state: 'attached', rlsEnabled: true, rlsForced: true, apiPrivileges: [], missingIndexes: [], owner: 'postgres' });
+      expect(p).toMatchObject({
+        state: 'attached',
+        rlsEnabled: true,
+        rlsForced: true,
+        apiPrivileges: [],
+        missingIndexes: [],
+        owner: 'postgres',
+      });
     }
     expect(list.problems).toEqual([]);
 
@@ -120,20 +139,37 @@ describe('rotate', () => {
     // API roles cannot reach a partition directly; through the parent the policies apply.
     const newest = `metrics_y${Y + 4}`;
     const sub = '00000000-0000-4000-8000-000000000009';
-    await expect(asUser(sql, { role: 'authenticated', sub }, (tx) => tx`select * from ${tx(newest)}`)).rejects.toMatchObject({ code: '42501' });
-    await expect(asUser(sql, { role: 'anon' }, (tx) => tx`truncate ${tx(newest)}`)).rejects.toMatchObject({ code: '42501' });
-    await expect(asUser(sql, { role: 'service_role' }, (tx) => tx`insert into ${tx(newest)} (artist_id, platform, metric_date) values (${sub}, 'spotify', ${d(Y + 4)})`)).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      asUser(sql, { role: 'authenticated', sub }, (tx) => tx`select * from ${tx(newest)}`),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(asUser(sql, { role: 'anon' }, (tx) => tx`truncate ${tx(newest)}`)).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(
+      asUser(
+        sql,
+        { role: 'service_role' },
+        (tx) =>
+          tx`insert into ${tx(newest)} (artist_id, platform, metric_date) values (${sub}, 'spotify', ${d(Y + 4)})`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
     const rows = await asUser(sql, { role: 'authenticated', sub }, (tx) => tx`select count(*)::int as n from metrics`);
     expect(rows[0]).toEqual({ n: 0 });
 
     // Realtime sees only the parent's name.
-    const published = await sql<{ tablename: string }[]>`select tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
+    const published = await sql<
+      { tablename: string }[]
+    >`select tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
     expect(published.map((r) => r.tablename)).toEqual(['metrics']);
   });
 
   it('refuses a year other partitions already cover in part', async () => {
-    await sql.unsafe(`create table public.metrics_march partition of public.metrics for values from ('${Y + 2}-03-01') to ('${Y + 2}-04-01')`);
-    await expect(rotatePartitions(one, { now: d(Y), ahead: 3 })).rejects.toThrow(`metrics_march cover(s) part of ${Y + 2}`);
+    await sql.unsafe(
+      `create table public.metrics_march partition of public.metrics for values from ('${Y + 2}-03-01') to ('${Y + 2}-04-01')`,
+    );
+    await expect(rotatePartitions(one, { now: d(Y), ahead: 3 })).rejects.toThrow(
+      `metrics_march cover(s) part of ${Y + 2}`,
+    );
     expect(await partitionStates(sql)).not.toHaveProperty(`metrics_y${Y + 3}`);
   });
 });
@@ -147,7 +183,11 @@ describe('retention', () => {
 
   it('detaches without dropping, keeps rows and protection, and drops only with drop', async () => {
     const artists = await addArtists(sql, 10);
-    const ids = await insertMetrics(sql, artists, Array.from({ length: 30 }, (_, i) => d(Y - 1, `03-${String(i + 1).padStart(2, '0')}`)));
+    const ids = await insertMetrics(
+      sql,
+      artists,
+      Array.from({ length: 30 }, (_, i) => d(Y - 1, `03-${String(i + 1).padStart(2, '0')}`)),
+    );
     const now = d(Y + 3);
     const a = await rotatePartitions(one, { now, ahead: 1, retain: 2 });
     expect(a.applied.map((s) => `${s.action} ${s.table}`)).toEqual([
@@ -161,7 +201,9 @@ describe('retention', () => {
     const states = await partitionStates(sql);
     expect(states[`metrics_y${Y - 1}`]).toBe('standalone');
     expect(states[`metrics_y${Y + 1}`]).toBe('attached');
-    const [kept] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(`metrics_y${Y - 1}`)} where id in ${sql(ids)}`;
+    const [kept] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from ${sql(`metrics_y${Y - 1}`)} where id in ${sql(ids)}`;
     expect(kept!.n).toBe(30);
     const detached = (await listPartitions(sql, { now })).partitions.find((p) => p.name === `metrics_y${Y - 1}`)!;
     expect(detached).toMatchObject({ rlsEnabled: true, rlsForced: true, apiPrivileges: [] });
@@ -170,13 +212,20 @@ describe('retention', () => {
     expect((await rotatePartitions(one, { now, ahead: 1, retain: 2 })).plan).toEqual([]);
 
     const dropped = await rotatePartitions(one, { now, ahead: 1, retain: 2, drop: true });
-    expect(dropped.applied.map((s) => `${s.action} ${s.table}`)).toEqual([`drop metrics_y${Y - 1}`, `drop metrics_y${Y}`]);
+    expect(dropped.applied.map((s) => `${s.action} ${s.table}`)).toEqual([
+      `drop metrics_y${Y - 1}`,
+      `drop metrics_y${Y}`,
+    ]);
     expect(await partitionStates(sql)).not.toHaveProperty(`metrics_y${Y - 1}`);
   });
 
   it('archives the rows to a file before dropping', async () => {
     const artists = await addArtists(sql, 5);
-    const ids = await insertMetrics(sql, artists, Array.from({ length: 12 }, (_, i) => d(Y - 1, `${String(i + 1).padStart(2, '0')}-15`)));
+    const ids = await insertMetrics(
+      sql,
+      artists,
+      Array.from({ length: 12 }, (_, i) => d(Y - 1, `${String(i + 1).padStart(2, '0')}-15`)),
+    );
     await sql`update metrics set platform_metrics = ${sql.json({ note: 'line one\nline "two", with comma' })} where id = ${ids[0]!}`;
     const dir = path.join(archiveDir, 'a');
     const result = await rotatePartitions(one, { now: d(Y + 2), ahead: 0, retain: 1, archiveDir: dir, drop: true });
@@ -203,7 +252,9 @@ describe('retention', () => {
     expect(back).toEqual({ n: 12, note: 'line one\nline "two", with comma' });
     expect(await fs.readdir(dir)).toEqual([`public.metrics_y${Y - 1}.csv`, `public.metrics_y${Y}.csv`]);
     expect(await partitionStates(sql)).not.toHaveProperty(`metrics_y${Y - 1}`);
-    expect((await rotatePartitions(one, { now: d(Y + 2), ahead: 0, retain: 1, archiveDir: dir, drop: true })).plan).toEqual([]);
+    expect(
+      (await rotatePartitions(one, { now: d(Y + 2), ahead: 0, retain: 1, archiveDir: dir, drop: true })).plan,
+    ).toEqual([]);
   });
 
   it('archives and drops tables an earlier run only detached', async () => {
@@ -212,7 +263,10 @@ describe('retention', () => {
     await rotatePartitions(one, { now: d(Y + 1), ahead: 0, retain: 1 });
     const dir = path.join(archiveDir, 'b');
     const later = await rotatePartitions(one, { now: d(Y + 1), ahead: 0, retain: 1, archiveDir: dir, drop: true });
-    expect(later.applied.map((s) => `${s.action} ${s.table}`)).toEqual([`archive metrics_y${Y - 1}`, `drop metrics_y${Y - 1}`]);
+    expect(later.applied.map((s) => `${s.action} ${s.table}`)).toEqual([
+      `archive metrics_y${Y - 1}`,
+      `drop metrics_y${Y - 1}`,
+    ]);
     expect(later.applied[0]!.rows).toBe(2);
   });
 });
@@ -221,24 +275,34 @@ describe('a default partition', () => {
   it('has the rows of a new year moved out of it in the same operation', async () => {
     await sql.unsafe('create table public.metrics_default partition of public.metrics default');
     const artists = await addArtists(sql, 4);
-    const ids = await insertMetrics(sql, artists, Array.from({ length: 20 }, (_, i) => d(Y + 3, `05-${String(i + 1).padStart(2, '0')}`)));
+    const ids = await insertMetrics(
+      sql,
+      artists,
+      Array.from({ length: 20 }, (_, i) => d(Y + 3, `05-${String(i + 1).padStart(2, '0')}`)),
+    );
     await insertMetrics(sql, artists, [d(Y + 9)]);
     const before = await listPartitions(sql, { now: d(Y) });
     expect(before.defaultPartition).toEqual({ name: 'metrics_default', rows: 21 });
-    expect(before.problems).toContain('default partition metrics_default holds 21 row(s) outside the yearly partitions; run dreamdb partitions rotate');
+    expect(before.problems).toContain(
+      'default partition metrics_default holds 21 row(s) outside the yearly partitions; run dreamdb partitions rotate',
+    );
 
     const result = await rotatePartitions(one, { now: d(Y), ahead: 3 });
     expect(result.applied.map((s) => [s.table, s.movedRows ?? 0])).toEqual([
       [`metrics_y${Y + 2}`, 0],
       [`metrics_y${Y + 3}`, 20],
     ]);
-    const [moved] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(`metrics_y${Y + 3}`)} where id in ${sql(ids)}`;
+    const [moved] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from ${sql(`metrics_y${Y + 3}`)} where id in ${sql(ids)}`;
     expect(moved!.n).toBe(20);
     const after = await listPartitions(sql, { now: d(Y), ahead: 3 });
     expect(after.defaultPartition).toEqual({ name: 'metrics_default', rows: 1 });
 
     // Retention would need ACCESS EXCLUSIVE on metrics while a default exists: refused up front.
-    await expect(rotatePartitions(one, { now: d(Y + 3), ahead: 0, retain: 0 })).rejects.toThrow(/has a default partition .*nothing done/);
+    await expect(rotatePartitions(one, { now: d(Y + 3), ahead: 0, retain: 0 })).rejects.toThrow(
+      /has a default partition .*nothing done/,
+    );
     expect(await partitionStates(sql)).toHaveProperty(`metrics_y${Y - 1}`, 'attached');
   });
 });
@@ -273,23 +337,37 @@ describe('the in-database job (pg_cron)', () => {
     const result = await schedulePartitions(sql, { ahead: 3, retain: 5, archiveDir: '/var/lib/dreamdb/archive' });
     expect(result.mode).toBe('external');
     expect(result.crontab).toContain('17 3 * * * cd /path/to/app && ');
-    expect(result.crontab).toContain('npx dreamdb partitions rotate --ahead 3 --retain 5 --archive /var/lib/dreamdb/archive');
+    expect(result.crontab).toContain(
+      'npx dreamdb partitions rotate --ahead 3 --retain 5 --archive /var/lib/dreamdb/archive',
+    );
     expect(result.ci).toContain("- cron: '17 3 * * *'");
-    expect(result.pgCronSql).toBe(`SELECT cron.schedule('dreamdb-partitions', '17 3 * * *', 'CALL dreamdb.rotate_metrics_partitions(p_ahead => 3)');`);
-    expect(result.notes[0]).toMatch(/pg_cron is not (installed on this server|created in this database).*with schema pg_catalog|pg_cron is not installed on this server .*shared_preload_libraries/);
-    await expect(schedulePartitions(sql, { cron: 'every day' })).rejects.toThrow("--cron 'every day': expected 5 fields");
-    await expect(schedulePartitions(sql, { cron: '61 * * * *' })).rejects.toThrow("--cron '61 * * * *': minute 61 is out of range 0-59.");
+    expect(result.pgCronSql).toBe(
+      `SELECT cron.schedule('dreamdb-partitions', '17 3 * * *', 'CALL dreamdb.rotate_metrics_partitions(p_ahead => 3)');`,
+    );
+    expect(result.notes[0]).toMatch(
+      /pg_cron is not (installed on this server|created in this database).*with schema pg_catalog|pg_cron is not installed on this server .*shared_preload_libraries/,
+    );
+    await expect(schedulePartitions(sql, { cron: 'every day' })).rejects.toThrow(
+      "--cron 'every day': expected 5 fields",
+    );
+    await expect(schedulePartitions(sql, { cron: '61 * * * *' })).rejects.toThrow(
+      "--cron '61 * * * *': minute 61 is out of range 0-59.",
+    );
   });
 
   it('schedule installs the job once where cron.schedule exists', async () => {
     // pg_cron's own API, as far as schedule uses it (neither server here ships pg_cron).
-    await sql.unsafe(`
+    await sql
+      .unsafe(
+        `
       create schema cron;
       create table cron.job (jobid bigserial primary key, jobname text unique, schedule text, command text);
       create function cron.schedule(job_name text, schedule text, command text) returns bigint language sql as $$
         insert into cron.job (jobname, schedule, command) values (job_name, schedule, command)
         on conflict (jobname) do update set schedule = excluded.schedule, command = excluded.command
-        returning jobid $$;`).simple();
+        returning jobid $$;`,
+      )
+      .simple();
     const first = await schedulePartitions(sql, { ahead: 2, cron: '5 4 * * *' });
     const second = await schedulePartitions(sql, { ahead: 2, cron: '5 4 * * *' });
     expect(first.mode).toBe('pg_cron');
@@ -317,7 +395,11 @@ describe('check', () => {
     const bare = await createTestDatabase('parts_bare');
     try {
       const result = await checkPartitions(bare.sql, {});
-      expect(result).toMatchObject({ ok: false, exitCode: 3, reason: "dreamdb's partition functions are not installed in this database." });
+      expect(result).toMatchObject({
+        ok: false,
+        exitCode: 3,
+        reason: "dreamdb's partition functions are not installed in this database.",
+      });
       const single = connect(bare.url);
       await expect(rotatePartitions(single, {})).rejects.toBeInstanceOf(DreamdbError);
       await single.end();

@@ -31,12 +31,18 @@ async function authUser(name: string): Promise<Actor> {
 }
 
 const dashboard = async (actor: Actor, artistId?: string): Promise<Dashboard | null> =>
-  asUser(db.sql, actor, async (tx) => {
-    const [row] = artistId === undefined
-      ? await tx`select public.get_dashboard_summary() as d`
-      : await tx`select public.get_dashboard_summary(${artistId}) as d`;
-    return row!.d as Dashboard | null;
-  }, { readOnly: true, method: 'GET', path: '/rpc/get_dashboard_summary' });
+  asUser(
+    db.sql,
+    actor,
+    async (tx) => {
+      const [row] =
+        artistId === undefined
+          ? await tx`select public.get_dashboard_summary() as d`
+          : await tx`select public.get_dashboard_summary(${artistId}) as d`;
+      return row!.d as Dashboard | null;
+    },
+    { readOnly: true, method: 'GET', path: '/rpc/get_dashboard_summary' },
+  );
 
 /** YYYY-MM-DD of current_date - n, by the server's calendar. */
 async function day(n: number): Promise<string> {
@@ -44,7 +50,12 @@ async function day(n: number): Promise<string> {
   return row!.d;
 }
 
-interface PendingTask { id: string; title: string; impact: number; due: number | null }
+interface PendingTask {
+  id: string;
+  title: string;
+  impact: number;
+  due: number | null;
+}
 const pending: PendingTask[] = [];
 
 beforeAll(async () => {
@@ -74,7 +85,19 @@ beforeAll(async () => {
 
   // pending tasks (impact, due in days from today or null), one overdue, some completed.
   const specs: Array<[number, number | null]> = [
-    [10, 5], [10, 1], [10, null], [9, null], [9, 0], [8, 3], [7, 2], [7, 2], [6, null], [5, 1], [4, 1], [3, null], [2, 9],
+    [10, 5],
+    [10, 1],
+    [10, null],
+    [9, null],
+    [9, 0],
+    [8, 3],
+    [7, 2],
+    [7, 2],
+    [6, null],
+    [5, 1],
+    [4, 1],
+    [3, null],
+    [2, 9],
   ];
   for (const [k, [impact, due]] of specs.entries()) {
     const [row] = await db.sql<{ id: string }[]>`
@@ -102,10 +125,18 @@ beforeAll(async () => {
   // frank: newer and bigger than everything of erin's, so a leak would show at the top.
   const f = frank.sub!;
   for (const q of [
-    db.sql<{ id: string }[]>`insert into public.insights (artist_id, type, title) values (${f}, 'growth', 'frank insight') returning id`,
-    db.sql<{ id: string }[]>`insert into public.tasks (artist_id, title, impact_score) values (${f}, 'frank task', 10) returning id`,
-    db.sql<{ id: string }[]>`insert into public.achievements (artist_id, type, name, points_awarded) values (${f}, 'badge', 'frank badge', 99999) returning id`,
-    db.sql<{ id: string }[]>`insert into public.metrics (artist_id, platform, metric_date, followers) values (${f}, 'apple_music', current_date, 5) returning id`,
+    db.sql<
+      { id: string }[]
+    >`insert into public.insights (artist_id, type, title) values (${f}, 'growth', 'frank insight') returning id`,
+    db.sql<
+      { id: string }[]
+    >`insert into public.tasks (artist_id, title, impact_score) values (${f}, 'frank task', 10) returning id`,
+    db.sql<
+      { id: string }[]
+    >`insert into public.achievements (artist_id, type, name, points_awarded) values (${f}, 'badge', 'frank badge', 99999) returning id`,
+    db.sql<
+      { id: string }[]
+    >`insert into public.metrics (artist_id, platform, metric_date, followers) values (${f}, 'apple_music', current_date, 5) returning id`,
   ]) {
     frankIds.push((await q)[0]!.id);
   }
@@ -120,8 +151,14 @@ describe('get_dashboard_summary for the caller', () => {
   });
 
   it('has exactly the dashboard sections', () => {
-    expect(Object.keys(d).sort()).toEqual(
-      ['metrics', 'pending_tasks', 'recent_achievements', 'recent_insights', 'streak_count', 'total_points']);
+    expect(Object.keys(d).sort()).toEqual([
+      'metrics',
+      'pending_tasks',
+      'recent_achievements',
+      'recent_insights',
+      'streak_count',
+      'total_points',
+    ]);
   });
 
   it('metrics: the newest row of the last 7 days per platform, by platform', async () => {
@@ -139,9 +176,10 @@ describe('get_dashboard_summary for the caller', () => {
 
   it('pending_tasks: 10 open, not overdue, by impact then due date (undated last)', () => {
     const expected = [...pending]
-      .sort((a, b) => b.impact - a.impact
-        || (a.due ?? Infinity) - (b.due ?? Infinity)
-        || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .sort(
+        (a, b) =>
+          b.impact - a.impact || (a.due ?? Infinity) - (b.due ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      )
       .slice(0, 10);
     expect(d.pending_tasks.map((t) => t.id)).toEqual(expected.map((t) => t.id));
     expect(d.pending_tasks.map((t) => t.title)).not.toContain('overdue');
@@ -192,7 +230,12 @@ describe('get_dashboard_summary for anyone else', () => {
 
   it('a new artist gets empty sections, not nulls', async () => {
     expect(await dashboard(newbie)).toEqual({
-      metrics: [], recent_insights: [], pending_tasks: [], recent_achievements: [], total_points: 0, streak_count: 0,
+      metrics: [],
+      recent_insights: [],
+      pending_tasks: [],
+      recent_achievements: [],
+      total_points: 0,
+      streak_count: 0,
     });
   });
 

@@ -79,43 +79,70 @@ async function count(query: string, ...params: string[]): Promise<number> {
 
 describe('H1 metrics are written by the service role only', () => {
   it('anon cannot insert metrics', async () => {
-    await expect(asUser(db.sql, anon, (tx) => tx`
-      insert into public.metrics (artist_id, platform, metric_date) values (${bob.sub!}, 'youtube', current_date)`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        anon,
+        (tx) => tx`
+      insert into public.metrics (artist_id, platform, metric_date) values (${bob.sub!}, 'youtube', current_date)`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('an artist cannot insert metrics, not even its own', async () => {
     for (const target of [alice.sub!, bob.sub!]) {
-      await expect(asUser(db.sql, alice, (tx) => tx`
-        insert into public.metrics (artist_id, platform, metric_date, followers) values (${target}, 'youtube', current_date, 999999999)`))
-        .rejects.toMatchObject(DENIED);
+      await expect(
+        asUser(
+          db.sql,
+          alice,
+          (tx) => tx`
+        insert into public.metrics (artist_id, platform, metric_date, followers) values (${target}, 'youtube', current_date, 999999999)`,
+        ),
+      ).rejects.toMatchObject(DENIED);
     }
     expect(await count(`select 1 from public.metrics where platform = 'youtube'`)).toBe(0);
   });
 
   it('an artist cannot change or delete metrics', async () => {
-    await expect(asUser(db.sql, bob, (tx) => tx`update public.metrics set followers = 1 where artist_id = ${bob.sub!}`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, bob, (tx) => tx`delete from public.metrics where artist_id = ${bob.sub!}`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, bob, (tx) => tx`update public.metrics set followers = 1 where artist_id = ${bob.sub!}`),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, bob, (tx) => tx`delete from public.metrics where artist_id = ${bob.sub!}`),
+    ).rejects.toMatchObject(DENIED);
   });
 });
 
 describe('H2 achievements are awarded by the service role only', () => {
   it('nobody awards an achievement through the API', async () => {
-    await expect(asUser(db.sql, anon, (tx) => tx`
-      insert into public.achievements (artist_id, type, name, points_awarded) values (${bob.sub!}, 'badge', 'x', 1)`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      insert into public.achievements (artist_id, type, name, points_awarded) values (${alice.sub!}, 'badge', 'free points', 1000000)`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        anon,
+        (tx) => tx`
+      insert into public.achievements (artist_id, type, name, points_awarded) values (${bob.sub!}, 'badge', 'x', 1)`,
+      ),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      insert into public.achievements (artist_id, type, name, points_awarded) values (${alice.sub!}, 'badge', 'free points', 1000000)`,
+      ),
+    ).rejects.toMatchObject(DENIED);
     expect(await count(`select 1 from public.achievements where name in ('x', 'free points')`)).toBe(0);
   });
 
   it('an artist cannot raise the points of its own achievement', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      update public.achievements set points_awarded = 1000000 where id = ${ids.aliceAchievement!}`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      update public.achievements set points_awarded = 1000000 where id = ${ids.aliceAchievement!}`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 });
 
@@ -123,36 +150,52 @@ describe('H3 get_dashboard_summary shows only the caller its own dashboard', () 
   it("another artist's id gives nothing", async () => {
     const own = await asUser(db.sql, bob, async (tx) => (await tx`select public.get_dashboard_summary() as d`)[0]!.d);
     expect(JSON.stringify(own)).toContain('bob insight'); // there is something to leak
-    const stolen = await asUser(db.sql, alice, async (tx) =>
-      (await tx`select public.get_dashboard_summary(${bob.sub!}) as d`)[0]!.d, { readOnly: true });
+    const stolen = await asUser(
+      db.sql,
+      alice,
+      async (tx) => (await tx`select public.get_dashboard_summary(${bob.sub!}) as d`)[0]!.d,
+      { readOnly: true },
+    );
     expect(stolen).toBeNull();
   });
 
   it('anon cannot call it', async () => {
-    await expect(asUser(db.sql, anon, (tx) => tx`select public.get_dashboard_summary(${bob.sub!})`, { readOnly: true }))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, anon, (tx) => tx`select public.get_dashboard_summary(${bob.sub!})`, { readOnly: true }),
+    ).rejects.toMatchObject(DENIED);
   });
 });
 
 describe('H4 update_artist_activity acts for the caller only', () => {
   it("an artist cannot touch another artist's activity", async () => {
-    const [before] = await db.sql<{ last_active: Date }[]>`select last_active from public.artists where id = ${bob.sub!}`;
-    await expect(asUser(db.sql, alice, (tx) => tx`select public.update_artist_activity(${bob.sub!}, 'spoofed')`))
-      .rejects.toMatchObject(DENIED);
-    const [after] = await db.sql<{ last_active: Date }[]>`select last_active from public.artists where id = ${bob.sub!}`;
+    const [before] = await db.sql<
+      { last_active: Date }[]
+    >`select last_active from public.artists where id = ${bob.sub!}`;
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`select public.update_artist_activity(${bob.sub!}, 'spoofed')`),
+    ).rejects.toMatchObject(DENIED);
+    const [after] = await db.sql<
+      { last_active: Date }[]
+    >`select last_active from public.artists where id = ${bob.sub!}`;
     expect(after!.last_active).toEqual(before!.last_active);
     expect(await count(`select 1 from public.artist_activity_log where artist_id = $1`, bob.sub!)).toBe(0);
   });
 
   it('anon cannot call it', async () => {
-    await expect(asUser(db.sql, anon, (tx) => tx`select public.update_artist_activity(${bob.sub!}, 'spoofed')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, anon, (tx) => tx`select public.update_artist_activity(${bob.sub!}, 'spoofed')`),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('an artist cannot log activity for someone else directly', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      insert into public.artist_activity_log (artist_id, activity_type) values (${bob.sub!}, 'spoofed')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      insert into public.artist_activity_log (artist_id, activity_type) values (${bob.sub!}, 'spoofed')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 });
 
@@ -166,103 +209,175 @@ describe('H5 an artist cannot change its billing fields', () => {
   ];
   for (const [column, value] of billing) {
     it(`${column} is not writable`, async () => {
-      await expect(asUser(db.sql, alice, (tx) => tx.unsafe(
-        `update public.artists set ${column} = ${value} where id = $1`, [alice.sub!])))
-        .rejects.toMatchObject(DENIED);
+      await expect(
+        asUser(db.sql, alice, (tx) =>
+          tx.unsafe(`update public.artists set ${column} = ${value} where id = $1`, [alice.sub!]),
+        ),
+      ).rejects.toMatchObject(DENIED);
     });
   }
 
   it('the row is unchanged', async () => {
-    const [row] = await db.sql`select subscription_tier, subscription_status, subscription_ends_at, trial_ends_at, stripe_customer_id
+    const [row] =
+      await db.sql`select subscription_tier, subscription_status, subscription_ends_at, trial_ends_at, stripe_customer_id
                                from public.artists where id = ${alice.sub!}`;
-    expect(row).toEqual({ subscription_tier: 'free', subscription_status: 'inactive', subscription_ends_at: null,
-                          trial_ends_at: null, stripe_customer_id: null });
+    expect(row).toEqual({
+      subscription_tier: 'free',
+      subscription_status: 'inactive',
+      subscription_ends_at: null,
+      trial_ends_at: null,
+      stripe_customer_id: null,
+    });
   });
 });
 
 describe('H6 sign-up creates a free, inactive row with the account email', () => {
   it('cannot sign up already paid', async () => {
-    await expect(asUser(db.sql, carol, (tx) => tx`
-      insert into public.artists (id, name, subscription_tier) values (${carol.sub!}, 'carol', 'premium')`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, carol, (tx) => tx`
-      insert into public.artists (id, name, subscription_status, trial_ends_at) values (${carol.sub!}, 'carol', 'active', now() + interval '1 year')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        carol,
+        (tx) => tx`
+      insert into public.artists (id, name, subscription_tier) values (${carol.sub!}, 'carol', 'premium')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        carol,
+        (tx) => tx`
+      insert into public.artists (id, name, subscription_status, trial_ends_at) values (${carol.sub!}, 'carol', 'active', now() + interval '1 year')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('cannot sign up with an email that is not its own', async () => {
-    await expect(asUser(db.sql, carol, (tx) => tx`
-      insert into public.artists (id, email, name) values (${carol.sub!}, 'ceo@dreamsuite.test', 'carol')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        carol,
+        (tx) => tx`
+      insert into public.artists (id, email, name) values (${carol.sub!}, 'ceo@dreamsuite.test', 'carol')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('cannot create a row for another user', async () => {
     const dave = await authUser('dave');
-    await expect(asUser(db.sql, carol, (tx) => tx`
-      insert into public.artists (id, name) values (${dave.sub!}, 'dave')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        carol,
+        (tx) => tx`
+      insert into public.artists (id, name) values (${dave.sub!}, 'dave')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
     expect(await count(`select 1 from public.artists where id = $1`, dave.sub!)).toBe(0);
   });
 
   it('anon cannot sign up', async () => {
-    await expect(asUser(db.sql, anon, (tx) => tx`insert into public.artists (id, name) values (${carol.sub!}, 'carol')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, anon, (tx) => tx`insert into public.artists (id, name) values (${carol.sub!}, 'carol')`),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('the sign-up that remains gives safe defaults', async () => {
-    const row = await asUser(db.sql, carol, async (tx) => (await tx`
+    const row = await asUser(
+      db.sql,
+      carol,
+      async (tx) =>
+        (
+          await tx`
       insert into public.artists (name) values ('carol')
-      returning id, email, subscription_tier, subscription_status, stripe_customer_id, trial_ends_at`)[0]);
-    expect(row).toEqual({ id: carol.sub, email: carol.email, subscription_tier: 'free', subscription_status: 'inactive',
-                          stripe_customer_id: null, trial_ends_at: null });
+      returning id, email, subscription_tier, subscription_status, stripe_customer_id, trial_ends_at`
+        )[0],
+    );
+    expect(row).toEqual({
+      id: carol.sub,
+      email: carol.email,
+      subscription_tier: 'free',
+      subscription_status: 'inactive',
+      stripe_customer_id: null,
+      trial_ends_at: null,
+    });
   });
 });
 
 describe('H7 notifications: the owner may only mark them opened / acted on', () => {
   const forbidden: Array<[string, string]> = [
-    ['title', `'pwned'`], ['body', `'pwned'`], ['type', `'achievement'`], ['push_sent', 'false'],
-    ['push_token_used', `'tok'`], ['scheduled_for', 'now()'], ['artist_id', 'artist_id'],
+    ['title', `'pwned'`],
+    ['body', `'pwned'`],
+    ['type', `'achievement'`],
+    ['push_sent', 'false'],
+    ['push_token_used', `'tok'`],
+    ['scheduled_for', 'now()'],
+    ['artist_id', 'artist_id'],
   ];
   for (const [column, value] of forbidden) {
     it(`${column} is not writable`, async () => {
-      await expect(asUser(db.sql, alice, (tx) => tx.unsafe(
-        `update public.notifications set ${column} = ${value} where id = $1`, [ids.aliceNotification!])))
-        .rejects.toMatchObject(DENIED);
+      await expect(
+        asUser(db.sql, alice, (tx) =>
+          tx.unsafe(`update public.notifications set ${column} = ${value} where id = $1`, [ids.aliceNotification!]),
+        ),
+      ).rejects.toMatchObject(DENIED);
     });
   }
 
   it("marking another artist's notification opened changes nothing", async () => {
-    const updated = await asUser(db.sql, alice, async (tx) => (await tx`
-      update public.notifications set opened = true, opened_at = now() where id = ${ids.bobNotification!}`).count);
+    const updated = await asUser(
+      db.sql,
+      alice,
+      async (tx) =>
+        (
+          await tx`
+      update public.notifications set opened = true, opened_at = now() where id = ${ids.bobNotification!}`
+        ).count,
+    );
     expect(updated).toBe(0);
     expect(await count(`select 1 from public.notifications where id = $1 and opened`, ids.bobNotification!)).toBe(0);
   });
 
   it('nobody creates or deletes notifications through the API', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      insert into public.notifications (artist_id, type, title, body) values (${alice.sub!}, 'system', 'x', 'y')`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`delete from public.notifications where id = ${ids.aliceNotification!}`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      insert into public.notifications (artist_id, type, title, body) values (${alice.sub!}, 'system', 'x', 'y')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`delete from public.notifications where id = ${ids.aliceNotification!}`),
+    ).rejects.toMatchObject(DENIED);
   });
 });
 
 describe('H8 unique constraints are not an oracle for private values', () => {
   it('sign-up with a registered and an unregistered email fail alike, without a unique violation', async () => {
     const erin = await authUser('erin');
-    const attempt = (email: string) => asUser(db.sql, erin, (tx) => tx`
-      insert into public.artists (id, email, name) values (${erin.sub!}, ${email}, 'erin')`).catch((e: unknown) => e);
-    const taken = await attempt(alice.email!) as { code?: string; message?: string };
-    const free = await attempt('nobody@example.test') as { code?: string; message?: string };
+    const attempt = (email: string) =>
+      asUser(
+        db.sql,
+        erin,
+        (tx) => tx`
+      insert into public.artists (id, email, name) values (${erin.sub!}, ${email}, 'erin')`,
+      ).catch((e: unknown) => e);
+    const taken = (await attempt(alice.email!)) as { code?: string; message?: string };
+    const free = (await attempt('nobody@example.test')) as { code?: string; message?: string };
     expect(taken.code).toBe('42501');
     expect({ code: free.code, message: free.message }).toEqual({ code: taken.code, message: taken.message });
   });
 
   it('stripe_customer_id cannot be probed', async () => {
-    const probe = (value: string) => asUser(db.sql, alice, (tx) => tx`
-      update public.artists set stripe_customer_id = ${value} where id = ${alice.sub!}`).catch((e: unknown) => e);
-    const taken = await probe('cus_bob') as { code?: string };
-    const free = await probe('cus_nobody') as { code?: string };
+    const probe = (value: string) =>
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      update public.artists set stripe_customer_id = ${value} where id = ${alice.sub!}`,
+      ).catch((e: unknown) => e);
+    const taken = (await probe('cus_bob')) as { code?: string };
+    const free = (await probe('cus_nobody')) as { code?: string };
     expect(taken.code).toBe('42501');
     expect(free.code).toBe('42501');
   });
@@ -283,72 +398,129 @@ describe('H8 unique constraints are not an oracle for private values', () => {
     // artists.username: a public handle; "taken" is the answer sign-up must give.
     // content.id, tasks.id: offline-created records carry the random uuid the device generated
     // (docs/sync.md); a collision only answers for an id one already knows.
-    expect(rows.map((r) => r.col)).toEqual(['artists.email', 'artists.id', 'artists.username', 'content.id', 'tasks.id']);
+    expect(rows.map((r) => r.col)).toEqual([
+      'artists.email',
+      'artists.id',
+      'artists.username',
+      'content.id',
+      'tasks.id',
+    ]);
   });
 });
 
 describe('H9 platform_connections: no tokens to the client, no claiming accounts', () => {
   it('token columns are not readable, not even your own', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`select access_token_encrypted from public.platform_connections`, { readOnly: true }))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`select refresh_token_encrypted from public.platform_connections`, { readOnly: true }))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`select * from public.platform_connections`, { readOnly: true }))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`select access_token_encrypted from public.platform_connections`, {
+        readOnly: true,
+      }),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`select refresh_token_encrypted from public.platform_connections`, {
+        readOnly: true,
+      }),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`select * from public.platform_connections`, { readOnly: true }),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it("another artist's connections are invisible", async () => {
-    const rows = await asUser(db.sql, alice, (tx) => tx`
-      select platform, platform_user_id from public.platform_connections`, { readOnly: true });
+    const rows = await asUser(
+      db.sql,
+      alice,
+      (tx) => tx`
+      select platform, platform_user_id from public.platform_connections`,
+      { readOnly: true },
+    );
     expect(rows).toEqual([{ platform: 'spotify', platform_user_id: 'sp-alice' }]);
   });
 
   it("cannot claim another person's platform account", async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      insert into public.platform_connections (artist_id, platform, platform_user_id) values (${alice.sub!}, 'instagram', 'ig-bob')`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      update public.platform_connections set platform_user_id = 'ig-bob' where artist_id = ${alice.sub!}`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      delete from public.platform_connections where platform_user_id = 'ig-bob'`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      insert into public.platform_connections (artist_id, platform, platform_user_id) values (${alice.sub!}, 'instagram', 'ig-bob')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      update public.platform_connections set platform_user_id = 'ig-bob' where artist_id = ${alice.sub!}`,
+      ),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      delete from public.platform_connections where platform_user_id = 'ig-bob'`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('even the server cannot link one platform account to two artists', async () => {
-    await expect(asUser(db.sql, { role: 'service_role' }, (tx) => tx`
-      insert into public.platform_connections (artist_id, platform, platform_user_id) values (${alice.sub!}, 'instagram', 'ig-bob')`))
-      .rejects.toMatchObject({ code: '23505' });
+    await expect(
+      asUser(
+        db.sql,
+        { role: 'service_role' },
+        (tx) => tx`
+      insert into public.platform_connections (artist_id, platform, platform_user_id) values (${alice.sub!}, 'instagram', 'ig-bob')`,
+      ),
+    ).rejects.toMatchObject({ code: '23505' });
   });
 });
 
 describe('H10 no self-minted tasks or insights', () => {
   const forged: Array<[string, string]> = [
-    ['points_reward', '1000000'], ['completed', 'true'], ['completed_at', `now() - interval '30 days'`],
-    ['ai_generated', 'true'], ['streak_applicable', 'true'],
+    ['points_reward', '1000000'],
+    ['completed', 'true'],
+    ['completed_at', `now() - interval '30 days'`],
+    ['ai_generated', 'true'],
+    ['streak_applicable', 'true'],
   ];
   for (const [column, value] of forged) {
     it(`cannot create a task with ${column}`, async () => {
-      await expect(asUser(db.sql, alice, (tx) => tx.unsafe(
-        `insert into public.tasks (artist_id, title, ${column}) values ($1, 'mint', ${value})`, [alice.sub!])))
-        .rejects.toMatchObject(DENIED);
+      await expect(
+        asUser(db.sql, alice, (tx) =>
+          tx.unsafe(`insert into public.tasks (artist_id, title, ${column}) values ($1, 'mint', ${value})`, [
+            alice.sub!,
+          ]),
+        ),
+      ).rejects.toMatchObject(DENIED);
     });
   }
 
   it('cannot raise the points or backdate completion of an existing task', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`update public.tasks set points_reward = 1000000 where id = ${ids.aliceTask!}`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      update public.tasks set completed = true, completed_at = now() - interval '30 days' where id = ${ids.aliceTask!}`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`update public.tasks set points_reward = 1000000 where id = ${ids.aliceTask!}`),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      update public.tasks set completed = true, completed_at = now() - interval '30 days' where id = ${ids.aliceTask!}`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('cannot create a task for another artist or hang it on their insight', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`insert into public.tasks (artist_id, title) values (${bob.sub!}, 'x')`))
-      .rejects.toMatchObject(DENIED);
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      insert into public.tasks (title, parent_insight_id) values ('x', ${ids.bobInsight!})`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`insert into public.tasks (artist_id, title) values (${bob.sub!}, 'x')`),
+    ).rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      insert into public.tasks (title, parent_insight_id) values ('x', ${ids.bobInsight!})`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it("cannot complete or delete another artist's task", async () => {
@@ -362,24 +534,45 @@ describe('H10 no self-minted tasks or insights', () => {
   });
 
   it('cannot create insights', async () => {
-    await expect(asUser(db.sql, alice, (tx) => tx`
-      insert into public.insights (artist_id, type, title, created_by) values (${alice.sub!}, 'growth', 'fake AI insight', 'ai')`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`
+      insert into public.insights (artist_id, type, title, created_by) values (${alice.sub!}, 'growth', 'fake AI insight', 'ai')`,
+      ),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it('may only file insights (status, read_at, dismissed_at), not rewrite them', async () => {
-    for (const assignment of [`title = 'rewritten'`, `priority = 'high'`, `recommendations = '[]'`, `created_by = 'ai'`, `confidence_score = 1`]) {
-      await expect(asUser(db.sql, alice, (tx) => tx.unsafe(
-        `update public.insights set ${assignment} where id = $1`, [ids.aliceInsight!])))
-        .rejects.toMatchObject(DENIED);
+    for (const assignment of [
+      `title = 'rewritten'`,
+      `priority = 'high'`,
+      `recommendations = '[]'`,
+      `created_by = 'ai'`,
+      `confidence_score = 1`,
+    ]) {
+      await expect(
+        asUser(db.sql, alice, (tx) =>
+          tx.unsafe(`update public.insights set ${assignment} where id = $1`, [ids.aliceInsight!]),
+        ),
+      ).rejects.toMatchObject(DENIED);
     }
-    await expect(asUser(db.sql, alice, (tx) => tx`delete from public.insights where id = ${ids.aliceInsight!}`))
-      .rejects.toMatchObject(DENIED);
+    await expect(
+      asUser(db.sql, alice, (tx) => tx`delete from public.insights where id = ${ids.aliceInsight!}`),
+    ).rejects.toMatchObject(DENIED);
   });
 
   it("filing another artist's insight changes nothing", async () => {
-    const n = await asUser(db.sql, alice, async (tx) => (await tx`
-      update public.insights set status = 'dismissed' where id = ${ids.bobInsight!}`).count);
+    const n = await asUser(
+      db.sql,
+      alice,
+      async (tx) =>
+        (
+          await tx`
+      update public.insights set status = 'dismissed' where id = ${ids.bobInsight!}`
+        ).count,
+    );
     expect(n).toBe(0);
   });
 });
@@ -388,15 +581,25 @@ describe('N1 a forged role claim grants nothing', () => {
   const forger = (): Actor => ({ ...alice, claims: { role: 'service_role' } });
 
   it('an authenticated request claiming service_role is still alice', async () => {
-    await expect(asUser(db.sql, forger(), (tx) => tx`
-      insert into public.metrics (artist_id, platform, metric_date) values (${alice.sub!}, 'tiktok', current_date)`))
-      .rejects.toMatchObject(DENIED);
-    const seen = await asUser(db.sql, forger(), async (tx) => ({
-      auth_role: (await tx`select auth.role() as r`)[0]!.r,
-      metrics: (await tx`select artist_id from public.metrics`).length,
-      artists: (await tx`select id from public.artists`).map((r) => r.id),
-      dashboard: (await tx`select public.get_dashboard_summary(${bob.sub!}) as d`)[0]!.d,
-    }), { readOnly: true });
+    await expect(
+      asUser(
+        db.sql,
+        forger(),
+        (tx) => tx`
+      insert into public.metrics (artist_id, platform, metric_date) values (${alice.sub!}, 'tiktok', current_date)`,
+      ),
+    ).rejects.toMatchObject(DENIED);
+    const seen = await asUser(
+      db.sql,
+      forger(),
+      async (tx) => ({
+        auth_role: (await tx`select auth.role() as r`)[0]!.r,
+        metrics: (await tx`select artist_id from public.metrics`).length,
+        artists: (await tx`select id from public.artists`).map((r) => r.id),
+        dashboard: (await tx`select public.get_dashboard_summary(${bob.sub!}) as d`)[0]!.d,
+      }),
+      { readOnly: true },
+    );
     expect(seen).toEqual({ auth_role: 'service_role', metrics: 0, artists: [alice.sub], dashboard: null });
   });
 
@@ -417,8 +620,9 @@ describe('N2 no TRUNCATE (it ignores RLS) or other needless privileges for API r
     expect(tables.length).toBeGreaterThanOrEqual(9);
     for (const actor of [anon, alice]) {
       for (const { t } of tables) {
-        await expect(asUser(db.sql, actor, (tx) => tx.unsafe(`truncate ${t} cascade`), { rollback: true }))
-          .rejects.toMatchObject(DENIED);
+        await expect(
+          asUser(db.sql, actor, (tx) => tx.unsafe(`truncate ${t} cascade`), { rollback: true }),
+        ).rejects.toMatchObject(DENIED);
       }
     }
     expect(await count(`select 1 from public.artists`)).toBeGreaterThanOrEqual(3);

@@ -16,33 +16,171 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-const TABLES = ['achievements', 'artist_activity_log', 'artists', 'content', 'insights', 'metrics',
-  'notifications', 'platform_connections', 'tasks'];
+const TABLES = [
+  'achievements',
+  'artist_activity_log',
+  'artists',
+  'content',
+  'insights',
+  'metrics',
+  'notifications',
+  'platform_connections',
+  'tasks',
+];
 
 // Every column the draft (shared/seed/000_861589ef5873f034.txt) names, so the app keeps working.
 const DRAFT_COLUMNS: Record<string, string[]> = {
-  artists: ['id', 'email', 'name', 'username', 'avatar_url', 'bio', 'genre', 'career_stage', 'subscription_status',
-    'subscription_tier', 'stripe_customer_id', 'trial_ends_at', 'subscription_ends_at', 'push_token', 'device_id',
-    'app_version', 'last_active', 'instagram_connected', 'spotify_connected', 'youtube_connected', 'tiktok_connected',
-    'notifications_enabled', 'data_collection_enabled', 'onboarded_at', 'created_at', 'updated_at'],
-  platform_connections: ['id', 'artist_id', 'platform', 'access_token_encrypted', 'refresh_token_encrypted',
-    'expires_at', 'platform_user_id', 'platform_username', 'permissions', 'connected_at', 'last_sync', 'sync_status'],
-  metrics: ['id', 'artist_id', 'platform', 'metric_date', 'followers', 'engagement_rate', 'content_count',
-    'total_views', 'platform_metrics', 'follower_growth', 'follower_growth_rate', 'data_quality_score',
-    'collection_method', 'created_at'],
-  insights: ['id', 'artist_id', 'type', 'title', 'description', 'recommendations', 'action_items', 'priority',
-    'status', 'ai_model', 'confidence_score', 'created_by', 'read_at', 'dismissed_at', 'created_at'],
-  tasks: ['id', 'artist_id', 'title', 'description', 'category', 'difficulty', 'estimated_time', 'impact_score',
-    'due_date', 'scheduled_for', 'completed', 'completed_at', 'completion_notes', 'points_reward',
-    'streak_applicable', 'ai_generated', 'parent_insight_id', 'created_at'],
-  achievements: ['id', 'artist_id', 'type', 'name', 'description', 'icon', 'points_awarded', 'tier',
-    'unlock_condition', 'unlocked_at', 'progress', 'shared', 'share_count'],
-  content: ['id', 'artist_id', 'title', 'description', 'content_type', 'platform', 'file_url', 'file_size',
-    'file_format', 'thumbnail_url', 'views', 'likes', 'comments', 'shares', 'engagement_rate', 'published',
-    'published_at', 'scheduled_for', 'ai_tags', 'performance_prediction', 'created_at'],
-  notifications: ['id', 'artist_id', 'type', 'title', 'body', 'push_sent', 'push_sent_at', 'push_token_used',
-    'opened', 'opened_at', 'action_taken', 'scheduled_for', 'expires_at', 'related_entity_type',
-    'related_entity_id', 'created_at'],
+  artists: [
+    'id',
+    'email',
+    'name',
+    'username',
+    'avatar_url',
+    'bio',
+    'genre',
+    'career_stage',
+    'subscription_status',
+    'subscription_tier',
+    'stripe_customer_id',
+    'trial_ends_at',
+    'subscription_ends_at',
+    'push_token',
+    'device_id',
+    'app_version',
+    'last_active',
+    'instagram_connected',
+    'spotify_connected',
+    'youtube_connected',
+    'tiktok_connected',
+    'notifications_enabled',
+    'data_collection_enabled',
+    'onboarded_at',
+    'created_at',
+    'updated_at',
+  ],
+  platform_connections: [
+    'id',
+    'artist_id',
+    'platform',
+    'access_token_encrypted',
+    'refresh_token_encrypted',
+    'expires_at',
+    'platform_user_id',
+    'platform_username',
+    'permissions',
+    'connected_at',
+    'last_sync',
+    'sync_status',
+  ],
+  metrics: [
+    'id',
+    'artist_id',
+    'platform',
+    'metric_date',
+    'followers',
+    'engagement_rate',
+    'content_count',
+    'total_views',
+    'platform_metrics',
+    'follower_growth',
+    'follower_growth_rate',
+    'data_quality_score',
+    'collection_method',
+    'created_at',
+  ],
+  insights: [
+    'id',
+    'artist_id',
+    'type',
+    'title',
+    'description',
+    'recommendations',
+    'action_items',
+    'priority',
+    'status',
+    'ai_model',
+    'confidence_score',
+    'created_by',
+    'read_at',
+    'dismissed_at',
+    'created_at',
+  ],
+  tasks: [
+    'id',
+    'artist_id',
+    'title',
+    'description',
+    'category',
+    'difficulty',
+    'estimated_time',
+    'impact_score',
+    'due_date',
+    'scheduled_for',
+    'completed',
+    'completed_at',
+    'completion_notes',
+    'points_reward',
+    'streak_applicable',
+    'ai_generated',
+    'parent_insight_id',
+    'created_at',
+  ],
+  achievements: [
+    'id',
+    'artist_id',
+    'type',
+    'name',
+    'description',
+    'icon',
+    'points_awarded',
+    'tier',
+    'unlock_condition',
+    'unlocked_at',
+    'progress',
+    'shared',
+    'share_count',
+  ],
+  content: [
+    'id',
+    'artist_id',
+    'title',
+    'description',
+    'content_type',
+    'platform',
+    'file_url',
+    'file_size',
+    'file_format',
+    'thumbnail_url',
+    'views',
+    'likes',
+    'comments',
+    'shares',
+    'engagement_rate',
+    'published',
+    'published_at',
+    'scheduled_for',
+    'ai_tags',
+    'performance_prediction',
+    'created_at',
+  ],
+  notifications: [
+    'id',
+    'artist_id',
+    'type',
+    'title',
+    'body',
+    'push_sent',
+    'push_sent_at',
+    'push_token_used',
+    'opened',
+    'opened_at',
+    'action_taken',
+    'scheduled_for',
+    'expires_at',
+    'related_entity_type',
+    'related_entity_id',
+    'created_at',
+  ],
   artist_activity_log: ['id', 'artist_id', 'activity_type', 'occurred_at'],
 };
 
@@ -50,8 +188,11 @@ const DRAFT_COLUMNS: Record<string, string[]> = {
 // synced table (docs/sync.md); artists already had updated_at.
 const SYNC_COLUMNS: Record<string, string[]> = {
   artists: ['version'],
-  ...Object.fromEntries(['platform_connections', 'metrics', 'insights', 'tasks', 'achievements', 'content', 'notifications']
-    .map((t): [string, string[]] => [t, ['updated_at', 'version']])),
+  ...Object.fromEntries(
+    ['platform_connections', 'metrics', 'insights', 'tasks', 'achievements', 'content', 'notifications'].map(
+      (t): [string, string[]] => [t, ['updated_at', 'version']],
+    ),
+  ),
 };
 
 describe('tables', () => {
@@ -63,7 +204,8 @@ describe('tables', () => {
       where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
       group by 1 order by 1`;
     expect(rows.map((r) => r.table)).toEqual(TABLES);
-    for (const { table, columns } of rows) expect(columns).toEqual([...DRAFT_COLUMNS[table]!, ...(SYNC_COLUMNS[table] ?? [])]);
+    for (const { table, columns } of rows)
+      expect(columns).toEqual([...DRAFT_COLUMNS[table]!, ...(SYNC_COLUMNS[table] ?? [])]);
   });
 
   it('artists.id is the auth user id', async () => {
@@ -106,13 +248,21 @@ describe('tables', () => {
     const types = Object.fromEntries(rows.map((r) => [r.col, r.type]));
     expect(types).toEqual({
       'achievements.share_count': 'bigint',
-      'content.comments': 'bigint', 'content.engagement_rate': 'numeric(9,4)', 'content.file_size': 'bigint',
-      'content.likes': 'bigint', 'content.performance_prediction': 'numeric(4,3)', 'content.shares': 'bigint',
+      'content.comments': 'bigint',
+      'content.engagement_rate': 'numeric(9,4)',
+      'content.file_size': 'bigint',
+      'content.likes': 'bigint',
+      'content.performance_prediction': 'numeric(4,3)',
+      'content.shares': 'bigint',
       'content.views': 'bigint',
       'insights.confidence_score': 'numeric(4,3)',
-      'metrics.content_count': 'bigint', 'metrics.data_quality_score': 'numeric(4,3)',
-      'metrics.engagement_rate': 'numeric(9,4)', 'metrics.follower_growth': 'bigint',
-      'metrics.follower_growth_rate': 'numeric(9,4)', 'metrics.followers': 'bigint', 'metrics.total_views': 'bigint',
+      'metrics.content_count': 'bigint',
+      'metrics.data_quality_score': 'numeric(4,3)',
+      'metrics.engagement_rate': 'numeric(9,4)',
+      'metrics.follower_growth': 'bigint',
+      'metrics.follower_growth_rate': 'numeric(9,4)',
+      'metrics.followers': 'bigint',
+      'metrics.total_views': 'bigint',
     });
   });
 });
@@ -138,8 +288,14 @@ describe('indexes', () => {
       select indexname as name, indexdef as def from pg_indexes
       where schemaname = 'public' and indexname like 'idx\\_%' and tablename not like 'metrics\\_y%'`;
     const names = rows.map((r) => r.name);
-    for (const wanted of ['idx_insights_unread', 'idx_tasks_pending', 'idx_notifications_unread',
-      'idx_achievements_artist_unlocked', 'idx_metrics_artist_date', 'idx_tasks_completed_recent']) {
+    for (const wanted of [
+      'idx_insights_unread',
+      'idx_tasks_pending',
+      'idx_notifications_unread',
+      'idx_achievements_artist_unlocked',
+      'idx_metrics_artist_date',
+      'idx_tasks_completed_recent',
+    ]) {
       expect(names).toContain(wanted);
     }
     for (const { def } of rows) expect(def).not.toMatch(/now\(\)|current_date|current_timestamp|CURRENT_DATE/i);
@@ -151,7 +307,9 @@ describe('indexes', () => {
       from pg_inherits h join pg_class c on c.oid = h.inhrelid
       left join pg_index i on i.indrelid = c.oid
       where h.inhparent = 'public.metrics'::regclass group by 1`;
-    const [parent] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_index where indrelid = 'public.metrics'::regclass`;
+    const [parent] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from pg_index where indrelid = 'public.metrics'::regclass`;
     expect(rows.length).toBeGreaterThanOrEqual(3);
     for (const r of rows) expect(r.n).toBe(parent!.n);
   });
@@ -190,7 +348,9 @@ describe('row level security', () => {
     expect(rows.length).toBeGreaterThanOrEqual(20);
     for (const { tablename, policyname, expr } of rows) {
       expect(expr, `${tablename}: ${policyname}`).toContain('( SELECT auth.uid() AS uid)');
-      expect(expr.replaceAll('( SELECT auth.uid() AS uid)', ''), `${tablename}: ${policyname}`).not.toContain('auth.uid()');
+      expect(expr.replaceAll('( SELECT auth.uid() AS uid)', ''), `${tablename}: ${policyname}`).not.toContain(
+        'auth.uid()',
+      );
     }
   });
 
@@ -208,10 +368,16 @@ describe('functions', () => {
     const rows = await db.sql<{ fn: string; definer: boolean; config: string[] | null }[]>`
       select p.oid::regprocedure::text as fn, p.prosecdef as definer, p.proconfig as config
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public' order by 1`;
-    expect(rows.map((r) => r.fn)).toEqual(['artists_set_email()', 'calculate_growth_streak(uuid,text)',
-      'get_dashboard_summary(uuid)', 'sync_pull(text,integer)', 'sync_push(jsonb)', 'tasks_set_completed_at()',
+    expect(rows.map((r) => r.fn)).toEqual([
+      'artists_set_email()',
+      'calculate_growth_streak(uuid,text)',
+      'get_dashboard_summary(uuid)',
+      'sync_pull(text,integer)',
+      'sync_push(jsonb)',
+      'tasks_set_completed_at()',
       'update_artist_activity(uuid,text)',
-      'update_updated_at_column()']);
+      'update_updated_at_column()',
+    ]);
     for (const r of rows) expect(r.config, r.fn).toEqual(['search_path=""']);
     expect(rows.filter((r) => r.definer).map((r) => r.fn)).toEqual(['artists_set_email()']);
   });

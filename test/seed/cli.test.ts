@@ -21,12 +21,24 @@ describe('dreamdb seed (binary)', () => {
   it('documents its flags and exit codes', async () => {
     const r = await runCli(['seed', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--scale <size>', '--artists <n>', '--days <n>', '--seed <n>', '--end-date', '--no-fixtures', '--dry-run']) expect(r.stdout).toContain(flag);
+    for (const flag of [
+      '--scale <size>',
+      '--artists <n>',
+      '--days <n>',
+      '--seed <n>',
+      '--end-date',
+      '--no-fixtures',
+      '--dry-run',
+    ])
+      expect(r.stdout).toContain(flag);
     expect(r.stdout).toMatch(/Exit codes:[\s\S]*130/);
   });
 
   it('seeds fixtures and volume, JSON on stdout and progress on stderr', async () => {
-    const r = await runCli(['--db', db.url, 'seed', '--artists', '5', '--days', '10', '--end-date', '2026-06-30', '--json'], { cwd: project });
+    const r = await runCli(
+      ['--db', db.url, 'seed', '--artists', '5', '--days', '10', '--end-date', '2026-06-30', '--json'],
+      { cwd: project },
+    );
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.fixtures.map((f: { status: string }) => f.status)).toEqual(['applied', 'applied', 'applied']);
@@ -36,7 +48,10 @@ describe('dreamdb seed (binary)', () => {
   });
 
   it('prints the rows/s figure for people', async () => {
-    const r = await runCli(['--db', db.url, 'seed', '--artists', '8', '--days', '10', '--end-date', '2026-06-30', '--yes'], { cwd: project });
+    const r = await runCli(
+      ['--db', db.url, 'seed', '--artists', '8', '--days', '10', '--end-date', '2026-06-30', '--yes'],
+      { cwd: project },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/unchanged fixtures\/seed\/01-maya-rivers\.json/);
     expect(r.stdout).toMatch(/generated 8 artists × 10 days .*\(5 already present, skipped\)/);
@@ -44,9 +59,13 @@ describe('dreamdb seed (binary)', () => {
   });
 
   it('exits 2 before adding volume to a non-empty database without a terminal or --yes', async () => {
-    const r = await runCli(['--db', db.url, 'seed', '--artists', '12', '--days', '10', '--end-date', '2026-06-30'], { cwd: project });
+    const r = await runCli(['--db', db.url, 'seed', '--artists', '12', '--days', '10', '--end-date', '2026-06-30'], {
+      cwd: project,
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: The database already has 8 artist\(s\); add 4 generated artists .* Refusing without a terminal to confirm\./);
+    expect(r.stderr).toMatch(
+      /error: The database already has 8 artist\(s\); add 4 generated artists .* Refusing without a terminal to confirm\./,
+    );
     expect(r.stderr).toContain('hint: Pass --yes');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -74,7 +93,9 @@ describe('dreamdb seed (binary)', () => {
   it('exits 2 on a bad flag', async () => {
     const many = await runCli(['seed', '--artists', 'many']);
     expect(many.code).toBe(2);
-    expect(many.stderr).toContain("option '--artists <n>' argument 'many' is invalid. --artists must be a whole number.");
+    expect(many.stderr).toContain(
+      "option '--artists <n>' argument 'many' is invalid. --artists must be a whole number.",
+    );
     const huge = await runCli(['seed', '--scale', 'huge']);
     expect(huge.code).toBe(2);
     expect(huge.stderr).toContain("argument 'huge' is invalid. Allowed choices are small, medium, large.");

@@ -38,15 +38,25 @@ describe('dreamdb seed (fixtures)', () => {
       ['fixtures/seed/02-the-night-owls.json', 'applied'],
       ['fixtures/seed/03-luna-park.json', 'applied'],
     ]);
-    const ledger = await db.sql<{ path: string; hash: string }[]>`select path, hash from supabase_migrations.seed_files order by path`;
-    const expected = await Promise.all(ledger.map(async (l) => createHash('sha256').update(await fs.readFile(path.join(project, l.path))).digest('hex')));
+    const ledger = await db.sql<
+      { path: string; hash: string }[]
+    >`select path, hash from supabase_migrations.seed_files order by path`;
+    const expected = await Promise.all(
+      ledger.map(async (l) =>
+        createHash('sha256')
+          .update(await fs.readFile(path.join(project, l.path)))
+          .digest('hex'),
+      ),
+    );
     expect(ledger.map((l) => l.hash)).toEqual(expected);
     const c = await counts(db.sql);
     expect(c.artists).toBe(3);
     expect(c['auth.users']).toBe(3);
     // A year of daily metrics per connected platform (Spotify of Maya started later).
     expect(c.metrics).toBeGreaterThan(3 * 300 * 3);
-    const stages = await db.sql<{ career_stage: string }[]>`select career_stage from public.artists order by career_stage`;
+    const stages = await db.sql<
+      { career_stage: string }[]
+    >`select career_stage from public.artists order by career_stage`;
     expect(stages.map((s) => s.career_stage)).toEqual(['developing', 'emerging', 'established']);
   });
 
@@ -69,7 +79,9 @@ describe('dreamdb seed (fixtures)', () => {
     expect(Number(viral.find((v) => v.metric_date.toISOString().startsWith('2026-07-24'))!.followers)).toBe(19000);
     const [task] = await db.sql<{ parent: string | null; completed: boolean }[]>`
       select t.parent_insight_id::text as parent, t.completed from public.tasks t where t.artist_id = ${MAYA} and t.title like 'Post a follow-up%'`;
-    const [insight] = await db.sql<{ id: string }[]>`select id::text from public.insights where artist_id = ${MAYA} and title like 'Your TikTok cover is going viral%'`;
+    const [insight] = await db.sql<
+      { id: string }[]
+    >`select id::text from public.insights where artist_id = ${MAYA} and title like 'Your TikTok cover is going viral%'`;
     expect(task).toEqual({ parent: insight!.id, completed: true });
   });
 
@@ -79,11 +91,24 @@ describe('dreamdb seed (fixtures)', () => {
       const { ctx } = await testContext(fresh.url, { cwd: project });
       await seed(ctx);
       const maya = { role: 'authenticated' as const, sub: MAYA, email: 'maya@dreamsuite.test' };
-      const s = await asUser(fresh.sql, maya, async (tx) => (await tx<{ s: Record<string, { [k: string]: unknown }[]> }[]>`select public.get_dashboard_summary() as s`)[0]!.s, { readOnly: true });
+      const s = await asUser(
+        fresh.sql,
+        maya,
+        async (tx) =>
+          (
+            await tx<{ s: Record<string, { [k: string]: unknown }[]> }[]>`select public.get_dashboard_summary() as s`
+          )[0]!.s,
+        { readOnly: true },
+      );
       expect(s.metrics!.map((m) => m.platform)).toEqual(['instagram', 'spotify', 'tiktok']);
       expect(s.pending_tasks!.map((t) => t.title)).toContain('Pick three EP snippets for teasers');
       expect(s.recent_insights!.map((i) => i.title)).toContain('Tease the EP before growth slows');
-      const owls = await asUser(fresh.sql, maya, async (tx) => (await tx<{ s: unknown }[]>`select public.get_dashboard_summary(${OWLS}::uuid) as s`)[0]!.s, { readOnly: true });
+      const owls = await asUser(
+        fresh.sql,
+        maya,
+        async (tx) => (await tx<{ s: unknown }[]>`select public.get_dashboard_summary(${OWLS}::uuid) as s`)[0]!.s,
+        { readOnly: true },
+      );
       expect(owls).toBeNull();
     } finally {
       await fresh.drop();
@@ -105,10 +130,18 @@ describe('dreamdb seed (fixtures)', () => {
     expect(changed.fixtures.map((f) => f.status)).toEqual(['unchanged', 'applied', 'unchanged']);
     const after = await counts(db.sql);
     expect(after).toEqual({ ...before, insights: before.insights! + 1 });
-    const titles = await db.sql<{ title: string }[]>`select title from public.tasks where artist_id = ${OWLS} and title like 'Share a studio clip%'`;
+    const titles = await db.sql<
+      { title: string }[]
+    >`select title from public.tasks where artist_id = ${OWLS} and title like 'Share a studio clip%'`;
     expect(titles).toEqual([{ title: 'Share a studio clip (renamed)' }]);
-    const [ledger] = await db.sql<{ hash: string }[]>`select hash from supabase_migrations.seed_files where path = 'fixtures/seed/02-the-night-owls.json'`;
-    expect(ledger!.hash).toBe(createHash('sha256').update(await fs.readFile(file)).digest('hex'));
+    const [ledger] = await db.sql<
+      { hash: string }[]
+    >`select hash from supabase_migrations.seed_files where path = 'fixtures/seed/02-the-night-owls.json'`;
+    expect(ledger!.hash).toBe(
+      createHash('sha256')
+        .update(await fs.readFile(file))
+        .digest('hex'),
+    );
   });
 
   it('--reapply applies unchanged files again, restoring deleted rows', async () => {
@@ -147,10 +180,14 @@ describe('dreamdb seed refuses', () => {
       const { ctx } = await testContext(fresh.url, { cwd: dir });
       const error = await seed(ctx).catch((e: unknown) => e);
       expect(error).toMatchObject({ exitCode: 2, name: 'FixtureError' });
-      expect((error as Error).message).toMatch(/^Invalid fixture fixtures\/seed\/03-luna-park\.json: platforms\[2\]\.metrics\.engagementRate: Too small/);
+      expect((error as Error).message).toMatch(
+        /^Invalid fixture fixtures\/seed\/03-luna-park\.json: platforms\[2\]\.metrics\.engagementRate: Too small/,
+      );
       const [n] = await fresh.sql<{ n: number }[]>`select count(*)::int as n from public.artists`;
       expect(n!.n).toBe(0);
-      const [ledger] = await fresh.sql<{ ok: boolean }[]>`select to_regclass('supabase_migrations.seed_files') is null as ok`;
+      const [ledger] = await fresh.sql<
+        { ok: boolean }[]
+      >`select to_regclass('supabase_migrations.seed_files') is null as ok`;
       expect(ledger!.ok).toBe(true);
     } finally {
       await fresh.drop();

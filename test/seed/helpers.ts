@@ -12,7 +12,10 @@ export interface TestContext {
   output: () => string;
 }
 
-export async function testContext(url: string, options: { cwd?: string; yes?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestContext> {
+export async function testContext(
+  url: string,
+  options: { cwd?: string; yes?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestContext> {
   let text = '';
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -21,7 +24,10 @@ export async function testContext(url: string, options: { cwd?: string; yes?: bo
     },
   });
   const out = createOutput({ interactive: false, stdout: sink, stderr: sink });
-  const ctx = await createContext({ db: url, yes: options.yes }, { cwd: options.cwd ?? process.cwd(), env: options.env ?? {}, out });
+  const ctx = await createContext(
+    { db: url, yes: options.yes },
+    { cwd: options.cwd ?? process.cwd(), env: options.env ?? {}, out },
+  );
   return { ctx, output: () => text };
 }
 
@@ -32,7 +38,16 @@ export async function projectWithFixtures(): Promise<string> {
   return dir;
 }
 
-export const SEEDED = ['artists', 'platform_connections', 'metrics', 'insights', 'tasks', 'achievements', 'content', 'notifications'] as const;
+export const SEEDED = [
+  'artists',
+  'platform_connections',
+  'metrics',
+  'insights',
+  'tasks',
+  'achievements',
+  'content',
+  'notifications',
+] as const;
 
 /** md5 of every row of each seeded table, in id order: equal data gives equal checksums. */
 export async function checksums(sql: Sql): Promise<Record<string, string>> {
@@ -40,7 +55,9 @@ export async function checksums(sql: Sql): Promise<Record<string, string>> {
   for (const table of SEEDED) {
     // updated_at and version are stamped by the server on every write (offline sync): the data
     // is the rest.
-    const [row] = await sql<{ sum: string }[]>`select md5(coalesce(string_agg((to_jsonb(x) - 'updated_at' - 'version')::text, E'\n' order by x.id), '')) as sum from ${sql(`public.${table}`)} x`;
+    const [row] = await sql<
+      { sum: string }[]
+    >`select md5(coalesce(string_agg((to_jsonb(x) - 'updated_at' - 'version')::text, E'\n' order by x.id), '')) as sum from ${sql(`public.${table}`)} x`;
     out[table] = row!.sum;
   }
   return out;

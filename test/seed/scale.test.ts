@@ -24,7 +24,15 @@ describe('dreamdb seed --scale', () => {
     const { ctx, output } = await testContext(db.url);
     const r = await seed(ctx, { ...FIXED, scale: 'small' });
     const s = r.scale!;
-    expect(s).toMatchObject({ artists: 100, days: 90, seed: 1, endDate: '2026-06-30', startDate: '2026-04-02', artistsAdded: 100, artistsSkipped: 0 });
+    expect(s).toMatchObject({
+      artists: 100,
+      days: 90,
+      seed: 1,
+      endDate: '2026-06-30',
+      startDate: '2026-04-02',
+      artistsAdded: 100,
+      artistsSkipped: 0,
+    });
     expect(s.rows!.metrics).toBe(100 * 90 * 5);
     expect(s.rowsPerSecond).toBeGreaterThan(0);
     expect(s.metricRowsPerSecond).toBeGreaterThan(0);
@@ -48,8 +56,15 @@ describe('dreamdb seed --scale', () => {
   it('writes rows the app can read as their artist (RLS and the dashboard)', async () => {
     const window = makeWindow(Date.parse('2026-06-30') / 86_400_000, 90);
     const a = planArtist(1, 0, window);
-    const rows = await asUser(db.sql, { role: 'authenticated', sub: a.id, email: a.email }, async (tx) =>
-      tx<{ n: number; artists: number }[]>`select count(*)::int as n, count(distinct artist_id)::int as artists from public.metrics`, { readOnly: true });
+    const rows = await asUser(
+      db.sql,
+      { role: 'authenticated', sub: a.id, email: a.email },
+      async (tx) =>
+        tx<
+          { n: number; artists: number }[]
+        >`select count(*)::int as n, count(distinct artist_id)::int as artists from public.metrics`,
+      { readOnly: true },
+    );
     expect(rows[0]).toEqual({ n: 450, artists: 1 });
     const [u] = await db.sql<{ email: string; ok: boolean }[]>`
       select u.email, u.encrypted_password = extensions.crypt('dreamsuite-dev', u.encrypted_password) as ok from auth.users u where u.id = ${a.id}`;
@@ -119,7 +134,9 @@ describe('dreamdb seed --scale', () => {
       const { ctx } = await testContext(fresh.url, { yes: true });
       const error = await seed(ctx, { ...FIXED, artists: 10, days: 20, seed: 5 }).catch((e: unknown) => e);
       expect(error).toMatchObject({ exitCode: 1 });
-      expect((error as Error).message).toMatch(/^Writing generated data failed: duplicate key value violates unique constraint .* \(23505\)$/);
+      expect((error as Error).message).toMatch(
+        /^Writing generated data failed: duplicate key value violates unique constraint .* \(23505\)$/,
+      );
       const c = await counts(fresh.sql);
       expect(c).toMatchObject({ artists: 1, 'auth.users': 1, platform_connections: 1, metrics: 0 });
       // The connection is usable afterwards: the lock was released and the transaction rolled back.
@@ -132,10 +149,19 @@ describe('dreamdb seed --scale', () => {
 
   it('validates its flags', async () => {
     const { ctx } = await testContext(db.url);
-    await expect(seed(ctx, { artists: 0 })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--artists must be/) });
+    await expect(seed(ctx, { artists: 0 })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--artists must be/),
+    });
     await expect(seed(ctx, { days: 5000 })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(seed(ctx, { scale: 'small', endDate: '2026-02-30' })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--end-date/) });
-    await expect(seed(ctx, { seed: 3 })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/--seed and --end-date apply to generated data/) });
+    await expect(seed(ctx, { scale: 'small', endDate: '2026-02-30' })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--end-date/),
+    });
+    await expect(seed(ctx, { seed: 3 })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--seed and --end-date apply to generated data/),
+    });
   });
 
   it('--dry-run plans and writes nothing', async () => {

@@ -33,7 +33,8 @@ describe('prng', () => {
 
   it('mints valid version-4 UUIDs, and stable name-based ones', () => {
     const r = streamFor('uuids');
-    for (let i = 0; i < 100; i += 1) expect(r.uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (let i = 0; i < 100; i += 1)
+      expect(r.uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(stableUuid('a')).toBe(stableUuid('a'));
     expect(stableUuid('a')).not.toBe(stableUuid('b'));
     expect(stableUuid('a')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -42,7 +43,8 @@ describe('prng', () => {
 
 describe('formatting', () => {
   it('formats fixed decimals like toFixed, negatives included', () => {
-    for (const x of [0, 0.00004, 0.00005, 1.23456, 99999.99994, -3.5, -0.12345, 12.3]) expect(fixed4(x)).toBe(x.toFixed(4).replace(/^-0\.0000$/, '0.0000'));
+    for (const x of [0, 0.00004, 0.00005, 1.23456, 99999.99994, -3.5, -0.12345, 12.3])
+      expect(fixed4(x)).toBe(x.toFixed(4).replace(/^-0\.0000$/, '0.0000'));
     expect(fixed3(0.9995)).toBe('1.000');
     expect(fixed3(0.85)).toBe('0.850');
   });
@@ -60,7 +62,8 @@ describe('dates', () => {
     expect(resolveDate('today-30d 07:15', END)).toEqual({ day: END - 30, minute: 435 });
     expect(resolveDate('today+2d', END)!.day).toBe(END + 2);
     expect(resolveDate('2026-01-31 23:59', END)).toEqual({ day: parseDate('2026-01-31'), minute: 23 * 60 + 59 });
-    for (const bad of ['yesterday', '2026-02-30', 'today-3', 'today 24:00', '2026-1-1']) expect(resolveDate(bad, END)).toBeUndefined();
+    for (const bad of ['yesterday', '2026-02-30', 'today-3', 'today 24:00', '2026-1-1'])
+      expect(resolveDate(bad, END)).toBeUndefined();
   });
 });
 
@@ -79,7 +82,8 @@ describe('curves', () => {
         if (s.followers[364]! > s.followers[0]!) grew += 1;
         if (s.spike.some((x) => x === 1)) spiky += 1;
         // A plateau: 30 days in a row with less than 1% total change.
-        for (let t = 30; t < 365; t += 30) if (Math.abs(s.followers[t]! - s.followers[t - 30]!) < 0.01 * s.followers[t - 30]!) flatStretches += 1;
+        for (let t = 30; t < 365; t += 30)
+          if (Math.abs(s.followers[t]! - s.followers[t - 30]!) < 0.01 * s.followers[t - 30]!) flatStretches += 1;
         (engagement[p.platform] ??= []).push(...Array.from(s.engagement));
       }
     }
@@ -111,7 +115,9 @@ describe('curves', () => {
     expect(x.counts.notifications).toBeGreaterThanOrEqual(x.counts.insights);
     // Milestones become achievements, spikes become high-priority growth insights.
     expect(x.achievements.split('\n').filter((l) => l.includes('\tmilestone\t')).length).toBe(m.milestones.length);
-    expect(x.insights.split('\n').filter((l) => l.includes('\tgrowth\t') && l.includes('\thigh\t')).length).toBeGreaterThanOrEqual(m.highlights.length);
+    expect(
+      x.insights.split('\n').filter((l) => l.includes('\tgrowth\t') && l.includes('\thigh\t')).length,
+    ).toBeGreaterThanOrEqual(m.highlights.length);
     expect(planArtist(4, 42, window).id).not.toBe(a1.id);
   });
 });
@@ -128,7 +134,8 @@ describe('fixture files', () => {
       stages.add(data!.artist.careerStage);
       const rows = expandFixture(data!, END);
       expect(rows.metrics.length).toBeGreaterThanOrEqual(300);
-      for (const t of ['insights', 'tasks', 'achievements', 'content', 'notifications'] as const) expect(rows[t].length).toBeGreaterThan(0);
+      for (const t of ['insights', 'tasks', 'achievements', 'content', 'notifications'] as const)
+        expect(rows[t].length).toBeGreaterThan(0);
     }
     expect([...stages].sort()).toEqual(['developing', 'emerging', 'established']);
   });
@@ -142,15 +149,27 @@ describe('fixture files', () => {
     good.notifications[0].colour = 'red';
     const { problems } = parseFixture('fixtures/seed/bad.json', JSON.stringify(good));
     const lines = problems.map((p) => `${p.file}: ${p.path}: ${p.message}`);
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^fixtures\/seed\/bad\.json: artist\.email: /),
-      expect.stringMatching(/^fixtures\/seed\/bad\.json: tasks\[1\]\.impact: .*10/),
-      expect.stringMatching(/^fixtures\/seed\/bad\.json: notifications\[0\]: Unrecognized key: "colour"/),
-    ]));
-    const refs = parseFixture('x.json', JSON.stringify({ ...JSON.parse(await fs.readFile('fixtures/seed/01-maya-rivers.json', 'utf8')), tasks: [{ key: 'a', title: 't', created: 'today', fromInsight: 'nope' }] }));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^fixtures\/seed\/bad\.json: artist\.email: /),
+        expect.stringMatching(/^fixtures\/seed\/bad\.json: tasks\[1\]\.impact: .*10/),
+        expect.stringMatching(/^fixtures\/seed\/bad\.json: notifications\[0\]: Unrecognized key: "colour"/),
+      ]),
+    );
+    const refs = parseFixture(
+      'x.json',
+      JSON.stringify({
+        ...JSON.parse(await fs.readFile('fixtures/seed/01-maya-rivers.json', 'utf8')),
+        tasks: [{ key: 'a', title: 't', created: 'today', fromInsight: 'nope' }],
+      }),
+    );
     expect(refs.problems).toEqual([
       { file: 'x.json', path: 'tasks[0].fromInsight', message: 'no insight with key "nope" in this file' },
-      { file: 'x.json', path: 'notifications[3].about.task', message: 'no task with key "pick-ep-snippets" in this file' },
+      {
+        file: 'x.json',
+        path: 'notifications[3].about.task',
+        message: 'no task with key "pick-ep-snippets" in this file',
+      },
     ]);
   });
 
@@ -162,18 +181,39 @@ describe('fixture files', () => {
 
   it('rejects follower points out of date order', async () => {
     const f = JSON.parse(await fs.readFile('fixtures/seed/01-maya-rivers.json', 'utf8'));
-    f.platforms[1].metrics.followers = [['today-10d', 5], ['today-20d', 6]];
+    f.platforms[1].metrics.followers = [
+      ['today-10d', 5],
+      ['today-20d', 6],
+    ];
     const { problems } = parseFixture('o.json', JSON.stringify(f));
-    expect(problems).toEqual([{ file: 'o.json', path: 'platforms[1].metrics.followers[1]', message: 'points must be in date order, one per day' }]);
+    expect(problems).toEqual([
+      {
+        file: 'o.json',
+        path: 'platforms[1].metrics.followers[1]',
+        message: 'points must be in date order, one per day',
+      },
+    ]);
   });
 });
 
 describe('renderSeed', () => {
-  const applied = { target: 't', dryRun: false, fixtures: [{ path: 'fixtures/seed/maya.json', artist: 'Maya Rivers', status: 'applied' as const, rows: 10 }], partitions: [], scale: null };
+  const applied = {
+    target: 't',
+    dryRun: false,
+    fixtures: [{ path: 'fixtures/seed/maya.json', artist: 'Maya Rivers', status: 'applied' as const, rows: 10 }],
+    partitions: [],
+    scale: null,
+  };
 
   it('names the development password once users were created, and not on a dry run or when nothing changed', () => {
     expect(renderSeed(applied).join('\n')).toContain(`development password ${DEV_PASSWORD}`);
-    expect(renderSeed({ ...applied, dryRun: true, fixtures: [{ ...applied.fixtures[0]!, status: 'would-apply' }] }).join('\n')).not.toContain(DEV_PASSWORD);
-    expect(renderSeed({ ...applied, fixtures: [{ ...applied.fixtures[0]!, status: 'unchanged' }] }).join('\n')).not.toContain(DEV_PASSWORD);
+    expect(
+      renderSeed({ ...applied, dryRun: true, fixtures: [{ ...applied.fixtures[0]!, status: 'would-apply' }] }).join(
+        '\n',
+      ),
+    ).not.toContain(DEV_PASSWORD);
+    expect(
+      renderSeed({ ...applied, fixtures: [{ ...applied.fixtures[0]!, status: 'unchanged' }] }).join('\n'),
+    ).not.toContain(DEV_PASSWORD);
   });
 });

@@ -21,7 +21,11 @@ describe('dreamdb storage (binary)', () => {
     await db.sql`update storage.buckets set file_size_limit = 1 where id = 'avatars'`;
     const plan = await runCli(['--db', db.url, 'storage', 'sync', '--dry-run', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(JSON.parse(plan.stdout).changes.map((c: { action: string }) => c.action)).toEqual(['update', 'unchanged', 'unchanged']);
+    expect(JSON.parse(plan.stdout).changes.map((c: { action: string }) => c.action)).toEqual([
+      'update',
+      'unchanged',
+      'unchanged',
+    ]);
     const apply = await runCli(['--db', db.url, 'storage', 'sync']);
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toMatch(/~ update\s+avatars\s+file size limit: 1 B → 5 MiB/);

@@ -22,14 +22,29 @@ async function user(name: string): Promise<Actor> {
 
 /** An upload as the Storage API does it: INSERT ... RETURNING as the caller. */
 function upload(actor: Actor, bucket: string, name: string, size = 1000, mimetype = 'image/png') {
-  return asUser(db.sql, actor, async (tx) => (await tx<{ id: string }[]>`
+  return asUser(
+    db.sql,
+    actor,
+    async (tx) =>
+      (
+        await tx<{ id: string }[]>`
     insert into storage.objects (bucket_id, name, owner, owner_id, metadata)
     values (${bucket}, ${name}, ${actor.sub ?? null}, ${actor.sub ?? null}, ${tx.json({ size, mimetype })})
-    returning id`)[0]!.id);
+    returning id`
+      )[0]!.id,
+  );
 }
 
 function list(actor: Actor, bucket: string) {
-  return asUser(db.sql, actor, async (tx) => (await tx<{ name: string }[]>`select name from storage.objects where bucket_id = ${bucket} order by name`).map((r) => r.name), { readOnly: true });
+  return asUser(
+    db.sql,
+    actor,
+    async (tx) =>
+      (await tx<{ name: string }[]>`select name from storage.objects where bucket_id = ${bucket} order by name`).map(
+        (r) => r.name,
+      ),
+    { readOnly: true },
+  );
 }
 
 const RLS = /new row violates row-level security policy/;
@@ -50,7 +65,7 @@ describe('storage.objects as an artist', () => {
     await upload(ana, 'content-uploads', `${ana.sub}/demos/track-1.mp3`, 5_000_000, 'audio/mpeg');
   });
 
-  it('cannot upload into another artist\'s folder, at a bucket\'s root, or into an undeclared bucket', async () => {
+  it("cannot upload into another artist's folder, at a bucket's root, or into an undeclared bucket", async () => {
     await expect(upload(ana, 'avatars', `${ben.sub}/evil.png`)).rejects.toThrow(RLS);
     await expect(upload(ana, 'content-uploads', `${ben.sub}/evil.mp3`)).rejects.toThrow(RLS);
     await expect(upload(ana, 'avatars', 'root.png')).rejects.toThrow(RLS);
@@ -63,26 +78,61 @@ describe('storage.objects as an artist', () => {
     expect(await list(ana, 'content-uploads')).toEqual([`${ana.sub}/a.png`, `${ana.sub}/demos/track-1.mp3`].sort());
     expect(await list(ana, 'avatars')).toEqual([`${ana.sub}/a.png`]);
     expect(await list(ben, 'thumbnails')).toEqual([`${ben.sub}/b.png`]);
-    const [all] = await db.sql<{ n: number }[]>`select count(*)::int as n from storage.objects where bucket_id = 'avatars'`;
+    const [all] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from storage.objects where bucket_id = 'avatars'`;
     expect(all!.n).toBe(2);
   });
 
-  it('replaces its own files (the Storage API upsert) but cannot move them into another folder or touch others\'', async () => {
-    await asUser(db.sql, ana, (tx) => tx`
+  it("replaces its own files (the Storage API upsert) but cannot move them into another folder or touch others'", async () => {
+    await asUser(
+      db.sql,
+      ana,
+      (tx) => tx`
       insert into storage.objects (bucket_id, name, owner, metadata) values ('avatars', ${`${ana.sub}/a.png`}, ${ana.sub!}, ${tx.json({ size: 2000 })})
-      on conflict (bucket_id, name) do update set metadata = excluded.metadata, updated_at = now()`);
-    const [row] = await db.sql<{ size: string }[]>`select metadata ->> 'size' as size from storage.objects where name = ${`${ana.sub}/a.png`} and bucket_id = 'avatars'`;
+      on conflict (bucket_id, name) do update set metadata = excluded.metadata, updated_at = now()`,
+    );
+    const [row] = await db.sql<
+      { size: string }[]
+    >`select metadata ->> 'size' as size from storage.objects where name = ${`${ana.sub}/a.png`} and bucket_id = 'avatars'`;
     expect(row!.size).toBe('2000');
-    await expect(asUser(db.sql, ana, (tx) => tx`update storage.objects set name = ${`${ben.sub}/moved.png`} where bucket_id = 'avatars' and name = ${`${ana.sub}/a.png`}`)).rejects.toThrow(RLS);
-    await expect(asUser(db.sql, ana, (tx) => tx`update storage.objects set bucket_id = 'scratch' where bucket_id = 'avatars' and name = ${`${ana.sub}/a.png`}`)).rejects.toThrow(RLS);
-    const touched = await asUser(db.sql, ana, async (tx) => (await tx`update storage.objects set metadata = '{}' where name like ${`${ben.sub}/%`}`).count);
+    await expect(
+      asUser(
+        db.sql,
+        ana,
+        (tx) =>
+          tx`update storage.objects set name = ${`${ben.sub}/moved.png`} where bucket_id = 'avatars' and name = ${`${ana.sub}/a.png`}`,
+      ),
+    ).rejects.toThrow(RLS);
+    await expect(
+      asUser(
+        db.sql,
+        ana,
+        (tx) =>
+          tx`update storage.objects set bucket_id = 'scratch' where bucket_id = 'avatars' and name = ${`${ana.sub}/a.png`}`,
+      ),
+    ).rejects.toThrow(RLS);
+    const touched = await asUser(
+      db.sql,
+      ana,
+      async (tx) => (await tx`update storage.objects set metadata = '{}' where name like ${`${ben.sub}/%`}`).count,
+    );
     expect(touched).toBe(0);
   });
 
   it('deletes only its own files', async () => {
-    const others = await asUser(db.sql, ana, async (tx) => (await tx`delete from storage.objects where name like ${`${ben.sub}/%`}`).count);
+    const others = await asUser(
+      db.sql,
+      ana,
+      async (tx) => (await tx`delete from storage.objects where name like ${`${ben.sub}/%`}`).count,
+    );
     expect(others).toBe(0);
-    const own = await asUser(db.sql, ana, async (tx) => (await tx`delete from storage.objects where bucket_id = 'thumbnails' and name = ${`${ana.sub}/a.png`}`).count);
+    const own = await asUser(
+      db.sql,
+      ana,
+      async (tx) =>
+        (await tx`delete from storage.objects where bucket_id = 'thumbnails' and name = ${`${ana.sub}/a.png`}`).count,
+    );
     expect(own).toBe(1);
   });
 });
@@ -116,9 +166,24 @@ describe('the buckets', () => {
     const rows = await db.sql<{ id: string; public: boolean; file_size_limit: string; allowed_mime_types: string[] }[]>`
       select id, public, file_size_limit::text, allowed_mime_types from storage.buckets where id <> 'scratch' order by id`;
     expect(rows).toEqual([
-      { id: 'avatars', public: true, file_size_limit: String(5 * 1024 * 1024), allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'] },
-      { id: 'content-uploads', public: false, file_size_limit: String(100 * 1024 * 1024), allowed_mime_types: ['image/*', 'video/*', 'audio/*'] },
-      { id: 'thumbnails', public: true, file_size_limit: String(1024 * 1024), allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'] },
+      {
+        id: 'avatars',
+        public: true,
+        file_size_limit: String(5 * 1024 * 1024),
+        allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'],
+      },
+      {
+        id: 'content-uploads',
+        public: false,
+        file_size_limit: String(100 * 1024 * 1024),
+        allowed_mime_types: ['image/*', 'video/*', 'audio/*'],
+      },
+      {
+        id: 'thumbnails',
+        public: true,
+        file_size_limit: String(1024 * 1024),
+        allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'],
+      },
     ]);
   });
 });

@@ -9,22 +9,53 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDeclaredBuckets, planBuckets, renderList, renderSync, storageList, storageSync, type BucketState } from '../../src/storage/index.js';
+import {
+  loadDeclaredBuckets,
+  planBuckets,
+  renderList,
+  renderSync,
+  storageList,
+  storageSync,
+  type BucketState,
+} from '../../src/storage/index.js';
 import { byteSize, type Bucket } from '../../src/config/storage.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { testContext } from '../seed/helpers.js';
 
-const declared = (id: string, over: Partial<Bucket> = {}): Bucket => ({ id, public: false, fileSizeLimit: 1000, allowedMimeTypes: ['image/png'], ...over });
-const state = (b: Bucket, objects: number | null = 0): BucketState => ({ ...b, objects, bytes: objects === null ? null : 0 });
+const declared = (id: string, over: Partial<Bucket> = {}): Bucket => ({
+  id,
+  public: false,
+  fileSizeLimit: 1000,
+  allowedMimeTypes: ['image/png'],
+  ...over,
+});
+const state = (b: Bucket, objects: number | null = 0): BucketState => ({
+  ...b,
+  objects,
+  bytes: objects === null ? null : 0,
+});
 
 describe('planBuckets', () => {
   it('creates, updates, keeps, and prunes only when asked and only empty buckets', () => {
-    const want = [declared('a'), declared('b', { public: true }), declared('c', { allowedMimeTypes: ['image/png', 'image/jpeg'] })];
-    const have = [state(declared('b')), state(declared('c', { allowedMimeTypes: ['image/jpeg', 'image/png'] })), state(declared('old')), state(declared('full'), 3)];
+    const want = [
+      declared('a'),
+      declared('b', { public: true }),
+      declared('c', { allowedMimeTypes: ['image/png', 'image/jpeg'] }),
+    ];
+    const have = [
+      state(declared('b')),
+      state(declared('c', { allowedMimeTypes: ['image/jpeg', 'image/png'] })),
+      state(declared('old')),
+      state(declared('full'), 3),
+    ];
     const keep = planBuckets(want, have);
     expect(keep.changes.map((c) => [c.action, 'bucket' in c ? c.bucket.id : c.current.id])).toEqual([
-      ['create', 'a'], ['update', 'b'], ['unchanged', 'c'], ['undeclared', 'full'], ['undeclared', 'old'],
+      ['create', 'a'],
+      ['update', 'b'],
+      ['unchanged', 'c'],
+      ['undeclared', 'full'],
+      ['undeclared', 'old'],
     ]);
     expect(keep.changes[1]).toMatchObject({ fields: ['public'] });
     expect(keep.pending).toBe(2);
@@ -43,7 +74,7 @@ describe('planBuckets', () => {
 });
 
 describe('declarations', () => {
-  it('reads sizes the way Supabase does, with binary units for the draft\'s sizes', () => {
+  it("reads sizes the way Supabase does, with binary units for the draft's sizes", () => {
     expect(byteSize.parse('5MB')).toBe(5_000_000);
     expect(byteSize.parse('5MiB')).toBe(5 * 1024 * 1024);
     expect(byteSize.parse('1.5 GB')).toBe(1_500_000_000);
@@ -56,24 +87,51 @@ describe('declarations', () => {
     const d = await loadDeclaredBuckets(ctx);
     expect(d.source).toBe(path.join('sql', 'storage', 'buckets.json'));
     expect(d.buckets).toEqual([
-      { id: 'avatars', public: true, fileSizeLimit: 5_242_880, allowedMimeTypes: ['image/jpeg', 'image/png', 'image/webp'] },
-      { id: 'content-uploads', public: false, fileSizeLimit: 104_857_600, allowedMimeTypes: ['image/*', 'video/*', 'audio/*'] },
-      { id: 'thumbnails', public: true, fileSizeLimit: 1_048_576, allowedMimeTypes: ['image/jpeg', 'image/png', 'image/webp'] },
+      {
+        id: 'avatars',
+        public: true,
+        fileSizeLimit: 5_242_880,
+        allowedMimeTypes: ['image/jpeg', 'image/png', 'image/webp'],
+      },
+      {
+        id: 'content-uploads',
+        public: false,
+        fileSizeLimit: 104_857_600,
+        allowedMimeTypes: ['image/*', 'video/*', 'audio/*'],
+      },
+      {
+        id: 'thumbnails',
+        public: true,
+        fileSizeLimit: 1_048_576,
+        allowedMimeTypes: ['image/jpeg', 'image/png', 'image/webp'],
+      },
     ]);
   });
 
   it('names the file and the path of a bad declaration', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-buckets-'));
     await fs.mkdir(path.join(dir, 'sql/storage'), { recursive: true });
-    await fs.writeFile(path.join(dir, 'sql/storage/buckets.json'), JSON.stringify({ buckets: [{ id: 'a', public: true }, { id: 'a/b', public: 'yes', allowedMimeTypes: ['png'] }] }));
+    await fs.writeFile(
+      path.join(dir, 'sql/storage/buckets.json'),
+      JSON.stringify({
+        buckets: [
+          { id: 'a', public: true },
+          { id: 'a/b', public: 'yes', allowedMimeTypes: ['png'] },
+        ],
+      }),
+    );
     const { ctx } = await testContext('postgresql://unused@127.0.0.1:1/x', { cwd: dir });
     const error = await loadDeclaredBuckets(ctx).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 2 });
-    expect((error as Error).message).toMatch(/^Invalid bucket declarations: sql\/storage\/buckets\.json: buckets\[1\]\.id: expected a bucket name/);
-    expect((error as { details: string[] }).details).toEqual(expect.arrayContaining([
-      expect.stringMatching(/buckets\[1\]\.public: /),
-      expect.stringMatching(/buckets\[1\]\.allowedMimeTypes\[0\]: expected a MIME type/),
-    ]));
+    expect((error as Error).message).toMatch(
+      /^Invalid bucket declarations: sql\/storage\/buckets\.json: buckets\[1\]\.id: expected a bucket name/,
+    );
+    expect((error as { details: string[] }).details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/buckets\[1\]\.public: /),
+        expect.stringMatching(/buckets\[1\]\.allowedMimeTypes\[0\]: expected a MIME type/),
+      ]),
+    );
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
@@ -106,7 +164,9 @@ describe('storage sync through SQL', () => {
     const { ctx } = await testContext(db.url);
     const r = await storageSync(ctx, { dryRun: true, prune: true });
     expect(r.changes.map((c) => c.action)).toEqual(['create', 'unchanged', 'update', 'prune']);
-    expect(renderSync(r).join('\n')).toMatch(/thumbnails\s+file size limit: 5 MB → 1 MiB; allowed types: image\/gif → image\/jpeg, image\/png, image\/webp/);
+    expect(renderSync(r).join('\n')).toMatch(
+      /thumbnails\s+file size limit: 5 MB → 1 MiB; allowed types: image\/gif → image\/jpeg, image\/png, image\/webp/,
+    );
     expect(await buckets(db.sql)).toEqual(before);
   });
 
@@ -117,7 +177,10 @@ describe('storage sync through SQL', () => {
     expect(r.changes.map((c) => c.action)).toEqual(['create', 'unchanged', 'update', 'undeclared']);
     const rows = await buckets(db.sql);
     expect(rows.map((b) => b.id)).toEqual(['avatars', 'content-uploads', 'legacy', 'thumbnails']);
-    expect(rows.find((b) => b.id === 'thumbnails')).toMatchObject({ file_size_limit: '1048576', allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'] });
+    expect(rows.find((b) => b.id === 'thumbnails')).toMatchObject({
+      file_size_limit: '1048576',
+      allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'],
+    });
     expect(rows.find((b) => b.id === 'avatars')).toMatchObject({ public: true, file_size_limit: '5242880' });
   });
 
@@ -135,10 +198,19 @@ describe('storage sync through SQL', () => {
     const blocked = await storageSync(ctx, { prune: true }).catch((e: unknown) => e);
     expect(blocked).toMatchObject({ exitCode: 1 });
     expect((blocked as Error).message).toBe('Cannot prune full (holds 1 object); nothing was changed.');
-    expect((await buckets(db.sql)).map((b) => b.id)).toEqual(['avatars', 'content-uploads', 'full', 'legacy', 'thumbnails']);
+    expect((await buckets(db.sql)).map((b) => b.id)).toEqual([
+      'avatars',
+      'content-uploads',
+      'full',
+      'legacy',
+      'thumbnails',
+    ]);
     await db.sql`delete from storage.objects where bucket_id = 'full'`;
     const r = await storageSync(ctx, { prune: true });
-    expect(r.changes.filter((c) => c.action === 'prune').map((c) => 'current' in c && c.current.id)).toEqual(['full', 'legacy']);
+    expect(r.changes.filter((c) => c.action === 'prune').map((c) => 'current' in c && c.current.id)).toEqual([
+      'full',
+      'legacy',
+    ]);
     expect((await buckets(db.sql)).map((b) => b.id)).toEqual(['avatars', 'content-uploads', 'thumbnails']);
   });
 
@@ -150,8 +222,13 @@ describe('storage sync through SQL', () => {
     try {
       const { ctx } = await testContext(db.url, { yes: true });
       const error = await storageSync(ctx, { prune: true }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ exitCode: 1, hint: expect.stringMatching(/^Sync through the Storage API instead/) });
-      expect((error as Error).message).toBe('Changing storage.buckets failed, nothing was changed: Direct deletion from storage tables is not allowed. Use the Storage API instead.');
+      expect(error).toMatchObject({
+        exitCode: 1,
+        hint: expect.stringMatching(/^Sync through the Storage API instead/),
+      });
+      expect((error as Error).message).toBe(
+        'Changing storage.buckets failed, nothing was changed: Direct deletion from storage tables is not allowed. Use the Storage API instead.',
+      );
       expect((await buckets(db.sql)).map((b) => b.id)).toContain('guarded');
     } finally {
       await db.sql`drop trigger protect_buckets_delete on storage.buckets`;
@@ -176,9 +253,19 @@ describe('storage sync through SQL', () => {
       ('content-uploads', 'a/1.mp3', '{"size": 3000000}'), ('content-uploads', 'a/2.mp3', '{"size": 1000000}')`;
     const { ctx } = await testContext(db.url);
     const r = await storageList(ctx);
-    expect(r.buckets.find((b) => b.id === 'content-uploads')).toMatchObject({ objects: 2, bytes: 4_000_000, declared: true, fileSizeLimit: 104_857_600 });
+    expect(r.buckets.find((b) => b.id === 'content-uploads')).toMatchObject({
+      objects: 2,
+      bytes: 4_000_000,
+      declared: true,
+      fileSizeLimit: 104_857_600,
+    });
     expect(r.buckets.find((b) => b.id === 'stray')).toMatchObject({ objects: 0, declared: false });
-    expect(r.policies).toEqual(['Artists delete own files', 'Artists list own files', 'Artists replace own files', 'Artists upload to own folder']);
+    expect(r.policies).toEqual([
+      'Artists delete own files',
+      'Artists list own files',
+      'Artists replace own files',
+      'Artists upload to own folder',
+    ]);
     const text = renderList(r).join('\n');
     expect(text).toMatch(/content-uploads\s+private\s+100 MiB\s+image\/\*, video\/\*, audio\/\*\s+2 objects, 4 MB/);
     expect(text).toMatch(/stray .*\(not declared\)/);
@@ -197,13 +284,25 @@ function fakeStorageApi(sql: Sql, key: string) {
         res.end(JSON.stringify(value));
       };
       calls.push(`${req.method} ${req.url}`);
-      if (req.headers.authorization !== `Bearer ${key}` || req.headers.apikey !== key) return send(403, { statusCode: '403', error: 'Unauthorized', message: 'invalid signature' });
+      if (req.headers.authorization !== `Bearer ${key}` || req.headers.apikey !== key)
+        return send(403, { statusCode: '403', error: 'Unauthorized', message: 'invalid signature' });
       const m = /^\/storage\/v1\/bucket(?:\/([^/?]+))?/.exec(req.url ?? '');
       if (!m) return send(404, { message: 'not found' });
       const id = m[1] ? decodeURIComponent(m[1]) : undefined;
-      const b = body ? (JSON.parse(body) as { id: string; public?: boolean; file_size_limit?: number | null; allowed_mime_types?: string[] | null }) : undefined;
+      const b = body
+        ? (JSON.parse(body) as {
+            id: string;
+            public?: boolean;
+            file_size_limit?: number | null;
+            allowed_mime_types?: string[] | null;
+          })
+        : undefined;
       try {
-        if (req.method === 'GET' && !id) return send(200, await sql`select id, name, owner, public, file_size_limit::int, allowed_mime_types, created_at, updated_at from storage.buckets order by id`);
+        if (req.method === 'GET' && !id)
+          return send(
+            200,
+            await sql`select id, name, owner, public, file_size_limit::int, allowed_mime_types, created_at, updated_at from storage.buckets order by id`,
+          );
         if (req.method === 'POST' && !id) {
           await sql`insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types) values (${b!.id}, ${b!.id}, ${b!.public ?? false}, ${b!.file_size_limit ?? null}, ${b!.allowed_mime_types ?? null})`;
           return send(200, { name: b!.id });
@@ -213,8 +312,15 @@ function fakeStorageApi(sql: Sql, key: string) {
           return send(200, { message: 'Successfully updated' });
         }
         if (req.method === 'DELETE' && id) {
-          const [n] = await sql<{ n: number }[]>`select count(*)::int as n from storage.objects where bucket_id = ${id}`;
-          if (n!.n > 0) return send(409, { statusCode: '409', error: 'InvalidRequest', message: 'The bucket you tried to delete is not empty' });
+          const [n] = await sql<
+            { n: number }[]
+          >`select count(*)::int as n from storage.objects where bucket_id = ${id}`;
+          if (n!.n > 0)
+            return send(409, {
+              statusCode: '409',
+              error: 'InvalidRequest',
+              message: 'The bucket you tried to delete is not empty',
+            });
           await sql`delete from storage.buckets where id = ${id}`;
           return send(200, { message: 'Successfully deleted' });
         }
@@ -238,7 +344,10 @@ describe('storage sync through the Storage API (supabase-js)', () => {
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     const port = (fake.server.address() as AddressInfo).port;
     project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-storage-api-'));
-    await fs.writeFile(path.join(project, 'dreamdb.config.json'), JSON.stringify({ storage: { projectUrl: `http://127.0.0.1:${port}` } }));
+    await fs.writeFile(
+      path.join(project, 'dreamdb.config.json'),
+      JSON.stringify({ storage: { projectUrl: `http://127.0.0.1:${port}` } }),
+    );
     await fs.cp(path.resolve('sql/storage'), path.join(project, 'sql/storage'), { recursive: true });
   });
   afterAll(async () => {
@@ -251,7 +360,9 @@ describe('storage sync through the Storage API (supabase-js)', () => {
     const { ctx } = await testContext(api.url, { cwd: project });
     const error = await storageSync(ctx).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 2 });
-    expect((error as Error).message).toBe('storage.projectUrl is set, but SUPABASE_SERVICE_ROLE_KEY (the service-role key) is not.');
+    expect((error as Error).message).toBe(
+      'storage.projectUrl is set, but SUPABASE_SERVICE_ROLE_KEY (the service-role key) is not.',
+    );
     expect(fake.calls).toEqual([]);
   });
 
@@ -263,28 +374,55 @@ describe('storage sync through the Storage API (supabase-js)', () => {
     const r = await storageSync(ctx, { prune: true });
     expect(r.via).toBe('api');
     expect(r.changes.map((c) => c.action)).toEqual(['unchanged', 'update', 'create', 'prune']);
-    expect(fake.calls).toEqual(['GET /storage/v1/bucket', 'PUT /storage/v1/bucket/content-uploads', 'POST /storage/v1/bucket', 'DELETE /storage/v1/bucket/legacy']);
+    expect(fake.calls).toEqual([
+      'GET /storage/v1/bucket',
+      'PUT /storage/v1/bucket/content-uploads',
+      'POST /storage/v1/bucket',
+      'DELETE /storage/v1/bucket/legacy',
+    ]);
     expect(await buckets(api.sql)).toEqual([
-      { id: 'avatars', public: true, file_size_limit: '5242880', allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'] },
-      { id: 'content-uploads', public: false, file_size_limit: '104857600', allowed_mime_types: ['image/*', 'video/*', 'audio/*'] },
-      { id: 'thumbnails', public: true, file_size_limit: '1048576', allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'] },
+      {
+        id: 'avatars',
+        public: true,
+        file_size_limit: '5242880',
+        allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'],
+      },
+      {
+        id: 'content-uploads',
+        public: false,
+        file_size_limit: '104857600',
+        allowed_mime_types: ['image/*', 'video/*', 'audio/*'],
+      },
+      {
+        id: 'thumbnails',
+        public: true,
+        file_size_limit: '1048576',
+        allowed_mime_types: ['image/jpeg', 'image/png', 'image/webp'],
+      },
     ]);
   });
 
-  it('reports the API\'s refusal (a non-empty bucket) as one clear error', async () => {
+  it("reports the API's refusal (a non-empty bucket) as one clear error", async () => {
     await api.sql`insert into storage.buckets (id, name) values ('busy', 'busy')`;
     await api.sql`insert into storage.objects (bucket_id, name) values ('busy', 'a/b.png')`;
     const { ctx } = await testContext(api.url, { cwd: project, yes: true, env: { SUPABASE_SERVICE_ROLE_KEY: key } });
     const error = await storageSync(ctx, { prune: true }).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 1 });
-    expect((error as Error).message).toMatch(/^Storage API \(http:\/\/127\.0\.0\.1:\d+\): delete busy failed: The bucket you tried to delete is not empty$/);
+    expect((error as Error).message).toMatch(
+      /^Storage API \(http:\/\/127\.0\.0\.1:\d+\): delete busy failed: The bucket you tried to delete is not empty$/,
+    );
   });
 
   it('lists through the API (object counts are not available there); --via sql uses the database', async () => {
     const { ctx } = await testContext(api.url, { cwd: project, env: { SUPABASE_SERVICE_ROLE_KEY: key } });
     const r = await storageList(ctx);
     expect(r.via).toBe('api');
-    expect(r.buckets.map((b) => [b.id, b.objects])).toEqual([['avatars', null], ['busy', null], ['content-uploads', null], ['thumbnails', null]]);
+    expect(r.buckets.map((b) => [b.id, b.objects])).toEqual([
+      ['avatars', null],
+      ['busy', null],
+      ['content-uploads', null],
+      ['thumbnails', null],
+    ]);
     expect(r.policies).toBeNull();
     const viaSql = await storageList(ctx, { via: 'sql' });
     expect(viaSql.buckets.find((b) => b.id === 'busy')!.objects).toBe(1);

@@ -26,11 +26,16 @@ const toml = () => path.join(project, 'supabase', 'config.toml');
 
 beforeAll(async () => {
   db = await createTestDatabase('supa_layout');
-  major = Math.floor(Number((await db.sql<{ v: string }[]>`select current_setting('server_version_num') as v`)[0]!.v) / 10_000);
+  major = Math.floor(
+    Number((await db.sql<{ v: string }[]>`select current_setting('server_version_num') as v`)[0]!.v) / 10_000,
+  );
   project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-supabase-'));
   await fs.cp(FIXTURE, project, { recursive: true });
   await fs.writeFile(path.join(project, 'package.json'), '{"name":"fixture","private":true}\n');
-  await fs.writeFile(toml(), (await fs.readFile(toml(), 'utf8')).replace('major_version = 17', `major_version = ${major}`));
+  await fs.writeFile(
+    toml(),
+    (await fs.readFile(toml(), 'utf8')).replace('major_version = 17', `major_version = ${major}`),
+  );
 });
 afterAll(async () => {
   await db?.drop();
@@ -73,12 +78,15 @@ describe('a project in the supabase/ layout', () => {
     expect(rows).toEqual([{ path: 'supabase/seed.sql', hash: createHash('sha256').update(bytes).digest('hex') }]);
 
     // handle_new_user made the profile from the seeded auth.users row.
-    const [profile] = await db.sql`select full_name, length(referral_code) as code, public_id is not null as pid from public.profiles where id = ${ADA}`;
+    const [profile] =
+      await db.sql`select full_name, length(referral_code) as code, public_id is not null as pid from public.profiles where id = ${ADA}`;
     expect(profile).toEqual({ full_name: 'Ada Example', code: 12, pid: true });
-    const [key] = await db.sql`select public.api_key_matches('dev-key-1', key_hash) as ok, public.api_key_matches('nope', key_hash) as bad from public.api_keys`;
+    const [key] =
+      await db.sql`select public.api_key_matches('dev-key-1', key_hash) as ok, public.api_key_matches('nope', key_hash) as bad from public.api_keys`;
     expect(key).toEqual({ ok: true, bad: false });
     // (This pool connected before the base set the search_path: qualify.)
-    const [user] = await db.sql`select encrypted_password = extensions.crypt('local-dev-password', encrypted_password) as ok from auth.users where id = ${ADA}`;
+    const [user] =
+      await db.sql`select encrypted_password = extensions.crypt('local-dev-password', encrypted_password) as ok from auth.users where id = ${ADA}`;
     expect(user!.ok).toBe(true);
 
     const again = await cli(['migrate', '--include-seed']);
@@ -86,7 +94,10 @@ describe('a project in the supabase/ layout', () => {
     expect(again.stdout).toMatch(/unchanged\s+supabase\/seed\.sql/);
 
     // A changed seed only has its hash updated; it is never run again (the CLI's rule).
-    await fs.appendFile(path.join(project, 'supabase', 'seed.sql'), "\ninsert into public.api_keys (owner, key_hash) values ('" + ADA + "', 'x');\n");
+    await fs.appendFile(
+      path.join(project, 'supabase', 'seed.sql'),
+      "\ninsert into public.api_keys (owner, key_hash) values ('" + ADA + "', 'x');\n",
+    );
     const edited = await cli(['migrate', '--include-seed']);
     expect(edited.code, edited.stderr).toBe(0);
     expect(edited.stdout).toMatch(/hash-updated\s+supabase\/seed\.sql/);
@@ -99,12 +110,27 @@ describe('a project in the supabase/ layout', () => {
     const mine = await asUser(ADA, (tx) => tx`select full_name from public.profiles`);
     expect(mine.map((r) => r.full_name)).toEqual(['Ada Example']);
     expect(await asUser(other, (tx) => tx`select full_name from public.profiles`)).toEqual([]);
-    const own = await asUser(ADA, async (tx) => (await tx`insert into storage.objects (bucket_id, name) values ('avatars', ${`${ADA}/me.png`}) returning name`).length);
+    const own = await asUser(
+      ADA,
+      async (tx) =>
+        (await tx`insert into storage.objects (bucket_id, name) values ('avatars', ${`${ADA}/me.png`}) returning name`)
+          .length,
+    );
     expect(own).toBe(1);
-    const foreign = await asUser(ADA, (tx) => tx`insert into storage.objects (bucket_id, name) values ('avatars', ${`${other}/me.png`})`.then(() => 'inserted', (e: { code?: string }) => e.code));
+    const foreign = await asUser(ADA, (tx) =>
+      tx`insert into storage.objects (bucket_id, name) values ('avatars', ${`${other}/me.png`})`.then(
+        () => 'inserted',
+        (e: { code?: string }) => e.code,
+      ),
+    );
     expect(foreign).toBe('42501');
     // Not granted, so not reachable: the Data API default of today.
-    const keys = await asUser(ADA, (tx) => tx`select * from public.api_keys`.then(() => 'read', (e: { code?: string }) => e.code));
+    const keys = await asUser(ADA, (tx) =>
+      tx`select * from public.api_keys`.then(
+        () => 'read',
+        (e: { code?: string }) => e.code,
+      ),
+    );
     expect(keys).toBe('42501');
   });
 
@@ -113,7 +139,10 @@ describe('a project in the supabase/ layout', () => {
     try {
       await fs.writeFile(toml(), original.replace('[api]\n', '[api]\nauto_expose_new_tables = true\n'));
       expect(migrateSettings(await createContext({}, { cwd: project })).autoExposeNewTables).toBe(true);
-      await fs.writeFile(path.join(project, 'dreamdb.config.json'), JSON.stringify({ base: { autoExposeNewTables: false } }));
+      await fs.writeFile(
+        path.join(project, 'dreamdb.config.json'),
+        JSON.stringify({ base: { autoExposeNewTables: false } }),
+      );
       expect(migrateSettings(await createContext({}, { cwd: project })).autoExposeNewTables).toBe(false);
     } finally {
       await fs.writeFile(toml(), original);
@@ -124,10 +153,15 @@ describe('a project in the supabase/ layout', () => {
   it('reports config.toml problems and a major version mismatch in one line, exit 2', async () => {
     const original = await fs.readFile(toml(), 'utf8');
     try {
-      await fs.writeFile(toml(), original.replace(`major_version = ${major}`, `major_version = ${major === 15 ? 17 : 15}`));
+      await fs.writeFile(
+        toml(),
+        original.replace(`major_version = ${major}`, `major_version = ${major === 15 ? 17 : 15}`),
+      );
       const mismatch = await cli(['migrate']);
       expect(mismatch.code).toBe(2);
-      expect(mismatch.stderr).toContain(`db.major_version = ${major === 15 ? 17 : 15} in supabase/config.toml, but the target runs PostgreSQL ${major}`);
+      expect(mismatch.stderr).toContain(
+        `db.major_version = ${major === 15 ? 17 : 15} in supabase/config.toml, but the target runs PostgreSQL ${major}`,
+      );
       expect(mismatch.stderr).toContain('hint:');
 
       await fs.writeFile(toml(), original.replace('[db.seed]', '[db.seed\n'));
@@ -148,7 +182,10 @@ describe('a project in the supabase/ layout', () => {
     } finally {
       await fs.writeFile(toml(), original);
     }
-    await expect(loadSupabaseProject(project)).resolves.toMatchObject({ majorVersion: major, seed: { enabled: true, sqlPaths: ['./seed.sql'] } });
+    await expect(loadSupabaseProject(project)).resolves.toMatchObject({
+      majorVersion: major,
+      seed: { enabled: true, sqlPaths: ['./seed.sql'] },
+    });
     expect(UsageError).toBeDefined();
   });
 });

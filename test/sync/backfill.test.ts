@@ -30,7 +30,9 @@ afterAll(async () => {
 describe('the sync migration on existing data', () => {
   it('logs every existing row, so the first pull is complete', async () => {
     const [artist] = await createArtists(db.sql, 1);
-    const tasks = await db.sql<{ id: string }[]>`insert into public.tasks (artist_id, title) select ${artist!}, 'old ' || g from generate_series(1, 5) g returning id`;
+    const tasks = await db.sql<
+      { id: string }[]
+    >`insert into public.tasks (artist_id, title) select ${artist!}, 'old ' || g from generate_series(1, 5) g returning id`;
     await db.sql`insert into public.metrics (artist_id, platform, metric_date) values (${artist!}, 'spotify', current_date)`;
     await migrateUrl(db.url);
     const pulled = await syncPullAll(db.sql, artistActor(artist!), null);

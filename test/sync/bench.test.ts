@@ -20,7 +20,14 @@ afterAll(async () => {
 
 describe('dreamdb bench --sync', () => {
   it('loses nothing, applies nothing twice, and every device ends equal to the server', async () => {
-    const r = await runSyncBench(db.url, { ...syncBenchDefaults, devices: 6, devicesPerArtist: 3, minutes: 2, dropRate: 0.35, seed: 7 });
+    const r = await runSyncBench(db.url, {
+      ...syncBenchDefaults,
+      devices: 6,
+      devicesPerArtist: 3,
+      minutes: 2,
+      dropRate: 0.35,
+      seed: 7,
+    });
     expect(r.lost).toBe(0);
     expect(r.duplicated).toBe(0);
     expect(r.devices).toMatchObject({ compared: 6, matching: 6, divergentRows: 0 });
@@ -31,7 +38,8 @@ describe('dreamdb bench --sync', () => {
     expect(r.mutations.rejected.stale ?? 0).toBeGreaterThan(0);
     expect(r.mutations.rejected.server_owned ?? 0).toBeGreaterThan(0);
     expect(r.edits.applied).toBeGreaterThan(20);
-    const accounted = r.edits.applied + Object.values(r.edits.rejected).reduce((a, b) => a + b, 0) + r.edits.collapsedLocally;
+    const accounted =
+      r.edits.applied + Object.values(r.edits.rejected).reduce((a, b) => a + b, 0) + r.edits.collapsedLocally;
     expect(accounted).toBe(r.edits.total);
     expect(r.pull.latencyMs.count).toBeGreaterThan(0);
     expect(r.bytes.perSync.p50).toBeGreaterThan(0);

@@ -28,7 +28,7 @@ async function addTask(sql: Sql, title: string): Promise<string> {
 }
 
 describe('sync_pull cursor', () => {
-  it('delivers a long-open transaction\'s change exactly once, after it commits (two real connections)', async () => {
+  it("delivers a long-open transaction's change exactly once, after it commits (two real connections)", async () => {
     const me = artistActor(artist!);
     const { cursor: start } = await syncPullAll(db.sql, me, null);
 
@@ -58,10 +58,14 @@ describe('sync_pull cursor', () => {
       const { pulledAt } = (await db.sql<{ pulledAt: Date }[]>`select now() as "pulledAt"`)[0]!;
       release();
       await slowTx;
-      const { stamped } = (await db.sql<{ stamped: Date }[]>`select updated_at as stamped from public.tasks where id = ${slowId}`)[0]!;
+      const { stamped } = (
+        await db.sql<{ stamped: Date }[]>`select updated_at as stamped from public.tasks where id = ${slowId}`
+      )[0]!;
       expect(stamped.getTime()).toBeLessThan(pulledAt.getTime());
-      const { skipped } = (await db.sql<{ skipped: number }[]>`
-        select count(*)::int as skipped from public.tasks where id = ${slowId} and updated_at > ${pulledAt}`)[0]!;
+      const { skipped } = (
+        await db.sql<{ skipped: number }[]>`
+        select count(*)::int as skipped from public.tasks where id = ${slowId} and updated_at > ${pulledAt}`
+      )[0]!;
       expect(skipped).toBe(0); // "changes since the last pull's now()" never sends it
 
       const after = await syncPullAll(db.sql, me, during.cursor);
@@ -151,21 +155,25 @@ describe('sync_pull cursor', () => {
       }
     })();
     try {
-      await Promise.all(writers.map(async (w, wi) => {
-        for (let i = 0; i < 25; i++) {
-          const ids = [randomUUID(), randomUUID()];
-          const abort = (i + wi) % 5 === 0;
-          await w.begin(async (tx) => {
-            await tx`insert into public.tasks (id, artist_id, title) values (${ids[0]!}, ${artist}, ${`w${wi}-${i}a`})`;
-            await new Promise((r) => setTimeout(r, (i * 7 + wi * 13) % 20));
-            await tx`insert into public.tasks (id, artist_id, title) values (${ids[1]!}, ${artist}, ${`w${wi}-${i}b`})`;
-            if (abort) throw new Error('rollback');
-          }).catch((e: Error) => {
-            if (e.message !== 'rollback') throw e;
-          });
-          (abort ? aborted : committed).push(...ids);
-        }
-      }));
+      await Promise.all(
+        writers.map(async (w, wi) => {
+          for (let i = 0; i < 25; i++) {
+            const ids = [randomUUID(), randomUUID()];
+            const abort = (i + wi) % 5 === 0;
+            await w
+              .begin(async (tx) => {
+                await tx`insert into public.tasks (id, artist_id, title) values (${ids[0]!}, ${artist}, ${`w${wi}-${i}a`})`;
+                await new Promise((r) => setTimeout(r, (i * 7 + wi * 13) % 20));
+                await tx`insert into public.tasks (id, artist_id, title) values (${ids[1]!}, ${artist}, ${`w${wi}-${i}b`})`;
+                if (abort) throw new Error('rollback');
+              })
+              .catch((e: Error) => {
+                if (e.message !== 'rollback') throw e;
+              });
+            (abort ? aborted : committed).push(...ids);
+          }
+        }),
+      );
     } finally {
       writing = false;
       await puller;
@@ -198,7 +206,10 @@ describe('sync_pull cursor', () => {
   });
 
   it('refuses a malformed cursor with a hint, and a null cursor means a full pull', async () => {
-    await expect(syncPull(db.sql, artistActor(artist!), 'yesterday')).rejects.toMatchObject({ code: '22023', message: 'invalid sync cursor' });
+    await expect(syncPull(db.sql, artistActor(artist!), 'yesterday')).rejects.toMatchObject({
+      code: '22023',
+      message: 'invalid sync cursor',
+    });
     const full = await syncPullAll(db.sql, artistActor(artist!), null);
     expect(updatedIds(full.pages, 'artists')).toEqual([artist]);
   });

@@ -21,11 +21,18 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const insertTask = (row: string, title: string, extra: Record<string, unknown> = {}): Mutation =>
-  ({ id: randomUUID(), table: 'tasks', op: 'insert', row_id: row, values: { title, ...extra } });
+const insertTask = (row: string, title: string, extra: Record<string, unknown> = {}): Mutation => ({
+  id: randomUUID(),
+  table: 'tasks',
+  op: 'insert',
+  row_id: row,
+  values: { title, ...extra },
+});
 
 async function logCount(): Promise<number> {
-  const { n } = (await db.sql<{ n: number }[]>`select count(*)::int as n from sync.changes where artist_id = ${artist}`)[0]!;
+  const { n } = (
+    await db.sql<{ n: number }[]>`select count(*)::int as n from sync.changes where artist_id = ${artist}`
+  )[0]!;
   return n;
 }
 
@@ -35,15 +42,28 @@ describe('sync_push', () => {
     const row = randomUUID();
     const batch: Mutation[] = [
       insertTask(row, 'written offline'),
-      { id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 1, values: { title: 'edited offline', impact_score: 8 } },
+      {
+        id: randomUUID(),
+        table: 'tasks',
+        op: 'update',
+        row_id: row,
+        base_version: 1,
+        values: { title: 'edited offline', impact_score: 8 },
+      },
     ];
     const first = await syncPush(db.sql, me, batch);
-    expect(first.map((r) => [r.status, r.version, r.replayed])).toEqual([['applied', 1, false], ['applied', 2, false]]);
+    expect(first.map((r) => [r.status, r.version, r.replayed])).toEqual([
+      ['applied', 1, false],
+      ['applied', 2, false],
+    ]);
     const logged = await logCount();
     const [before] = await db.sql`select title, impact_score, version, updated_at from public.tasks where id = ${row}`;
 
     const retry = await syncPush(db.sql, me, batch);
-    expect(retry.map((r) => [r.status, r.version, r.replayed])).toEqual([['applied', 1, true], ['applied', 2, true]]);
+    expect(retry.map((r) => [r.status, r.version, r.replayed])).toEqual([
+      ['applied', 1, true],
+      ['applied', 2, true],
+    ]);
     const [after] = await db.sql`select title, impact_score, version, updated_at from public.tasks where id = ${row}`;
     expect(after).toEqual(before);
     expect(await logCount()).toBe(logged);
@@ -53,7 +73,17 @@ describe('sync_push', () => {
     const me = artistActor(artist!);
     const row = randomUUID();
     const { v } = (await db.sql<{ v: number }[]>`select 1 as v`)[0]!;
-    const batch = [insertTask(row, 'race'), { id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: v, values: { description: 'raced' } } as Mutation];
+    const batch = [
+      insertTask(row, 'race'),
+      {
+        id: randomUUID(),
+        table: 'tasks',
+        op: 'update',
+        row_id: row,
+        base_version: v,
+        values: { description: 'raced' },
+      } as Mutation,
+    ];
     const a = connect(db.url);
     const b = connect(db.url);
     try {
@@ -74,13 +104,25 @@ describe('sync_push', () => {
     const me = artistActor(artist!);
     const row = randomUUID();
     await syncPush(db.sql, me, [insertTask(row, 'shared')]);
-    const phone = await syncPush(db.sql, me, [{ id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 1, values: { title: 'phone' } }]);
-    const tablet = await syncPush(db.sql, me, [{ id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 1, values: { title: 'tablet' } }]);
+    const phone = await syncPush(db.sql, me, [
+      { id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 1, values: { title: 'phone' } },
+    ]);
+    const tablet = await syncPush(db.sql, me, [
+      { id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 1, values: { title: 'tablet' } },
+    ]);
     expect(phone[0]).toMatchObject({ status: 'applied', version: 2 });
-    expect(tablet[0]).toMatchObject({ status: 'rejected', version: 2, reason: 'stale: the row is at version 2, this update was made on version 1' });
-    const staleDelete = await syncPush(db.sql, me, [{ id: randomUUID(), table: 'tasks', op: 'delete', row_id: row, base_version: 1 }]);
+    expect(tablet[0]).toMatchObject({
+      status: 'rejected',
+      version: 2,
+      reason: 'stale: the row is at version 2, this update was made on version 1',
+    });
+    const staleDelete = await syncPush(db.sql, me, [
+      { id: randomUUID(), table: 'tasks', op: 'delete', row_id: row, base_version: 1 },
+    ]);
     expect(staleDelete[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^stale:/) });
-    const rebased = await syncPush(db.sql, me, [{ id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 2, values: { title: 'tablet' } }]);
+    const rebased = await syncPush(db.sql, me, [
+      { id: randomUUID(), table: 'tasks', op: 'update', row_id: row, base_version: 2, values: { title: 'tablet' } },
+    ]);
     expect(rebased[0]).toMatchObject({ status: 'applied', version: 3 });
     const [final] = await db.sql`select title from public.tasks where id = ${row}`;
     expect(final).toEqual({ title: 'tablet' });
@@ -102,9 +144,29 @@ describe('sync_push', () => {
       insertTask(row, 'ok', { version: 99 }),
       insertTask(row, 'ok', { completed_at: '2020-01-01T00:00:00Z', ai_generated: true }),
       insertTask(row, 'ok', { _status: 'created', _changed: '' }),
-      { id: randomUUID(), table: 'artists', op: 'update', row_id: artist!, base_version: 1, values: { subscription_tier: 'premium' } },
-      { id: randomUUID(), table: 'insights', op: 'insert', row_id: randomUUID(), values: { title: 'fake', type: 'brand' } },
-      { id: randomUUID(), table: 'metrics', op: 'update', row_id: randomUUID(), base_version: 1, values: { followers: 1 } },
+      {
+        id: randomUUID(),
+        table: 'artists',
+        op: 'update',
+        row_id: artist!,
+        base_version: 1,
+        values: { subscription_tier: 'premium' },
+      },
+      {
+        id: randomUUID(),
+        table: 'insights',
+        op: 'insert',
+        row_id: randomUUID(),
+        values: { title: 'fake', type: 'brand' },
+      },
+      {
+        id: randomUUID(),
+        table: 'metrics',
+        op: 'update',
+        row_id: randomUUID(),
+        base_version: 1,
+        values: { followers: 1 },
+      },
       { id: randomUUID(), table: 'auth.users', op: 'delete', row_id: randomUUID(), base_version: 1 },
     ]);
     expect(out.map((r) => `${r.status} ${r.reason ?? ''}`)).toEqual([
@@ -124,7 +186,9 @@ describe('sync_push', () => {
     expect(task!.version).toBe(1);
     // Even the server cannot backdate updated_at or set the version: the trigger owns them.
     await db.sql`update public.tasks set title = 'server', updated_at = '2000-01-01', version = 42 where id = ${row}`;
-    const [server] = await db.sql<{ version: number; updated_at: Date }[]>`select version::int, updated_at from public.tasks where id = ${row}`;
+    const [server] = await db.sql<
+      { version: number; updated_at: Date }[]
+    >`select version::int, updated_at from public.tasks where id = ${row}`;
     expect(server!.version).toBe(2);
     expect(server!.updated_at.getUTCFullYear()).toBeGreaterThan(2000);
   });
@@ -140,11 +204,20 @@ describe('sync_push', () => {
       insertTask(row, 'fine'),
       insertTask(row, 'same id again'),
     ]);
-    expect(out.map((r) => r.reason?.split(':')[0] ?? r.status)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'applied', 'exists']);
-    await expect(db.sql.begin(async (tx) => {
-      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: artist, role: 'authenticated' })}, true)`;
-      await tx`select public.sync_push('{"id": 1}'::jsonb)`;
-    })).rejects.toMatchObject({ code: '22023' });
+    expect(out.map((r) => r.reason?.split(':')[0] ?? r.status)).toEqual([
+      'invalid',
+      'invalid',
+      'invalid',
+      'invalid',
+      'applied',
+      'exists',
+    ]);
+    await expect(
+      db.sql.begin(async (tx) => {
+        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: artist, role: 'authenticated' })}, true)`;
+        await tx`select public.sync_push('{"id": 1}'::jsonb)`;
+      }),
+    ).rejects.toMatchObject({ code: '22023' });
   });
 
   it('leaves tombstones: deletes by the app and by the server reach every device as deleted ids', async () => {

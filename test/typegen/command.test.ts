@@ -20,7 +20,10 @@ let dir: string;
 beforeAll(async () => {
   db = await migratedDatabase('typegen_cmd');
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-gen-types-'));
-  await fs.writeFile(path.join(dir, 'dreamdb.config.json'), JSON.stringify({ types: { out: path.join(dir, 'configured.ts') } }));
+  await fs.writeFile(
+    path.join(dir, 'dreamdb.config.json'),
+    JSON.stringify({ types: { out: path.join(dir, 'configured.ts') } }),
+  );
 });
 afterAll(async () => {
   await db?.drop();
@@ -37,7 +40,11 @@ interface Run {
 /** Runs `dreamdb <args>` in-process on a program with only the global flags and gen types. */
 async function run(...args: string[]): Promise<Run> {
   const program = new Command('dreamdb')
-    .option('--db <url>').option('--config <file>').option('--json').option('-y, --yes').option('--debug')
+    .option('--db <url>')
+    .option('--config <file>')
+    .option('--json')
+    .option('-y, --yes')
+    .option('--debug')
     .exitOverride();
   registerGenTypes(program);
   let stdout = '';
@@ -47,7 +54,9 @@ async function run(...args: string[]): Promise<Run> {
   const previous = process.exitCode;
   process.exitCode = undefined;
   try {
-    await program.parseAsync(['--db', db.url, '--config', path.join(dir, 'dreamdb.config.json'), ...args], { from: 'user' });
+    await program.parseAsync(['--db', db.url, '--config', path.join(dir, 'dreamdb.config.json'), ...args], {
+      from: 'user',
+    });
     return { code: Number(process.exitCode ?? 0), stdout, stderr };
   } catch (error) {
     if (error instanceof DreamdbError) return { code: error.exitCode, stdout, stderr, error };
@@ -144,8 +153,17 @@ describe('dreamdb gen types', () => {
     const file = path.join(dir, 'lib.ts');
     await run('gen', 'types', '--out', file);
     const text = await fs.readFile(file, 'utf8');
-    await fs.writeFile(file, text.replace('          subscription_tier: "free" | "pro" | "premium"\n', '          subscription_tier: string\n'));
-    const ctx = await createContext({ db: db.url, config: path.join(dir, 'empty.json') }, { out: createOutput({ json: true }) });
+    await fs.writeFile(
+      file,
+      text.replace(
+        '          subscription_tier: "free" | "pro" | "premium"\n',
+        '          subscription_tier: string\n',
+      ),
+    );
+    const ctx = await createContext(
+      { db: db.url, config: path.join(dir, 'empty.json') },
+      { out: createOutput({ json: true }) },
+    );
     const result = await checkTypes(ctx, file);
     expect(result.upToDate).toBe(false);
     expect(result.diff.lines.map((l) => `${l.sign}${l.text.trim()}`)).toEqual(

@@ -119,7 +119,7 @@ describe('the generated module', () => {
     expect(result.code).toBe(0);
   });
 
-  it('lets supabase-js accept the app\'s queries and reject, at compile time, what the database refuses', async () => {
+  it("lets supabase-js accept the app's queries and reject, at compile time, what the database refuses", async () => {
     const result = await compile({ 'database.ts': module, 'app.ts': APP });
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
@@ -128,12 +128,20 @@ describe('the generated module', () => {
   it('fails against Supabase-style types that let the client write every column (the errors come from the generated types)', async () => {
     // Database replaced by the full, server-side types: the protected writes now compile, so their
     // expect-error directives are unused, which tsc reports as TS2578 at those lines.
-    const permissive = module.replace('export type Database = {', 'type ClientDatabase = {') + 'export type Database = ServiceDatabase\n';
+    const permissive =
+      module.replace('export type Database = {', 'type ClientDatabase = {') +
+      'export type Database = ServiceDatabase\n';
     const result = await compile({ 'database.ts': permissive, 'app.ts': APP });
     expect(result.code).not.toBe(0);
     const unused = [...result.output.matchAll(/app\.ts\((\d+),\d+\): error TS2578/g)].map((m) => Number(m[1]));
     const lineOf = (text: string) => APP.split('\n').findIndex((l) => l.includes(text)) + 1;
-    for (const text of ["subscription_tier: 'premium' });", "update({ stripe_customer_id: 'cus_1' })", "supabase.from('metrics').insert", "points_reward: 1000000", "access_token_encrypted']"]) {
+    for (const text of [
+      "subscription_tier: 'premium' });",
+      "update({ stripe_customer_id: 'cus_1' })",
+      "supabase.from('metrics').insert",
+      'points_reward: 1000000',
+      "access_token_encrypted']",
+    ]) {
       expect(unused, text).toContain(lineOf(text) - 1);
     }
     // A platform that does not exist stays an error either way.

@@ -24,8 +24,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const fieldType = (fields: Array<{ name: string; type: Parameters<typeof printType>[0] }> | null | undefined, name: string) =>
-  printType(fields!.find((f) => f.name === name)!.type, 0);
+const fieldType = (
+  fields: Array<{ name: string; type: Parameters<typeof printType>[0] }> | null | undefined,
+  name: string,
+) => printType(fields!.find((f) => f.name === name)!.type, 0);
 
 describe('gen types on a schema with one of everything', () => {
   it('omits tables the client cannot touch, and partitions, but keeps them for the server', () => {
@@ -74,7 +76,13 @@ describe('gen types on a schema with one of everything', () => {
   it('lists one-to-one relationships and only between relations the audience has', () => {
     const notes = table(generated.model.client, 'notes', 'app')!;
     expect(notes.relationships).toEqual([
-      { foreignKeyName: 'notes_thing_id_fkey', columns: ['thing_id'], isOneToOne: true, referencedRelation: 'things', referencedColumns: ['id'] },
+      {
+        foreignKeyName: 'notes_thing_id_fkey',
+        columns: ['thing_id'],
+        isOneToOne: true,
+        referencedRelation: 'things',
+        referencedColumns: ['id'],
+      },
     ]);
   });
 
@@ -86,7 +94,9 @@ describe('gen types on a schema with one of everything', () => {
     expect(add.overloads).toHaveLength(2);
     expect(add.overloads[0]!.args!.find((a) => a.name === 'b')!.optional).toBe(true);
     expect(fns.find((f) => f.name === 'echo')!.overloads[0]!.args!.map((a) => a.name)).toEqual(['']);
-    expect(printType(fns.find((f) => f.name === 'items')!.overloads[0]!.returns, 0)).toBe('{\n  id: number\n  kind: string\n}[]');
+    expect(printType(fns.find((f) => f.name === 'items')!.overloads[0]!.returns, 0)).toBe(
+      '{\n  id: number\n  kind: string\n}[]',
+    );
     const stats = generated.model.named.find((n) => n.name === 'Stats')!;
     expect(printType(stats.type, 0)).toBe(
       '{\n  n: number\n  kinds: ("a" | "b")[]\n  latest: number | null\n  moods: (Database["app"]["Enums"]["mood"] | null)[] | null\n}',
@@ -95,8 +105,11 @@ describe('gen types on a schema with one of everything', () => {
     expect(generated.text).not.toContain('touch');
   });
 
-  it('uses the config\'s JSON types over what it can read', async () => {
-    const custom = await generate(db.sql, { schemas: ['app'], jsonTypes: { 'app.stats': '{ n: number }', 'app.notes.body': '"hello"' } });
+  it("uses the config's JSON types over what it can read", async () => {
+    const custom = await generate(db.sql, {
+      schemas: ['app'],
+      jsonTypes: { 'app.stats': '{ n: number }', 'app.notes.body': '"hello"' },
+    });
     expect(custom.model.named).toEqual([]);
     expect(custom.text).toContain('Returns: { n: number }');
     expect(fieldType(table(custom.model.client, 'notes', 'app')!.row, 'body')).toBe('"hello"');
@@ -126,7 +139,10 @@ export async function f() {
   return s;
 }
 `;
-    const result = await compile({ 'database.ts': generated.text, 'app.ts': app }, { exactOptionalPropertyTypes: true });
+    const result = await compile(
+      { 'database.ts': generated.text, 'app.ts': app },
+      { exactOptionalPropertyTypes: true },
+    );
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });

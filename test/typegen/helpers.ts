@@ -25,7 +25,8 @@ export function table(schemas: SchemaTypes[], name: string, schema = 'public'): 
   return s?.tables.find((t) => t.name === name) ?? s?.views.find((t) => t.name === name);
 }
 
-export const names = (fields: Array<{ name: string }> | null | undefined): string[] => (fields ?? []).map((f) => f.name).sort();
+export const names = (fields: Array<{ name: string }> | null | undefined): string[] =>
+  (fields ?? []).map((f) => f.name).sort();
 
 const TSC = path.resolve('node_modules/.bin/tsc');
 const SUPABASE = path.resolve('node_modules/@supabase/supabase-js');
@@ -60,10 +61,15 @@ export async function compile(files: Record<string, string>, options: Record<str
   };
   await fs.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   const result = await new Promise<Compiled>((resolve) => {
-    execFile(TSC, ['-p', path.join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: dir, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      TSC,
+      ['-p', path.join(dir, 'tsconfig.json'), '--pretty', 'false'],
+      { cwd: dir, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
   });
   await fs.rm(dir, { recursive: true, force: true });
   return result;

@@ -28,7 +28,9 @@ const PLATFORMS = '"instagram" | "spotify" | "youtube" | "tiktok" | "apple_music
 /** Whether Postgres lets authenticated plan the statement: EXPLAIN runs the privilege check. */
 async function allowed(statement: string): Promise<boolean> {
   try {
-    await asUser(db.sql, { role: 'authenticated', sub: randomUUID() }, (tx) => tx.unsafe(`EXPLAIN ${statement}`), { rollback: true });
+    await asUser(db.sql, { role: 'authenticated', sub: randomUUID() }, (tx) => tx.unsafe(`EXPLAIN ${statement}`), {
+      rollback: true,
+    });
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === '42501') return false;
@@ -40,7 +42,15 @@ describe('Database (the client) tells the truth about authenticated', () => {
   it('has, for every table, exactly the columns authenticated may read, insert and update', async () => {
     const tables = generated.model.client.find((s) => s.name === 'public')!.tables;
     expect(tables.map((t) => t.name)).toEqual([
-      'achievements', 'artist_activity_log', 'artists', 'content', 'insights', 'metrics', 'notifications', 'platform_connections', 'tasks',
+      'achievements',
+      'artist_activity_log',
+      'artists',
+      'content',
+      'insights',
+      'metrics',
+      'notifications',
+      'platform_connections',
+      'tasks',
     ]);
     let checked = 0;
     for (const t of tables) {
@@ -52,10 +62,17 @@ describe('Database (the client) tells the truth about authenticated', () => {
       const update = new Set(names(t.update));
       for (const c of columns) {
         const col = `"${c.name}"`;
-        expect(await allowed(`SELECT ${col} FROM public.${t.name}`), `${t.name}.${c.name} in Row`).toBe(row.has(c.name));
+        expect(await allowed(`SELECT ${col} FROM public.${t.name}`), `${t.name}.${c.name} in Row`).toBe(
+          row.has(c.name),
+        );
         if (c.generated) continue;
-        expect(await allowed(`INSERT INTO public.${t.name} (${col}) VALUES (DEFAULT)`), `${t.name}.${c.name} in Insert`).toBe(insert.has(c.name));
-        expect(await allowed(`UPDATE public.${t.name} SET ${col} = DEFAULT`), `${t.name}.${c.name} in Update`).toBe(update.has(c.name));
+        expect(
+          await allowed(`INSERT INTO public.${t.name} (${col}) VALUES (DEFAULT)`),
+          `${t.name}.${c.name} in Insert`,
+        ).toBe(insert.has(c.name));
+        expect(await allowed(`UPDATE public.${t.name} SET ${col} = DEFAULT`), `${t.name}.${c.name} in Update`).toBe(
+          update.has(c.name),
+        );
         checked += 1;
       }
     }
@@ -64,7 +81,14 @@ describe('Database (the client) tells the truth about authenticated', () => {
 
   it('leaves billing, platform flags, tokens, points and AI output out of what the app may write', () => {
     const artists = table(generated.model.client, 'artists')!;
-    for (const column of ['subscription_status', 'subscription_tier', 'stripe_customer_id', 'trial_ends_at', 'subscription_ends_at', 'spotify_connected']) {
+    for (const column of [
+      'subscription_status',
+      'subscription_tier',
+      'stripe_customer_id',
+      'trial_ends_at',
+      'subscription_ends_at',
+      'spotify_connected',
+    ]) {
       expect(names(artists.insert)).not.toContain(column);
       expect(names(artists.update)).not.toContain(column);
       expect(names(artists.row)).toContain(column); // the app shows the plan; it cannot change it
@@ -80,16 +104,23 @@ describe('Database (the client) tells the truth about authenticated', () => {
       expect(table(generated.model.client, name)!.update, name).toBeNull();
     }
     expect(names(table(generated.model.client, 'insights')!.update)).toEqual(['dismissed_at', 'read_at', 'status']);
-    expect(names(table(generated.model.client, 'notifications')!.update)).toEqual(['action_taken', 'opened', 'opened_at']);
+    expect(names(table(generated.model.client, 'notifications')!.update)).toEqual([
+      'action_taken',
+      'opened',
+      'opened_at',
+    ]);
     const tasks = table(generated.model.client, 'tasks')!;
-    for (const column of ['points_reward', 'ai_generated', 'completed_at', 'streak_applicable']) expect(names(tasks.insert)).not.toContain(column);
+    for (const column of ['points_reward', 'ai_generated', 'completed_at', 'streak_applicable'])
+      expect(names(tasks.insert)).not.toContain(column);
     expect(tasks.insert!.find((f) => f.name === 'title')!.optional).toBeFalsy();
     expect(tasks.insert!.find((f) => f.name === 'artist_id')!.optional).toBe(true); // DEFAULT auth.uid()
   });
 
   it('keeps full types for the server', () => {
     const artists = table(generated.model.server, 'artists')!;
-    expect(names(artists.update)).toEqual(expect.arrayContaining(['subscription_tier', 'stripe_customer_id', 'spotify_connected']));
+    expect(names(artists.update)).toEqual(
+      expect.arrayContaining(['subscription_tier', 'stripe_customer_id', 'spotify_connected']),
+    );
     expect(names(table(generated.model.server, 'platform_connections')!.row)).toContain('access_token_encrypted');
     expect(names(table(generated.model.server, 'metrics')!.insert)).toContain('followers');
     expect(generated.text).toContain('export type ServiceDatabase = {');
@@ -114,16 +145,38 @@ describe('Database (the client) tells the truth about authenticated', () => {
       where p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
         and has_function_privilege('authenticated', p.oid, 'EXECUTE') order by 1`;
     expect(fns).toEqual(executable.map((r) => r.name));
-    expect(fns).toEqual(['calculate_growth_streak', 'get_dashboard_summary', 'sync_pull', 'sync_push', 'update_artist_activity']);
-    expect(generated.text).not.toMatch(/update_updated_at_column|artists_set_email|tasks_set_completed_at|stamp_row|log_change|log_artist_change|safe_horizon/);
+    expect(fns).toEqual([
+      'calculate_growth_streak',
+      'get_dashboard_summary',
+      'sync_pull',
+      'sync_push',
+      'update_artist_activity',
+    ]);
+    expect(generated.text).not.toMatch(
+      /update_updated_at_column|artists_set_email|tasks_set_completed_at|stamp_row|log_change|log_artist_change|safe_horizon/,
+    );
   });
 
   it('never lets partitions or internal schemas leak', async () => {
-    const partitions = await db.sql<{ name: string }[]>`select relname as name from pg_class where relispartition and relnamespace = 'public'::regnamespace`;
+    const partitions = await db.sql<
+      { name: string }[]
+    >`select relname as name from pg_class where relispartition and relnamespace = 'public'::regnamespace`;
     expect(partitions.length).toBeGreaterThan(0);
     for (const p of partitions) expect(generated.text).not.toContain(p.name);
-    const body = generated.text.split('\n').filter((l) => !l.startsWith('// ')).join('\n'); // the header names dreamdb
-    for (const internal of ['dreamdb', 'supabase_migrations', 'schema_migrations', 'auth', 'storage', 'buckets', 'users', 'metrics_partition']) {
+    const body = generated.text
+      .split('\n')
+      .filter((l) => !l.startsWith('// '))
+      .join('\n'); // the header names dreamdb
+    for (const internal of [
+      'dreamdb',
+      'supabase_migrations',
+      'schema_migrations',
+      'auth',
+      'storage',
+      'buckets',
+      'users',
+      'metrics_partition',
+    ]) {
       expect(body, internal).not.toMatch(new RegExp(`\\b${internal}\\b`));
     }
     // artists.id references auth.users: not a relationship the API can embed.
@@ -156,10 +209,17 @@ describe('DashboardSummary', () => {
   }
 
   const summaryOf = (actor: Actor, artistId?: string) =>
-    asUser(db.sql, actor, async (tx) => {
-      const [row] = artistId ? await tx`select public.get_dashboard_summary(${artistId}) as d` : await tx`select public.get_dashboard_summary() as d`;
-      return row!.d as unknown;
-    }, { readOnly: true });
+    asUser(
+      db.sql,
+      actor,
+      async (tx) => {
+        const [row] = artistId
+          ? await tx`select public.get_dashboard_summary(${artistId}) as d`
+          : await tx`select public.get_dashboard_summary() as d`;
+        return row!.d as unknown;
+      },
+      { readOnly: true },
+    );
 
   beforeAll(async () => {
     erin = await authUser('erin');
@@ -180,7 +240,9 @@ describe('DashboardSummary', () => {
     expect(text).toContain('due_date: string | null');
     expect(text).toContain('priority: "high" | "medium" | "low"');
     expect(text).toContain('total_points: number');
-    expect(generated.text).toMatch(/get_dashboard_summary: \{\n\s+Args: \{\n\s+p_artist_id\?: string\n\s+\}\n\s+Returns: DashboardSummary \| null/);
+    expect(generated.text).toMatch(
+      /get_dashboard_summary: \{\n\s+Args: \{\n\s+p_artist_id\?: string\n\s+\}\n\s+Returns: DashboardSummary \| null/,
+    );
   });
 
   it('matches, key for key and value for value, what the function returns on seeded rows', async () => {
@@ -189,8 +251,11 @@ describe('DashboardSummary', () => {
     expect(mismatches(value, named.type, '$')).toEqual([]);
     // Every array had rows, so element keys were compared too.
     const v = value as Record<string, unknown[]>;
-    for (const key of ['metrics', 'recent_insights', 'pending_tasks', 'recent_achievements']) expect(v[key]!.length, key).toBeGreaterThan(0);
-    expect(Object.keys(value as object).sort()).toEqual(names((named.type as Extract<TsType, { kind: 'object' }>).fields));
+    for (const key of ['metrics', 'recent_insights', 'pending_tasks', 'recent_achievements'])
+      expect(v[key]!.length, key).toBeGreaterThan(0);
+    expect(Object.keys(value as object).sort()).toEqual(
+      names((named.type as Extract<TsType, { kind: 'object' }>).fields),
+    );
   });
 
   it('is null for another artist, as the type says', async () => {
@@ -210,22 +275,39 @@ function mismatches(value: unknown, type: TsType, at: string): string[] {
       if (type.name === 'null') return value === null ? [] : [`${at}: expected null, got ${JSON.stringify(value)}`];
       return typeof value === type.name ? [] : [`${at}: expected ${type.name}, got ${JSON.stringify(value)}`];
     case 'literal':
-      return value === type.value ? [] : [`${at}: expected ${JSON.stringify(type.value)}, got ${JSON.stringify(value)}`];
+      return value === type.value
+        ? []
+        : [`${at}: expected ${JSON.stringify(type.value)}, got ${JSON.stringify(value)}`];
     case 'ref':
       return type.text === 'Json' ? [] : [`${at}: cannot check ${type.text}`];
     case 'union':
-      return type.members.some((m) => mismatches(value, m, at).length === 0) ? [] : [`${at}: ${JSON.stringify(value)} is not ${printType(type, 0)}`];
+      return type.members.some((m) => mismatches(value, m, at).length === 0)
+        ? []
+        : [`${at}: ${JSON.stringify(value)} is not ${printType(type, 0)}`];
     case 'array':
     case 'tuple':
       if (!Array.isArray(value)) return [`${at}: expected an array, got ${JSON.stringify(value)}`];
-      return value.flatMap((v, i) => mismatches(v, type.kind === 'array' ? type.element : (type.items[i] ?? { kind: 'keyword', name: 'never' }), `${at}[${i}]`));
+      return value.flatMap((v, i) =>
+        mismatches(
+          v,
+          type.kind === 'array' ? type.element : (type.items[i] ?? { kind: 'keyword', name: 'never' }),
+          `${at}[${i}]`,
+        ),
+      );
     case 'object': {
-      if (!value || typeof value !== 'object' || Array.isArray(value)) return [`${at}: expected an object, got ${JSON.stringify(value)}`];
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        return [`${at}: expected an object, got ${JSON.stringify(value)}`];
       const record = value as Record<string, unknown>;
       const expected = type.fields.map((f) => f.name).sort();
       const actual = Object.keys(record).sort();
-      const out = JSON.stringify(expected) === JSON.stringify(actual) ? [] : [`${at}: keys ${actual.join(',')} but the type has ${expected.join(',')}`];
-      return [...out, ...type.fields.flatMap((f) => (f.name in record ? mismatches(record[f.name], f.type, `${at}.${f.name}`) : []))];
+      const out =
+        JSON.stringify(expected) === JSON.stringify(actual)
+          ? []
+          : [`${at}: keys ${actual.join(',')} but the type has ${expected.join(',')}`];
+      return [
+        ...out,
+        ...type.fields.flatMap((f) => (f.name in record ? mismatches(record[f.name], f.type, `${at}.${f.name}`) : [])),
+      ];
     }
   }
 }

@@ -37,14 +37,23 @@ describe('named errors', () => {
       expect(error).toBeInstanceOf(DreamdbError);
     }
     // Exit-2 errors stay UsageErrors, so `instanceof UsageError` keeps meaning "exit 2".
-    for (const e of [new NotMigratedError('x'), new ConnectionError('x'), new ConfirmationRequiredError('x')]) expect(e).toBeInstanceOf(UsageError);
+    for (const e of [new NotMigratedError('x'), new ConnectionError('x'), new ConfirmationRequiredError('x')])
+      expect(e).toBeInstanceOf(UsageError);
   });
 
   it('say "not migrated" in one wording, with the command that fixes it', () => {
-    const e = new NotMigratedError('storage schema (storage.buckets, storage.objects)', { detail: 'it installs the Supabase-compatible base on plain PostgreSQL' });
-    expect(e.message).toBe('The target has no storage schema (storage.buckets, storage.objects): the database is not migrated.');
-    expect(e.hint).toBe('Run `dreamdb migrate` first (it installs the Supabase-compatible base on plain PostgreSQL), then run this command again.');
-    expect(new NotMigratedError('public.sync_pull()').hint).toBe('Run `dreamdb migrate` first, then run this command again.');
+    const e = new NotMigratedError('storage schema (storage.buckets, storage.objects)', {
+      detail: 'it installs the Supabase-compatible base on plain PostgreSQL',
+    });
+    expect(e.message).toBe(
+      'The target has no storage schema (storage.buckets, storage.objects): the database is not migrated.',
+    );
+    expect(e.hint).toBe(
+      'Run `dreamdb migrate` first (it installs the Supabase-compatible base on plain PostgreSQL), then run this command again.',
+    );
+    expect(new NotMigratedError('public.sync_pull()').hint).toBe(
+      'Run `dreamdb migrate` first, then run this command again.',
+    );
   });
 
   it('LockLostError is one class, whichever module it is imported from', () => {
@@ -73,10 +82,16 @@ describe('named errors', () => {
 
   it('a prompt without a terminal is a ConfirmationRequiredError naming --yes', async () => {
     const out = createOutput({ interactive: false });
-    const typed = await out.confirmTyped('Migrate on PRODUCTION.', 'app').then(() => expect.unreachable(), (e: unknown) => e);
+    const typed = await out.confirmTyped('Migrate on PRODUCTION.', 'app').then(
+      () => expect.unreachable(),
+      (e: unknown) => e,
+    );
     expect(typed).toBeInstanceOf(ConfirmationRequiredError);
     expect((typed as DreamdbError).hint).toBe('Pass --yes to confirm non-interactively.');
-    const yesNo = await out.confirmOrCancel('Add volume?', { hint: 'Pass --yes to add it.', declined: 'No.' }).then(() => expect.unreachable(), (e: unknown) => e);
+    const yesNo = await out.confirmOrCancel('Add volume?', { hint: 'Pass --yes to add it.', declined: 'No.' }).then(
+      () => expect.unreachable(),
+      (e: unknown) => e,
+    );
     expect(yesNo).toBeInstanceOf(ConfirmationRequiredError);
     expect((yesNo as DreamdbError).exitCode).toBe(ExitCode.usage);
     expect((yesNo as DreamdbError).hint).toBe('Pass --yes to add it.');

@@ -3,10 +3,20 @@ import { compareVersions, planMigrations, type LedgerRow, type MigrationFile } f
 import { checksum, normalise } from '../../src/migrate/files.js';
 
 const file = (version: string, text = `select ${version};`): MigrationFile => ({
-  version, name: `m${version}`, path: `sql/migrations/${version}_m.sql`, text, checksum: checksum(text), noTransaction: false,
+  version,
+  name: `m${version}`,
+  path: `sql/migrations/${version}_m.sql`,
+  text,
+  checksum: checksum(text),
+  noTransaction: false,
 });
 const row = (f: MigrationFile, overrides: Partial<LedgerRow> = {}): LedgerRow => ({
-  version: f.version, name: f.name, checksum: f.checksum, appliedAt: new Date(0), statementsDone: null, ...overrides,
+  version: f.version,
+  name: f.name,
+  checksum: f.checksum,
+  appliedAt: new Date(0),
+  statementsDone: null,
+  ...overrides,
 });
 
 describe('planMigrations', () => {
@@ -28,7 +38,13 @@ describe('planMigrations', () => {
 
   it('reports an applied file whose checksum changed, and a version with no file', () => {
     const edited = { ...b, text: 'select 42;', checksum: checksum('select 42;') };
-    const ghost: LedgerRow = { version: '20250101000000', name: 'gone', checksum: 'x', appliedAt: new Date(0), statementsDone: null };
+    const ghost: LedgerRow = {
+      version: '20250101000000',
+      name: 'gone',
+      checksum: 'x',
+      appliedAt: new Date(0),
+      statementsDone: null,
+    };
     const plan = planMigrations([a, edited], [row(a), row(b), ghost]);
     expect(plan.changed.map((x) => x.file.version)).toEqual([b.version]);
     expect(plan.unknown.map((r) => r.version)).toEqual(['20250101000000']);
@@ -89,7 +105,9 @@ describe('planMigrations with the Supabase CLI ledger', () => {
   });
 
   it('reports a dreamdb row missing from the Supabase ledger, and a Supabase version without a file', () => {
-    const plan = planMigrations([a, b], [row(a), row(b)], { supabase: [...supa(a), { version: '20250101000000', name: 'old' }] });
+    const plan = planMigrations([a, b], [row(a), row(b)], {
+      supabase: [...supa(a), { version: '20250101000000', name: 'old' }],
+    });
     expect(plan.missingFromSupabase.map((m) => m.file.version)).toEqual([b.version]);
     expect(plan.unknownSupabase.map((r) => r.version)).toEqual(['20250101000000']);
     expect(planMigrations([a], [row(a)]).missingFromSupabase).toEqual([]); // not compared when not read

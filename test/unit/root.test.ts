@@ -29,7 +29,16 @@ async function tree(files: Record<string, string | null>): Promise<void> {
 
 describe('findProjectRoot', () => {
   it('finds the nearest directory with a marker, whichever it is', async () => {
-    await tree({ 'a/dreamdb.config.json': '{}', 'b/supabase/config.toml': '', 'c/sql/migrations': null, 'd/package.json': '{"devDependencies":{"dreamdb":"^0.1.0"}}', 'a/src/deep': null, 'b/x': null, 'c/y/z': null, 'd/w': null });
+    await tree({
+      'a/dreamdb.config.json': '{}',
+      'b/supabase/config.toml': '',
+      'c/sql/migrations': null,
+      'd/package.json': '{"devDependencies":{"dreamdb":"^0.1.0"}}',
+      'a/src/deep': null,
+      'b/x': null,
+      'c/y/z': null,
+      'd/w': null,
+    });
     expect(findProjectRoot(path.join(top, 'a/src/deep'))).toEqual({ root: path.join(top, 'a'), marker: 'config' });
     expect(findProjectRoot(path.join(top, 'b/x'))).toEqual({ root: path.join(top, 'b'), marker: 'supabase' });
     expect(findProjectRoot(path.join(top, 'c/y/z'))).toEqual({ root: path.join(top, 'c'), marker: 'migrations' });
@@ -44,7 +53,13 @@ describe('findProjectRoot', () => {
   });
 
   it('ignores a package.json that does not name dreamdb, a file called sql/migrations, and a stray .dreamdb', async () => {
-    await tree({ 'p/package.json': '{"name":"other","dependencies":{"postgres":"^3"}}', 'p/sql/migrations': 'not a directory', 'p/src/.dreamdb': null, 'p/src/q': null, 'bad/package.json': '{ not json' });
+    await tree({
+      'p/package.json': '{"name":"other","dependencies":{"postgres":"^3"}}',
+      'p/sql/migrations': 'not a directory',
+      'p/src/.dreamdb': null,
+      'p/src/q': null,
+      'bad/package.json': '{ not json',
+    });
     expect(findProjectRoot(path.join(top, 'p/src/q'))).toEqual({ root: path.join(top, 'p/src/q') });
     expect(findProjectRoot(path.join(top, 'bad'))).toEqual({ root: path.join(top, 'bad') });
   });
@@ -59,8 +74,13 @@ describe('findProjectRoot', () => {
 const quiet = () => createOutput({ interactive: false, stdout: sink(), stderr: sink() });
 
 describe('a command run from a subdirectory', () => {
-  it('reads the root\'s config, migrations and embedded server, and resolves --config from where it runs', async () => {
-    await tree({ 'dreamdb.config.json': JSON.stringify({ migrations: { dir: 'db/migrations' }, embedded: { dir: '.pg' } }), 'db/migrations': null, 'src/lib': null, 'other.json': '{"migrations":{"dir":"m"}}' });
+  it("reads the root's config, migrations and embedded server, and resolves --config from where it runs", async () => {
+    await tree({
+      'dreamdb.config.json': JSON.stringify({ migrations: { dir: 'db/migrations' }, embedded: { dir: '.pg' } }),
+      'db/migrations': null,
+      'src/lib': null,
+      'other.json': '{"migrations":{"dir":"m"}}',
+    });
     const ctx = await createContext({}, { cwd: path.join(top, 'src/lib'), out: quiet(), env: {} });
     expect(ctx.root).toBe(top);
     expect(ctx.configPath).toBe(path.join(top, 'dreamdb.config.json'));
@@ -68,7 +88,10 @@ describe('a command run from a subdirectory', () => {
     expect(path.resolve(ctx.cwd, migrateSettings(ctx).dir)).toBe(path.join(top, 'db/migrations'));
     expect(embeddedDir(ctx).root).toBe(path.join(top, '.pg'));
     expect(projectPath(ctx, 'fixtures/seed')).toBe(path.join(top, 'fixtures/seed'));
-    const explicit = await createContext({ config: '../../other.json' }, { cwd: path.join(top, 'src/lib'), out: quiet(), env: {} });
+    const explicit = await createContext(
+      { config: '../../other.json' },
+      { cwd: path.join(top, 'src/lib'), out: quiet(), env: {} },
+    );
     expect(explicit.configPath).toBe(path.join(top, 'other.json'));
   });
 
@@ -88,22 +111,44 @@ describe('deprecated config keys', () => {
     const out = createOutput({ interactive: false, stdout: sink(), stderr: sink((s) => (stderr += s)) });
     const ctx = await createContext({}, { cwd: top, out, env: {} });
     expect(migrateSettings(ctx).lockRetries).toBe(7);
-    expect(stderr).toBe('warning: dreamdb.config.json: migrations.lockRetries is deprecated: write migrations.lockAttempts (same meaning); the old key still works.\n');
+    expect(stderr).toBe(
+      'warning: dreamdb.config.json: migrations.lockRetries is deprecated: write migrations.lockAttempts (same meaning); the old key still works.\n',
+    );
   });
 
   it('reads migrations.lockAttempts without a warning, and refuses both at once', async () => {
     await tree({ 'dreamdb.config.json': JSON.stringify({ migrations: { lockAttempts: 3 } }) });
     let stderr = '';
-    const ctx = await createContext({}, { cwd: top, out: createOutput({ interactive: false, stdout: sink(), stderr: sink((s) => (stderr += s)) }), env: {} });
+    const ctx = await createContext(
+      {},
+      {
+        cwd: top,
+        out: createOutput({ interactive: false, stdout: sink(), stderr: sink((s) => (stderr += s)) }),
+        env: {},
+      },
+    );
     expect(migrateSettings(ctx).lockRetries).toBe(3);
     expect(stderr).toBe('');
-    await fs.writeFile(path.join(top, 'dreamdb.config.json'), JSON.stringify({ migrations: { lockAttempts: 3, lockRetries: 4 } }));
-    const both = await createContext({}, { cwd: top, out: quiet(), env: {} }).then(() => expect.unreachable(), (e: unknown) => e);
+    await fs.writeFile(
+      path.join(top, 'dreamdb.config.json'),
+      JSON.stringify({ migrations: { lockAttempts: 3, lockRetries: 4 } }),
+    );
+    const both = await createContext({}, { cwd: top, out: quiet(), env: {} }).then(
+      () => expect.unreachable(),
+      (e: unknown) => e,
+    );
     expect(both).toBeInstanceOf(UsageError);
-    expect((both as UsageError).details).toEqual(['migrations: set lockAttempts, not both lockAttempts and lockRetries (its old name)']);
+    expect((both as UsageError).details).toEqual([
+      'migrations: set lockAttempts, not both lockAttempts and lockRetries (its old name)',
+    ]);
   });
 });
 
 function sink(onWrite: (s: string) => void = () => {}): NodeJS.WritableStream {
-  return { write: (chunk: string) => { onWrite(String(chunk)); return true; } } as unknown as NodeJS.WritableStream;
+  return {
+    write: (chunk: string) => {
+      onWrite(String(chunk));
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
 }

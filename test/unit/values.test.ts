@@ -17,7 +17,9 @@ import { UsageError } from '../../src/errors.js';
 
 describe('parseDuration', () => {
   it('reads every unit as milliseconds', () => {
-    expect(['500ms', '2s', '1.5m', '1h', ' 2 s '].map((t) => parseDuration(t))).toEqual([500, 2_000, 90_000, 3_600_000, 2_000]);
+    expect(['500ms', '2s', '1.5m', '1h', ' 2 s '].map((t) => parseDuration(t))).toEqual([
+      500, 2_000, 90_000, 3_600_000, 2_000,
+    ]);
   });
   it('reads a bare number only with a default unit', () => {
     expect(parseDuration('30')).toBeUndefined();
@@ -25,7 +27,8 @@ describe('parseDuration', () => {
     expect(parseDuration('250', { defaultUnit: 'ms' })).toBe(250);
   });
   it('refuses what is not a duration, and units not allowed', () => {
-    for (const bad of ['', 's', '-1s', '1d', '1 minute', '1e3ms', '2s3']) expect(parseDuration(bad), bad).toBeUndefined();
+    for (const bad of ['', 's', '-1s', '1d', '1 minute', '1e3ms', '2s3'])
+      expect(parseDuration(bad), bad).toBeUndefined();
     expect(parseDuration('1m', { units: ['ms', 's'] })).toBeUndefined();
   });
   it('rounds to whole milliseconds unless fractions are asked for', () => {
@@ -60,20 +63,25 @@ describe('whole numbers', () => {
     expect(wholeNumberProblem('0', { min: 1 })).toBe('must be a whole number of at least 1');
     expect(wholeNumberProblem(1.5)).toBe('must be a whole number');
     expect(wholeNumberProblem('-2')).toBeUndefined();
-    for (const bad of ['', '1.0', '1e3', '0x10', 'many', '99999999999999999999']) expect(wholeNumberProblem(bad), bad).toBe('must be a whole number');
+    for (const bad of ['', '1.0', '1e3', '0x10', 'many', '99999999999999999999'])
+      expect(wholeNumberProblem(bad), bad).toBe('must be a whole number');
     expect(wholeNumberProblem(0, { min: 1, max: 1_000_000 })).toBe('must be a whole number from 1 to 1,000,000');
   });
   it('throws a UsageError (exit 2) naming the flag and the value', () => {
     expect(parseWholeNumber('12', { name: '--days', min: 1 })).toBe(12);
     expect(() => parseWholeNumber('x', { name: '--days', min: 1, max: 3660 })).toThrow(UsageError);
-    expect(() => parseWholeNumber(0, { name: '--days', min: 1, max: 3660 })).toThrow('--days must be a whole number from 1 to 3660 (got 0).');
+    expect(() => parseWholeNumber(0, { name: '--days', min: 1, max: 3660 })).toThrow(
+      '--days must be a whole number from 1 to 3660 (got 0).',
+    );
     expect(() => parseWholeNumber('x', { name: '--days' })).toThrow('--days must be a whole number (got "x").');
   });
 });
 
 describe('byte sizes', () => {
   it('reads powers of 1024 as Postgres does', () => {
-    expect(['512kB', '64MB', '1GB', '1.5KB', '10B'].map(parseByteSize)).toEqual([524_288, 67_108_864, 1_073_741_824, 1536, 10]);
+    expect(['512kB', '64MB', '1GB', '1.5KB', '10B'].map(parseByteSize)).toEqual([
+      524_288, 67_108_864, 1_073_741_824, 1536, 10,
+    ]);
     expect(parseByteSize('64mb')).toBeUndefined();
     expect(byteSizeSchema().parse('2MB')).toBe(2 * 1024 ** 2);
     expect(byteSizeSchema().safeParse('lots').success).toBe(false);
@@ -83,7 +91,13 @@ describe('byte sizes', () => {
 describe('formatZodIssues', () => {
   const schema = z.strictObject({ buckets: z.array(z.strictObject({ id: z.string(), public: z.boolean() })) });
   it('names every problem by its path, unknown keys one line each', () => {
-    const parsed = schema.safeParse({ buckets: [{ id: 'a', public: true }, { id: 3, public: true, size: 1, color: 'red' }], extra: 1 });
+    const parsed = schema.safeParse({
+      buckets: [
+        { id: 'a', public: true },
+        { id: 3, public: true, size: 1, color: 'red' },
+      ],
+      extra: 1,
+    });
     expect(formatZodIssues(parsed.error!.issues).sort()).toEqual([
       'buckets[1].color: unknown key',
       'buckets[1].id: Invalid input: expected string, received number',
@@ -93,7 +107,9 @@ describe('formatZodIssues', () => {
   });
   it('puts a prefix first (the file the problems are in)', () => {
     const parsed = schema.safeParse([]);
-    expect(formatZodIssues(parsed.error!.issues, { prefix: 'sql/storage/buckets.json' })).toEqual(['sql/storage/buckets.json: (root): Invalid input: expected object, received array']);
+    expect(formatZodIssues(parsed.error!.issues, { prefix: 'sql/storage/buckets.json' })).toEqual([
+      'sql/storage/buckets.json: (root): Invalid input: expected object, received array',
+    ]);
   });
   it('formats paths as a reader writes them', () => {
     expect(formatIssuePath(['tasks', 2, 'impact'])).toBe('tasks[2].impact');
@@ -124,7 +140,9 @@ describe('flag parsers', () => {
   it('refuses bad ones through commander, with the rule in the message', () => {
     const jobs = parse(['--jobs', '17']);
     expect(jobs.error?.code).toBe('commander.invalidArgument');
-    expect(jobs.stderr).toContain("option '--jobs <n>' argument '17' is invalid. --jobs must be a whole number from 1 to 16.");
+    expect(jobs.stderr).toContain(
+      "option '--jobs <n>' argument '17' is invalid. --jobs must be a whole number from 1 to 16.",
+    );
     const wait = parse(['--wait', 'soon']);
     expect(wait.error?.code).toBe('commander.invalidArgument');
     expect(wait.stderr).toContain('--wait must be a duration like "500ms", "2s" or "1m".');

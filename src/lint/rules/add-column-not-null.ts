@@ -14,8 +14,14 @@ export const addColumnNotNull: Rule = {
       if (!col || !existing(ctx, relation)) continue;
       const types = (col.constraints ?? []).map((c: PgNode) => as(c, 'Constraint')?.contype);
       const notNull = types.includes('CONSTR_NOTNULL') || types.includes('CONSTR_PRIMARY');
-      const filled = types.some((t: string) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(t)) || /serial/.test(JSON.stringify(col.typeName?.names ?? []));
-      if (notNull && !filled) ctx.report(`ADD COLUMN ${col.colname} NOT NULL on ${display(relation)} has no default: it fails as soon as the table has a row.`, col.location ?? location);
+      const filled =
+        types.some((t: string) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(t)) ||
+        /serial/.test(JSON.stringify(col.typeName?.names ?? []));
+      if (notNull && !filled)
+        ctx.report(
+          `ADD COLUMN ${col.colname} NOT NULL on ${display(relation)} has no default: it fails as soon as the table has a row.`,
+          col.location ?? location,
+        );
     }
   },
 };

@@ -5,7 +5,20 @@ import { qualified } from '../parse.js';
 import { alterCommands, display, existing } from './util.js';
 
 /** Built-in functions that are VOLATILE (a default calling them is evaluated per row). */
-const VOLATILE = new Set(['random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'gen_random_bytes', 'clock_timestamp', 'timeofday', 'nextval', 'setseed', 'txid_current', 'random_normal']);
+const VOLATILE = new Set([
+  'random',
+  'gen_random_uuid',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'gen_random_bytes',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'setseed',
+  'txid_current',
+  'random_normal',
+]);
 const SERIALS = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 export const addColumnVolatileDefault: Rule = {
@@ -19,7 +32,11 @@ export const addColumnVolatileDefault: Rule = {
       const col = cmd.subtype === 'AT_AddColumn' ? as(cmd.def, 'ColumnDef') : undefined;
       if (!col || !existing(ctx, relation)) continue;
       const why = rewriteReason(ctx, col);
-      if (why) ctx.report(`ADD COLUMN ${col.colname} on ${display(relation)} ${why}: the table is rewritten under ACCESS EXCLUSIVE.`, col.location ?? location);
+      if (why)
+        ctx.report(
+          `ADD COLUMN ${col.colname} on ${display(relation)} ${why}: the table is rewritten under ACCESS EXCLUSIVE.`,
+          col.location ?? location,
+        );
     }
   },
 };

@@ -11,7 +11,10 @@ export const checkValidates: Rule = {
     for (const { cmd, relation, location } of alterCommands(ctx)) {
       const con = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
       if (con?.contype !== 'CONSTR_CHECK' || con.skip_validation || !existing(ctx, relation)) continue;
-      ctx.report(`CHECK ${con.conname ? `${con.conname} ` : ''}on ${display(relation)} scans every row under ACCESS EXCLUSIVE; add it NOT VALID and VALIDATE later.`, location);
+      ctx.report(
+        `CHECK ${con.conname ? `${con.conname} ` : ''}on ${display(relation)} scans every row under ACCESS EXCLUSIVE; add it NOT VALID and VALIDATE later.`,
+        location,
+      );
     }
   },
 };

@@ -19,25 +19,32 @@ export const columnTypeRewrites: Rule = {
       const before = rel === true ? undefined : rel.columns.get(cmd.name)?.type;
       if (!def?.raw_default && before && binaryCompatible(before, target, def?.typeName)) continue;
       const how = before ? `from ${before} to ${target}` : `to ${target} (its current type is unknown here)`;
-      ctx.report(`ALTER COLUMN ${cmd.name} TYPE on ${display(relation)} ${how} rewrites the table under ACCESS EXCLUSIVE.`, def?.location ?? location);
+      ctx.report(
+        `ALTER COLUMN ${cmd.name} TYPE on ${display(relation)} ${how} rewrites the table under ACCESS EXCLUSIVE.`,
+        def?.location ?? location,
+      );
     }
   },
 };
 
 /** The conversions PostgreSQL does without a rewrite (binary coercible, and no tighter limit). */
-export function binaryCompatible(before: string, after: string, typeName?: PgNode): boolean {
+export function binaryCompatible(before: string, after: string, _typeName?: PgNode): boolean {
   if (before === after) return true;
   const parse = (t: string) => {
     const m = /^([a-z ]+?)(?:\((\d+)(?:,(\d+))?\))?(\[\])?$/.exec(t.trim());
-    return m ? { base: m[1]!, a: m[2] ? Number(m[2]) : undefined, b: m[3] ? Number(m[3]) : undefined, array: Boolean(m[4]) } : undefined;
+    return m
+      ? { base: m[1]!, a: m[2] ? Number(m[2]) : undefined, b: m[3] ? Number(m[3]) : undefined, array: Boolean(m[4]) }
+      : undefined;
   };
   const x = parse(before);
   const y = parse(after);
   if (!x || !y || x.array !== y.array) return false;
   const stringish = new Set(['character varying', 'text']);
   if (stringish.has(x.base) && y.base === 'text') return true;
-  if (x.base === 'character varying' && y.base === 'character varying') return y.a === undefined || (x.a !== undefined && y.a >= x.a);
-  if (x.base === 'numeric' && y.base === 'numeric') return y.a === undefined || (x.a !== undefined && y.a >= x.a && (y.b ?? 0) === (x.b ?? 0));
+  if (x.base === 'character varying' && y.base === 'character varying')
+    return y.a === undefined || (x.a !== undefined && y.a >= x.a);
+  if (x.base === 'numeric' && y.base === 'numeric')
+    return y.a === undefined || (x.a !== undefined && y.a >= x.a && (y.b ?? 0) === (x.b ?? 0));
   if (x.base === 'cidr' && y.base === 'inet') return true;
   return false;
 }

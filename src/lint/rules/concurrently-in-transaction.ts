@@ -11,14 +11,29 @@ export const concurrentlyInTransaction: Rule = {
   check(ctx) {
     if (!inTransaction(ctx)) return;
     const index = stmt(ctx, 'IndexStmt');
-    if (index?.concurrent) return ctx.report('CREATE INDEX CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.');
+    if (index?.concurrent)
+      return ctx.report(
+        'CREATE INDEX CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.',
+      );
     const drop = stmt(ctx, 'DropStmt');
-    if (drop?.concurrent) return ctx.report('DROP INDEX CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.');
+    if (drop?.concurrent)
+      return ctx.report(
+        'DROP INDEX CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.',
+      );
     const reindex = stmt(ctx, 'ReindexStmt');
-    if ((reindex?.params ?? []).some((p: PgNode) => as(p, 'DefElem')?.defname === 'concurrently')) return ctx.report('REINDEX CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.');
-    if (stmt(ctx, 'VacuumStmt')) return ctx.report(`${stmt(ctx, 'VacuumStmt')!.is_vacuumcmd ? 'VACUUM' : 'ANALYZE'} in a transactional file${stmt(ctx, 'VacuumStmt')!.is_vacuumcmd ? ' fails: it cannot run inside a transaction block' : ''}.`);
+    if ((reindex?.params ?? []).some((p: PgNode) => as(p, 'DefElem')?.defname === 'concurrently'))
+      return ctx.report(
+        'REINDEX CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.',
+      );
+    if (stmt(ctx, 'VacuumStmt'))
+      return ctx.report(
+        `${stmt(ctx, 'VacuumStmt')!.is_vacuumcmd ? 'VACUUM' : 'ANALYZE'} in a transactional file${stmt(ctx, 'VacuumStmt')!.is_vacuumcmd ? ' fails: it cannot run inside a transaction block' : ''}.`,
+      );
     for (const { cmd } of alterCommands(ctx)) {
-      if (cmd.subtype === 'AT_DetachPartition' && as(cmd.def, 'PartitionCmd')?.concurrent) return ctx.report('DETACH PARTITION CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.');
+      if (cmd.subtype === 'AT_DetachPartition' && as(cmd.def, 'PartitionCmd')?.concurrent)
+        return ctx.report(
+          'DETACH PARTITION CONCURRENTLY in a transactional file fails: it cannot run inside a transaction block.',
+        );
     }
   },
 };

@@ -10,9 +10,18 @@ export const constraintBuildsIndex: Rule = {
   check(ctx) {
     for (const { cmd, relation, location } of alterCommands(ctx)) {
       const con = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-      if (!con || !['CONSTR_PRIMARY', 'CONSTR_UNIQUE'].includes(con.contype) || con.indexname || !existing(ctx, relation)) continue;
+      if (
+        !con ||
+        !['CONSTR_PRIMARY', 'CONSTR_UNIQUE'].includes(con.contype) ||
+        con.indexname ||
+        !existing(ctx, relation)
+      )
+        continue;
       const what = con.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
-      ctx.report(`ADD ${what} on ${display(relation)} builds its index under ACCESS EXCLUSIVE; build it CONCURRENTLY and add the constraint USING INDEX.`, location);
+      ctx.report(
+        `ADD ${what} on ${display(relation)} builds its index under ACCESS EXCLUSIVE; build it CONCURRENTLY and add the constraint USING INDEX.`,
+        location,
+      );
     }
   },
 };

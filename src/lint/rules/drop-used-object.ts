@@ -3,8 +3,16 @@ import type { Rule } from '../model.js';
 import { qualified } from '../parse.js';
 import { alterCommands, display, stmt } from './util.js';
 
-const RELATIONS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
-const FUNCTIONS: Record<string, string> = { OBJECT_FUNCTION: 'function', OBJECT_PROCEDURE: 'procedure', OBJECT_ROUTINE: 'routine' };
+const RELATIONS: Record<string, string> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+};
+const FUNCTIONS: Record<string, string> = {
+  OBJECT_FUNCTION: 'function',
+  OBJECT_PROCEDURE: 'procedure',
+  OBJECT_ROUTINE: 'routine',
+};
 
 export const dropUsedObject: Rule = {
   id: 'drop-used-object',
@@ -18,16 +26,23 @@ export const dropUsedObject: Rule = {
       for (const object of drop.objects ?? []) {
         if (RELATIONS[drop.removeType]) {
           const name = qualified(strings(as(object, 'List')?.items));
-          if (ctx.schema.relation(name)?.appUses) ctx.report(`DROP ${RELATIONS[drop.removeType]!.toUpperCase()} ${display(name)}: the app uses it (granted to the API roles or read by a view).`);
+          if (ctx.schema.relation(name)?.appUses)
+            ctx.report(
+              `DROP ${RELATIONS[drop.removeType]!.toUpperCase()} ${display(name)}: the app uses it (granted to the API roles or read by a view).`,
+            );
         } else if (FUNCTIONS[drop.removeType]) {
           const name = qualified(strings(as(object, 'ObjectWithArgs')?.objname));
-          if (name && ctx.schema.functions.get(name)?.appUses) ctx.report(`DROP ${FUNCTIONS[drop.removeType]!.toUpperCase()} ${display(name)}: the app calls it (executable by the API roles).`);
+          if (name && ctx.schema.functions.get(name)?.appUses)
+            ctx.report(
+              `DROP ${FUNCTIONS[drop.removeType]!.toUpperCase()} ${display(name)}: the app calls it (executable by the API roles).`,
+            );
         }
       }
     }
     for (const { cmd, relation } of alterCommands(ctx)) {
       if (cmd.subtype !== 'AT_DropColumn') continue;
-      if (ctx.schema.relation(relation)?.columns.get(cmd.name)?.appUses) ctx.report(`DROP COLUMN ${display(relation)}.${cmd.name}: the app reads or writes it.`);
+      if (ctx.schema.relation(relation)?.columns.get(cmd.name)?.appUses)
+        ctx.report(`DROP COLUMN ${display(relation)}.${cmd.name}: the app reads or writes it.`);
     }
   },
 };

@@ -12,7 +12,10 @@ export const foreignKeyValidates: Rule = {
     for (const { cmd, relation, location } of alterCommands(ctx)) {
       const con = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
       if (con?.contype !== 'CONSTR_FOREIGN' || con.skip_validation || !existing(ctx, relation)) continue;
-      ctx.report(`FOREIGN KEY on ${display(relation)} (references ${display(relName(con.pktable))}) validates every row while writes to both tables wait; add it NOT VALID and VALIDATE later.`, location);
+      ctx.report(
+        `FOREIGN KEY on ${display(relation)} (references ${display(relName(con.pktable))}) validates every row while writes to both tables wait; add it NOT VALID and VALIDATE later.`,
+        location,
+      );
     }
   },
 };

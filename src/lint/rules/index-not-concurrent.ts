@@ -13,6 +13,9 @@ export const indexNotConcurrent: Rule = {
     if (!index || index.concurrent) return;
     const table = relName(index.relation);
     if (!existing(ctx, table)) return;
-    ctx.report(`CREATE INDEX on ${display(table)}, which already exists, without CONCURRENTLY: writes to it wait for the whole build.`, index.relation?.location);
+    ctx.report(
+      `CREATE INDEX on ${display(table)}, which already exists, without CONCURRENTLY: writes to it wait for the whole build.`,
+      index.relation?.location,
+    );
   },
 };

@@ -48,8 +48,20 @@ export const RULES: readonly Rule[] = [
 
 /** Findings about the file itself (unparseable, a malformed suppression): never suppressible. */
 export const META_RULES: readonly Pick<Rule, 'id' | 'level' | 'title' | 'why' | 'fix'>[] = [
-  { id: 'parse-error', level: 'error', title: 'The file does not parse', why: 'PostgreSQL will reject it at deploy time.', fix: 'Fix the syntax error at the reported position.' },
-  { id: 'bad-suppression', level: 'warn', title: 'A dreamdb:allow comment that suppresses nothing', why: 'It names no known rule, gives no reason, or stands where no statement follows, so the finding it meant to accept is still reported.', fix: 'Write `-- dreamdb:allow <rule-id> <why this is safe here>` on the statement or the line right above it.' },
+  {
+    id: 'parse-error',
+    level: 'error',
+    title: 'The file does not parse',
+    why: 'PostgreSQL will reject it at deploy time.',
+    fix: 'Fix the syntax error at the reported position.',
+  },
+  {
+    id: 'bad-suppression',
+    level: 'warn',
+    title: 'A dreamdb:allow comment that suppresses nothing',
+    why: 'It names no known rule, gives no reason, or stands where no statement follows, so the finding it meant to accept is still reported.',
+    fix: 'Write `-- dreamdb:allow <rule-id> <why this is safe here>` on the statement or the line right above it.',
+  },
 ];
 
 export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.id));

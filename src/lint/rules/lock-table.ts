@@ -3,7 +3,17 @@ import type { Rule } from '../model.js';
 import { relName } from '../parse.js';
 import { display, stmt } from './util.js';
 
-export const LOCK_MODES = ['', 'ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+export const LOCK_MODES = [
+  '',
+  'ACCESS SHARE',
+  'ROW SHARE',
+  'ROW EXCLUSIVE',
+  'SHARE UPDATE EXCLUSIVE',
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+];
 
 export const lockTable: Rule = {
   id: 'lock-table',
@@ -16,6 +26,8 @@ export const lockTable: Rule = {
     if (!l) return;
     const names = (l.relations ?? []).map((r: PgNode) => display(relName(as(r, 'RangeVar'))));
     const mode = LOCK_MODES[l.mode ?? 8] ?? 'ACCESS EXCLUSIVE';
-    ctx.report(`LOCK TABLE ${names.join(', ')} IN ${mode} MODE holds it until the file commits${l.mode >= 5 ? ': writes wait' : ''}${l.mode >= 8 ? ' and reads wait' : ''}.`);
+    ctx.report(
+      `LOCK TABLE ${names.join(', ')} IN ${mode} MODE holds it until the file commits${l.mode >= 5 ? ': writes wait' : ''}${l.mode >= 8 ? ' and reads wait' : ''}.`,
+    );
   },
 };

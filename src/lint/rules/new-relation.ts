@@ -25,13 +25,31 @@ export function newExposedRelation(ctx: RuleContext): NewRelation | undefined {
   const name = relName(rangeVar);
   if (!name || rangeVar.relpersistence === 't' || !EXPOSED_SCHEMAS.has(splitName(name)[0])) return undefined;
   if (create?.if_not_exists && ctx.schema.relation(name)) return undefined;
-  const found: NewRelation = { name, kind: create ? 'table' : 'view', location: rangeVar.location, rls: false, granted: false, revoked: false, policies: false };
+  const found: NewRelation = {
+    name,
+    kind: create ? 'table' : 'view',
+    location: rangeVar.location,
+    rls: false,
+    granted: false,
+    revoked: false,
+    policies: false,
+  };
   for (const s of laterStatements(ctx)) {
     const alter = as(s.node, 'AlterTableStmt');
-    if (alter && relName(alter.relation) === name && (alter.cmds ?? []).some((c: PgNode) => as(c, 'AlterTableCmd')?.subtype === 'AT_EnableRowSecurity')) found.rls = true;
+    if (
+      alter &&
+      relName(alter.relation) === name &&
+      (alter.cmds ?? []).some((c: PgNode) => as(c, 'AlterTableCmd')?.subtype === 'AT_EnableRowSecurity')
+    )
+      found.rls = true;
     const grant = as(s.node, 'GrantStmt');
-    if (grant?.objtype === 'OBJECT_TABLE' && (grant.objects ?? []).some((o: PgNode) => relName(as(o, 'RangeVar')) === name)) {
-      const toApi = (grant.grantees ?? []).some((g: PgNode) => API_ROLES.has(as(g, 'RoleSpec')?.rolename) || as(g, 'RoleSpec')?.roletype === 'ROLESPEC_PUBLIC');
+    if (
+      grant?.objtype === 'OBJECT_TABLE' &&
+      (grant.objects ?? []).some((o: PgNode) => relName(as(o, 'RangeVar')) === name)
+    ) {
+      const toApi = (grant.grantees ?? []).some(
+        (g: PgNode) => API_ROLES.has(as(g, 'RoleSpec')?.rolename) || as(g, 'RoleSpec')?.roletype === 'ROLESPEC_PUBLIC',
+      );
       if (grant.is_grant && toApi) found.granted = true;
       if (!grant.is_grant && toApi) found.revoked = true;
     }

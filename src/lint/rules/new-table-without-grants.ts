@@ -10,6 +10,10 @@ export const newTableWithoutGrants: Rule = {
   fix: 'Say who may do what, in the same file: `REVOKE ALL ON public.playlists FROM anon, authenticated; GRANT SELECT, INSERT, UPDATE (title), DELETE ON public.playlists TO authenticated;` A server-only table says so with `REVOKE ALL ON public.jobs FROM anon, authenticated;`.',
   check(ctx) {
     const rel = newExposedRelation(ctx);
-    if (rel && !rel.granted && !rel.revoked) ctx.report(`${rel.kind === 'table' ? 'Table' : 'View'} ${display(rel.name)} gets no GRANT in this file: the app's roles get 42501 on Supabase (or the platform's broad defaults elsewhere).`, rel.location);
+    if (rel && !rel.granted && !rel.revoked)
+      ctx.report(
+        `${rel.kind === 'table' ? 'Table' : 'View'} ${display(rel.name)} gets no GRANT in this file: the app's roles get 42501 on Supabase (or the platform's broad defaults elsewhere).`,
+        rel.location,
+      );
   },
 };

@@ -11,6 +11,7 @@ export const newTableWithoutPolicies: Rule = {
   check(ctx) {
     const rel = newExposedRelation(ctx);
     // A table revoked from the app and granted to none of its roles is server-only: no policy needed.
-    if (rel?.kind === 'table' && !rel.policies && !(rel.revoked && !rel.granted)) ctx.report(`Table ${display(rel.name)} gets no CREATE POLICY in this file.`, rel.location);
+    if (rel?.kind === 'table' && !rel.policies && !(rel.revoked && !rel.granted))
+      ctx.report(`Table ${display(rel.name)} gets no CREATE POLICY in this file.`, rel.location);
   },
 };

@@ -14,13 +14,18 @@ export const renameUsedObject: Rule = {
     if (!r) return;
     if (r.renameType === 'OBJECT_COLUMN') {
       const name = relName(r.relation);
-      if (ctx.schema.relation(name)?.columns.get(r.subname)?.appUses) ctx.report(`RENAME COLUMN ${display(name)}.${r.subname} to ${r.newname}: the app reads or writes ${r.subname}.`);
+      if (ctx.schema.relation(name)?.columns.get(r.subname)?.appUses)
+        ctx.report(
+          `RENAME COLUMN ${display(name)}.${r.subname} to ${r.newname}: the app reads or writes ${r.subname}.`,
+        );
     } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(r.renameType)) {
       const name = relName(r.relation);
-      if (ctx.schema.relation(name)?.appUses) ctx.report(`RENAME ${display(name)} to ${r.newname}: the app uses ${display(name)}.`);
+      if (ctx.schema.relation(name)?.appUses)
+        ctx.report(`RENAME ${display(name)} to ${r.newname}: the app uses ${display(name)}.`);
     } else if (['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(r.renameType)) {
       const name = functionName(r.object);
-      if (name && ctx.schema.functions.get(name)?.appUses) ctx.report(`RENAME FUNCTION ${display(name)} to ${r.newname}: the app calls it.`);
+      if (name && ctx.schema.functions.get(name)?.appUses)
+        ctx.report(`RENAME FUNCTION ${display(name)} to ${r.newname}: the app calls it.`);
     }
   },
 };

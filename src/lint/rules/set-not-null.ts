@@ -16,7 +16,10 @@ export const setNotNull: Rule = {
         if (rel.columns.get(cmd.name)?.notNull) continue;
         if ([...rel.notNullChecks.values()].some((c) => c.column === cmd.name && c.validated)) continue;
       }
-      ctx.report(`SET NOT NULL on ${display(relation)}.${cmd.name} scans every row under ACCESS EXCLUSIVE: no validated CHECK (${cmd.name} IS NOT NULL) proves it first.`, location);
+      ctx.report(
+        `SET NOT NULL on ${display(relation)}.${cmd.name} scans every row under ACCESS EXCLUSIVE: no validated CHECK (${cmd.name} IS NOT NULL) proves it first.`,
+        location,
+      );
     }
   },
 };

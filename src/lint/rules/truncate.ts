@@ -8,7 +8,7 @@ export const truncate: Rule = {
   level: 'error',
   title: 'TRUNCATE',
   why: 'TRUNCATE takes ACCESS EXCLUSIVE (every read waits) and deletes every row without row-level triggers or RLS; in a migration it usually runs against production data nobody meant to lose.',
-  fix: 'Delete what you mean to delete, in batches: `DELETE FROM notifications WHERE created_at < now() - interval \'90 days\';` or drop a retired partition after DETACH ... CONCURRENTLY.',
+  fix: "Delete what you mean to delete, in batches: `DELETE FROM notifications WHERE created_at < now() - interval '90 days';` or drop a retired partition after DETACH ... CONCURRENTLY.",
   check(ctx) {
     const t = stmt(ctx, 'TruncateStmt');
     if (!t) return;

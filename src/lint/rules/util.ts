@@ -10,7 +10,9 @@ export function stmt(ctx: RuleContext, type: string): PgNode | undefined {
 }
 
 /** Each ALTER TABLE subcommand, with the relation it changes. */
-export function alterCommands(ctx: RuleContext): { cmd: PgNode; relation: string | undefined; location: number | undefined }[] {
+export function alterCommands(
+  ctx: RuleContext,
+): { cmd: PgNode; relation: string | undefined; location: number | undefined }[] {
   const body = stmt(ctx, 'AlterTableStmt');
   if (!body) return [];
   const relation = relName(body.relation);

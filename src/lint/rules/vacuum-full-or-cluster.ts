@@ -16,6 +16,9 @@ export const vacuumFullOrCluster: Rule = {
       ctx.report(`VACUUM FULL ${names.join(', ') || '(every table)'} rewrites under ACCESS EXCLUSIVE.`);
     }
     const c = stmt(ctx, 'ClusterStmt');
-    if (c) ctx.report(`CLUSTER ${c.relation ? display(relName(c.relation)) : '(every clustered table)'} rewrites under ACCESS EXCLUSIVE.`);
+    if (c)
+      ctx.report(
+        `CLUSTER ${c.relation ? display(relName(c.relation)) : '(every clustered table)'} rewrites under ACCESS EXCLUSIVE.`,
+      );
   },
 };

@@ -11,15 +11,21 @@ export const validateInSameTransaction: Rule = {
     if (!inTransaction(ctx)) return;
     const addedHere = new Set<string>();
     ctx.file.statements.slice(0, ctx.index).forEach((s) => {
-      const cmds = (s.node.AlterTableStmt?.cmds ?? []) as { AlterTableCmd?: { subtype?: string; def?: { Constraint?: { skip_validation?: boolean; conname?: string } } } }[];
+      const cmds = (s.node.AlterTableStmt?.cmds ?? []) as {
+        AlterTableCmd?: { subtype?: string; def?: { Constraint?: { skip_validation?: boolean; conname?: string } } };
+      }[];
       for (const c of cmds) {
         const con = c.AlterTableCmd?.def?.Constraint;
-        if (c.AlterTableCmd?.subtype === 'AT_AddConstraint' && con?.skip_validation && con.conname) addedHere.add(con.conname);
+        if (c.AlterTableCmd?.subtype === 'AT_AddConstraint' && con?.skip_validation && con.conname)
+          addedHere.add(con.conname);
       }
     });
     for (const { cmd, relation, location } of alterCommands(ctx)) {
       if (cmd.subtype === 'AT_ValidateConstraint' && addedHere.has(cmd.name)) {
-        ctx.report(`VALIDATE CONSTRAINT ${cmd.name} on ${display(relation)} runs in the transaction that added it NOT VALID, under the same strong lock; validate in a later file.`, location);
+        ctx.report(
+          `VALIDATE CONSTRAINT ${cmd.name} on ${display(relation)} runs in the transaction that added it NOT VALID, under the same strong lock; validate in a later file.`,
+          location,
+        );
       }
     }
   },

@@ -11,8 +11,15 @@ export interface TraceResult extends TraceReport {
 
 export const DEFAULT_TRACE_ROWS = 100_000;
 
-export async function traceMigrations(targetUrl: string, pending: readonly LintFile[], options: ScratchOptions): Promise<TraceResult> {
-  return withScratchCopy(targetUrl, options, async ({ url, ...scratch }) => ({ scratch, ...(await traceFiles(url, pending)) }));
+export async function traceMigrations(
+  targetUrl: string,
+  pending: readonly LintFile[],
+  options: ScratchOptions,
+): Promise<TraceResult> {
+  return withScratchCopy(targetUrl, options, async ({ url, ...scratch }) => ({
+    scratch,
+    ...(await traceFiles(url, pending)),
+  }));
 }
 
 export { renderTrace } from './trace.js';
@@ -25,7 +32,13 @@ export function describeScratch(t: TraceResult): string {
 }
 
 /** The measured trace of the pending files (migrate --dry-run --trace, migration lint --trace). */
-export function traceOnScratch(ctx: Context, url: string, files: readonly LintFile[], appliedTo: string | undefined, rows = DEFAULT_TRACE_ROWS): Promise<TraceResult> {
+export function traceOnScratch(
+  ctx: Context,
+  url: string,
+  files: readonly LintFile[],
+  appliedTo: string | undefined,
+  rows = DEFAULT_TRACE_ROWS,
+): Promise<TraceResult> {
   return ctx.out.task('Tracing the pending files on a scratch copy', (progress) =>
     traceMigrations(url, files, {
       rows,

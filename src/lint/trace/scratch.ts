@@ -43,7 +43,11 @@ export interface Scratch {
  * empty one (the target has other sessions: 55006). 'no createdb' when the user may not create
  * databases there (42501) and another server can stand in.
  */
-async function createScratch(server: string, name: string, options: { template?: string; canFallBack: boolean }): Promise<{ method: Scratch['method']; reason: string } | 'no createdb'> {
+async function createScratch(
+  server: string,
+  name: string,
+  options: { template?: string; canFallBack: boolean },
+): Promise<{ method: Scratch['method']; reason: string } | 'no createdb'> {
   return withMaintenanceDb(server, async (admin) => {
     await sweepStale(admin);
     let reason = 'no CREATEDB on the target';
@@ -68,20 +72,36 @@ async function createScratch(server: string, name: string, options: { template?:
 /** 55006: CREATE DATABASE … TEMPLATE while someone is connected to the template. */
 const OBJECT_IN_USE = '55006';
 
-export async function withScratchCopy<T>(targetUrl: string, options: ScratchOptions, fn: (scratch: Scratch) => Promise<T>): Promise<T> {
+export async function withScratchCopy<T>(
+  targetUrl: string,
+  options: ScratchOptions,
+  fn: (scratch: Scratch) => Promise<T>,
+): Promise<T> {
   const name = `dreamdb_trace_${randomBytes(5).toString('hex')}`;
   let server = targetUrl;
   let release: (() => Promise<void>) | undefined;
   try {
-    let made = await createScratch(server, name, { template: databaseOf(targetUrl), canFallBack: Boolean(options.fallbackServer) });
+    let made = await createScratch(server, name, {
+      template: databaseOf(targetUrl),
+      canFallBack: Boolean(options.fallbackServer),
+    });
     if (made === 'no createdb') {
       // Rebuild on the embedded server instead.
       const fallback = await options.fallbackServer!();
       release = fallback.release;
       server = fallback.url;
-      made = (await createScratch(server, name, { canFallBack: false })) as { method: Scratch['method']; reason: string };
+      made = (await createScratch(server, name, { canFallBack: false })) as {
+        method: Scratch['method'];
+        reason: string;
+      };
     }
-    const scratch: Scratch = { url: withDatabase(server, name), name, method: made.method, server: release ? 'embedded' : 'target', copiedRows: 0 };
+    const scratch: Scratch = {
+      url: withDatabase(server, name),
+      name,
+      method: made.method,
+      server: release ? 'embedded' : 'target',
+      copiedRows: 0,
+    };
     if (made.method === 'rebuilt') {
       options.onProgress?.(`trace: rebuilding a scratch copy (${made.reason})`);
       await runMigrations(scratch.url, { settings: options.settings, cwd: options.cwd, to: options.appliedTo ?? '0' });
@@ -118,11 +138,17 @@ async function sweepStale(admin: Sql): Promise<void> {
 }
 
 /** Up to `limit` rows of every ordinary table the two databases share, target → scratch, with COPY. */
-async function copySample(fromUrl: string, toUrl: string, limit: number, onProgress?: (text: string) => void): Promise<number> {
+async function copySample(
+  fromUrl: string,
+  toUrl: string,
+  limit: number,
+  onProgress?: (text: string) => void,
+): Promise<number> {
   if (limit <= 0) return 0;
   let total = 0;
-  return withDb(fromUrl, (from) => withDb(toUrl, async (to) => {
-    const tables = await to<{ qualified: string; columns: string }[]>`
+  return withDb(fromUrl, (from) =>
+    withDb(toUrl, async (to) => {
+      const tables = await to<{ qualified: string; columns: string }[]>`
       select format('%I.%I', n.nspname, c.relname) as qualified,
              string_agg(format('%I', a.attname), ', ' order by a.attnum) as columns
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -130,20 +156,25 @@ async function copySample(fromUrl: string, toUrl: string, limit: number, onProgr
       where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema', 'dreamdb', 'supabase_migrations')
         and n.nspname not like 'pg\\_%'
       group by 1`;
-    await to.begin(async (tx) => {
-      // A sample breaks foreign keys between tables; the scratch copy does not need them checked.
-      await tx`set local session_replication_role = replica`;
-      for (const t of tables) {
-        const [exists] = await from<{ ok: boolean }[]>`select to_regclass(${t.qualified}) is not null as ok`;
-        if (!exists?.ok) continue;
-        const source = resumeAfterEnd(await from.unsafe(`copy (select ${t.columns} from ${t.qualified} limit ${Math.floor(limit)}) to stdout`).readable());
-        await copyInto(tx.unsafe(`copy ${t.qualified} (${t.columns}) from stdin`), [source]);
-        const [n] = await tx.unsafe<{ n: number }[]>(`select count(*)::int as n from ${t.qualified}`);
-        total += n?.n ?? 0;
-      }
-    });
-    await to.unsafe('analyze');
-    onProgress?.(`trace: copied ${total} sample rows into the scratch copy`);
-    return total;
-  }));
+      await to.begin(async (tx) => {
+        // A sample breaks foreign keys between tables; the scratch copy does not need them checked.
+        await tx`set local session_replication_role = replica`;
+        for (const t of tables) {
+          const [exists] = await from<{ ok: boolean }[]>`select to_regclass(${t.qualified}) is not null as ok`;
+          if (!exists?.ok) continue;
+          const source = resumeAfterEnd(
+            await from
+              .unsafe(`copy (select ${t.columns} from ${t.qualified} limit ${Math.floor(limit)}) to stdout`)
+              .readable(),
+          );
+          await copyInto(tx.unsafe(`copy ${t.qualified} (${t.columns}) from stdin`), [source]);
+          const [n] = await tx.unsafe<{ n: number }[]>(`select count(*)::int as n from ${t.qualified}`);
+          total += n?.n ?? 0;
+        }
+      });
+      await to.unsafe('analyze');
+      onProgress?.(`trace: copied ${total} sample rows into the scratch copy`);
+      return total;
+    }),
+  );
 }

@@ -20,9 +20,22 @@ const LOCKS = packagedSql('lint/trace-locks.sql');
 const STATE = packagedSql('lint/trace-state.sql');
 
 /** Lock modes weakest first, as pg_locks names them. */
-const MODES = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+const MODES = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+];
 const rank = (mode: string) => MODES.indexOf(mode);
-export const modeName = (mode: string) => mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+export const modeName = (mode: string) =>
+  mode
+    .replace(/Lock$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 
 export type Waits = 'reads and writes' | 'writes' | 'nothing';
 
@@ -75,22 +88,55 @@ interface RelState {
 }
 
 async function state(sql: Sql, cumulative: boolean): Promise<Map<number, RelState>> {
-  const rows = await sql.unsafe<{ oid: string; name: string; is_index: boolean; filenode: string; seq_scan: string; seq_tup_read: string; total_seq_scan: string; total_seq_tup_read: string }[]>(STATE);
-  return new Map(rows.map((r) => [Number(r.oid), { name: r.name, isIndex: r.is_index, filenode: Number(r.filenode), seqScan: Number(cumulative ? r.total_seq_scan : r.seq_scan), seqRead: Number(cumulative ? r.total_seq_tup_read : r.seq_tup_read) }]));
+  const rows = await sql.unsafe<
+    {
+      oid: string;
+      name: string;
+      is_index: boolean;
+      filenode: string;
+      seq_scan: string;
+      seq_tup_read: string;
+      total_seq_scan: string;
+      total_seq_tup_read: string;
+    }[]
+  >(STATE);
+  return new Map(
+    rows.map((r) => [
+      Number(r.oid),
+      {
+        name: r.name,
+        isIndex: r.is_index,
+        filenode: Number(r.filenode),
+        seqScan: Number(cumulative ? r.total_seq_scan : r.seq_scan),
+        seqRead: Number(cumulative ? r.total_seq_tup_read : r.seq_tup_read),
+      },
+    ]),
+  );
 }
 
 export async function traceFiles(scratchUrl: string, files: readonly LintFile[]): Promise<TraceReport> {
   const report: TraceReport = { statements: [] };
   const names = ['dreamdb trace', 'dreamdb trace watcher', 'dreamdb trace probe'];
-  await withDbs(scratchUrl, names.length, async ([runner, watcher, prober]) => {
-    const [me] = await runner!<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    const pid = me!.pid;
-    const canFlush = await runner!`select 1 from pg_proc where proname = 'pg_stat_force_next_flush'`.then((r) => r.length > 0);
-    for (const file of files) {
-      const ok = await traceFile(file, { runner: runner!, watcher: watcher!, prober: prober!, pid, canFlush }, report);
-      if (!ok) break;
-    }
-  }, (i) => ({ connection: { application_name: names[i]! } }));
+  await withDbs(
+    scratchUrl,
+    names.length,
+    async ([runner, watcher, prober]) => {
+      const [me] = await runner!<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const pid = me!.pid;
+      const canFlush = await runner!`select 1 from pg_proc where proname = 'pg_stat_force_next_flush'`.then(
+        (r) => r.length > 0,
+      );
+      for (const file of files) {
+        const ok = await traceFile(
+          file,
+          { runner: runner!, watcher: watcher!, prober: prober!, pid, canFlush },
+          report,
+        );
+        if (!ok) break;
+      }
+    },
+    (i) => ({ connection: { application_name: names[i]! } }),
+  );
   return report;
 }
 
@@ -111,18 +157,36 @@ async function traceFile(file: LintFile, s: Sessions, report: TraceReport): Prom
   try {
     for (const statement of parsed.statements) {
       const { line, column } = lineAndColumn(file.text, statement.offset);
-      const traced: TracedStatement = { file: file.path, line, column, statement: statement.text.split('\n')[0]!.slice(0, 100), durationMs: 0, locks: [], rewrote: [], scanned: [], alreadyHeld: [] };
+      const traced: TracedStatement = {
+        file: file.path,
+        line,
+        column,
+        statement: statement.text.split('\n')[0]!.slice(0, 100),
+        durationMs: 0,
+        locks: [],
+        rewrote: [],
+        scanned: [],
+        alreadyHeld: [],
+      };
       report.statements.push(traced);
       if (!inTx && s.canFlush) await flushStats(s.runner);
       const before = await state(s.runner, !inTx);
       const seen = new Map<number, string>();
       const startedAt = performance.now();
       let done = false;
-      const run = s.runner.unsafe(statement.text).simple().then(() => undefined, (e: Error) => e).finally(() => (done = true));
+      const run = s.runner
+        .unsafe(statement.text)
+        .simple()
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        )
+        .finally(() => (done = true));
       // Poll the running statement's locks from another session (catches locks a no-transaction
       // statement releases before it returns).
       while (!done) {
-        for (const l of await s.watcher.unsafe<{ oid: string; mode: string; granted: boolean }[]>(LOCKS, [s.pid])) note(seen, Number(l.oid), l.mode);
+        for (const l of await s.watcher.unsafe<{ oid: string; mode: string; granted: boolean }[]>(LOCKS, [s.pid]))
+          note(seen, Number(l.oid), l.mode);
         await Promise.race([run, sleep(5)]);
       }
       const error = await run;
@@ -135,21 +199,25 @@ async function traceFile(file: LintFile, s: Sessions, report: TraceReport): Prom
         if (inTx) for (const f of fileStatements) for (const l of f.traced.locks) l.heldMs = endedAt - f.startedAt;
         return false;
       }
-      if (inTx) for (const l of await s.runner.unsafe<{ oid: string; mode: string }[]>(LOCKS, [s.pid])) note(seen, Number(l.oid), l.mode);
+      if (inTx)
+        for (const l of await s.runner.unsafe<{ oid: string; mode: string }[]>(LOCKS, [s.pid]))
+          note(seen, Number(l.oid), l.mode);
       if (!inTx && s.canFlush) await flushStats(s.runner);
       const after = await state(s.runner, !inTx);
       for (const [oid, rel] of after) {
         const was = before.get(oid);
         if (!was || rel.isIndex) continue; // an index is rebuilt with its table
         if (was.filenode !== rel.filenode && rel.filenode !== 0) traced.rewrote.push(rel.name);
-        else if (rel.seqScan > was.seqScan && rel.seqRead > was.seqRead) traced.scanned.push({ relation: rel.name, rows: rel.seqRead - was.seqRead });
+        else if (rel.seqScan > was.seqScan && rel.seqRead > was.seqRead)
+          traced.scanned.push({ relation: rel.name, rows: rel.seqRead - was.seqRead });
       }
       for (const [oid, mode] of seen) {
         const prior = held.get(oid);
         if (prior && rank(prior) >= rank(mode)) {
           // Already held at least this strongly since an earlier statement: it waits for nothing new.
           const name = (after.get(oid) ?? before.get(oid))?.name;
-          if (name && !(after.get(oid) ?? before.get(oid))?.isIndex && rank(prior) >= rank('ShareLock')) traced.alreadyHeld.push({ relation: name, mode: prior });
+          if (name && !(after.get(oid) ?? before.get(oid))?.isIndex && rank(prior) >= rank('ShareLock'))
+            traced.alreadyHeld.push({ relation: name, mode: prior });
           continue;
         }
         if (inTx) held.set(oid, mode);
@@ -158,7 +226,14 @@ async function traceFile(file: LintFile, s: Sessions, report: TraceReport): Prom
         const name = rel.name;
         const created = !before.has(oid);
         const waits = inTx && !created ? await probe(s.prober, name) : waitsFor(mode);
-        traced.locks.push({ relation: name, mode, heldMs: traced.durationMs, waits, probed: inTx && !created, created });
+        traced.locks.push({
+          relation: name,
+          mode,
+          heldMs: traced.durationMs,
+          waits,
+          probed: inTx && !created,
+          created,
+        });
       }
       traced.locks.sort((a, b) => rank(b.mode) - rank(a.mode) || a.relation.localeCompare(b.relation));
       fileStatements.push({ traced, startedAt });
@@ -166,7 +241,9 @@ async function traceFile(file: LintFile, s: Sessions, report: TraceReport): Prom
     if (inTx) await s.runner.unsafe('commit');
     const committedAt = performance.now();
     // In a transaction every lock is held until the commit.
-    if (inTx) for (const { traced, startedAt } of fileStatements) for (const l of traced.locks) l.heldMs = committedAt - startedAt;
+    if (inTx)
+      for (const { traced, startedAt } of fileStatements)
+        for (const l of traced.locks) l.heldMs = committedAt - startedAt;
     return true;
   } finally {
     if (inTx) await s.runner.unsafe('rollback').catch(() => {});
@@ -212,20 +289,33 @@ export function renderTrace(report: TraceReport): string[] {
       continue;
     }
     const shown = t.locks.filter((l) => !l.created && rank(l.mode) >= rank('ShareUpdateExclusiveLock'));
-    const extra = [...t.rewrote.map((r) => `${r}: table rewrite`), ...t.scanned.map((s) => `${s.relation}: scanned ${s.rows} rows`)];
+    const extra = [
+      ...t.rewrote.map((r) => `${r}: table rewrite`),
+      ...t.scanned.map((s) => `${s.relation}: scanned ${s.rows} rows`),
+    ];
     if (!shown.length) {
       const held = t.alreadyHeld.map((h) => `${modeName(h.mode)} on ${h.relation}`);
-      const what = held.length ? `no new lock (the file already holds ${held.join(', ')})` : 'no lock that makes the app wait';
-      lines.push(`${where} ${t.statement.slice(0, 60)}: ${what} (${ms(t.durationMs)})${extra.length ? `; ${extra.join(', ')}` : ''}`);
+      const what = held.length
+        ? `no new lock (the file already holds ${held.join(', ')})`
+        : 'no lock that makes the app wait';
+      lines.push(
+        `${where} ${t.statement.slice(0, 60)}: ${what} (${ms(t.durationMs)})${extra.length ? `; ${extra.join(', ')}` : ''}`,
+      );
       continue;
     }
     for (const l of shown) {
-      const why = [t.rewrote.includes(l.relation) ? 'table rewrite' : '', ...t.scanned.filter((s) => s.relation === l.relation).map((s) => `scanned ${s.rows} rows to validate`)].filter(Boolean);
+      const why = [
+        t.rewrote.includes(l.relation) ? 'table rewrite' : '',
+        ...t.scanned.filter((s) => s.relation === l.relation).map((s) => `scanned ${s.rows} rows to validate`),
+      ].filter(Boolean);
       const waits = l.waits === 'nothing' ? 'reads and writes go on' : `${l.waits} wait`;
-      lines.push(`${where} holds ${modeName(l.mode)} on ${l.relation} for ${ms(l.heldMs)}${why.length ? ` (${why.join(', ')})` : ''}: ${waits}${l.probed ? '' : ' (by the conflict table)'}; statement ${ms(t.durationMs)}`);
+      lines.push(
+        `${where} holds ${modeName(l.mode)} on ${l.relation} for ${ms(l.heldMs)}${why.length ? ` (${why.join(', ')})` : ''}: ${waits}${l.probed ? '' : ' (by the conflict table)'}; statement ${ms(t.durationMs)}`,
+      );
     }
   }
-  if (report.failed) lines.push(`The trace stopped at ${report.failed.file}:${report.failed.line}; later statements were not run.`);
+  if (report.failed)
+    lines.push(`The trace stopped at ${report.failed.file}:${report.failed.line}; later statements were not run.`);
   return lines;
 }
 

@@ -36,11 +36,26 @@ const misses = JSON.parse(fs.readFileSync(path.join(root, 'known-misses.json'), 
 const only = process.env.CATALOGUE_ONLY;
 
 /** Findings that are a review or a diff, not a hole named by a property. */
-const NOT_SPECIFIC = new Set(['expectations.unreviewed', 'expectations.stale', 'expectations.missing', 'isolation.unexpected_allow', 'isolation.unexpected_deny', 'isolation.changed']);
+const NOT_SPECIFIC = new Set([
+  'expectations.unreviewed',
+  'expectations.stale',
+  'expectations.missing',
+  'isolation.unexpected_allow',
+  'isolation.unexpected_deny',
+  'isolation.changed',
+]);
 
 export function names(f: Finding, object: string): boolean {
   const o = f.object;
-  return o === object || o.startsWith(`${object}(`) || o.startsWith(`${object}[`) || o.startsWith(`${object}.`) || o.includes(`[bucket=${object}]`) || o.includes(`[${object}]`) || o.includes(`(${object})`);
+  return (
+    o === object ||
+    o.startsWith(`${object}(`) ||
+    o.startsWith(`${object}[`) ||
+    o.startsWith(`${object}.`) ||
+    o.includes(`[bucket=${object}]`) ||
+    o.includes(`[${object}]`) ||
+    o.includes(`(${object})`)
+  );
 }
 
 /** The catalogue's shards: each test/audit/catalogue-<n>.test.ts runs every SHARDS-th entry. */
@@ -49,7 +64,11 @@ export const SHARDS = 4;
 /** At most this many audits at once in one shard: two shards run at once on two cores. */
 const concurrency = Number(process.env.CATALOGUE_CONCURRENCY ?? 2);
 
-interface Result { key: string; ok: boolean; detail: string }
+interface Result {
+  key: string;
+  ok: boolean;
+  detail: string;
+}
 
 /**
  * Each shard leaves its results in .dreamdb/catalogue/, named by the run (its template database);
@@ -62,15 +81,22 @@ function recordScore(shard: number, results: Result[]): void {
   fs.writeFileSync(path.join(dir, `${run}.${shard}.json`), JSON.stringify(results));
   const parts = Array.from({ length: SHARDS }, (_, i) => path.join(dir, `${run}.${i + 1}.json`));
   if (!parts.every((p) => fs.existsSync(p))) {
-    console.log(`catalogue shard ${shard}/${SHARDS}: ${results.filter((r) => r.ok).length}/${results.length} as expected; the last shard prints the score`);
+    console.log(
+      `catalogue shard ${shard}/${SHARDS}: ${results.filter((r) => r.ok).length}/${results.length} as expected; the last shard prints the score`,
+    );
     return;
   }
-  const all = parts.flatMap((p) => JSON.parse(fs.readFileSync(p, 'utf8')) as Result[]).sort((a, b) => a.key.localeCompare(b.key));
+  const all = parts
+    .flatMap((p) => JSON.parse(fs.readFileSync(p, 'utf8')) as Result[])
+    .sort((a, b) => a.key.localeCompare(b.key));
   const holes = all.filter((r) => r.key.includes('/holes/'));
   const controls = all.filter((r) => r.key.includes('/controls/'));
   const line = `catalogue: holes caught ${holes.filter((r) => r.ok).length}/${holes.length}, controls quiet ${controls.filter((r) => r.ok).length}/${controls.length}`;
   console.log([line, ...all.filter((r) => !r.ok).map((r) => `  missed ${r.key}: ${r.detail}`)].join('\n'));
-  fs.writeFileSync(path.join(root, 'last-score.txt'), `${line}\n${all.map((r) => `${r.ok ? 'ok  ' : 'MISS'} ${r.key} ${r.detail}`).join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(root, 'last-score.txt'),
+    `${line}\n${all.map((r) => `${r.ok ? 'ok  ' : 'MISS'} ${r.key} ${r.detail}`).join('\n')}\n`,
+  );
   for (const p of parts) fs.rmSync(p, { force: true });
 }
 
@@ -112,25 +138,56 @@ export function catalogueShard(shard: number): void {
       if (only && !key.includes(only)) continue;
       const known = misses[key];
       const test = known ? it.fails : it;
-      test(`${entry.kind === 'hole' ? 'catches' : 'stays quiet on'} ${key}${known ? ` (known miss: ${known})` : ''}`, () => slot(async () => {
-        const db = await migratedDatabase(`cat_${path.basename(entry.file, '.sql')}`);
-        try {
-          await db.sql.unsafe(fs.readFileSync(path.join(root, entry.set, entry.file), 'utf8'));
-          const report = await runAudit(db.sql, testConfig(), { expectationsFile: path.resolve('fixtures/audit/expectations.txt'), skipLatency: true });
-          const bad = failing(report.findings);
-          if (entry.kind === 'hole') {
-            const hits = bad.filter((f) => !NOT_SPECIFIC.has(f.id) && entry.objects.some((o) => names(f, o)));
-            results.push({ key, ok: hits.length > 0, detail: hits.length ? hits.map((f) => `${f.id} ${f.object}`).slice(0, 3).join('; ') : `found only: ${bad.map((f) => `${f.id} ${f.object}`).slice(0, 6).join('; ') || 'nothing'}` });
-            expect(hits.map((f) => `${f.id} ${f.object}`), `${key}: ${entry.description}\nall findings: ${bad.map((f) => `${f.id} ${f.object}`).join('; ')}`).not.toEqual([]);
-          } else {
-            const noise = bad.filter((f) => f.id !== 'expectations.unreviewed');
-            results.push({ key, ok: noise.length === 0, detail: noise.map((f) => `${f.id} ${f.object}: ${f.message.slice(0, 120)}`).slice(0, 4).join('; ') });
-            expect(noise.map((f) => `${f.id} ${f.object}: ${f.message}`), `${key}: ${entry.description}`).toEqual([]);
+      test(`${entry.kind === 'hole' ? 'catches' : 'stays quiet on'} ${key}${known ? ` (known miss: ${known})` : ''}`, () =>
+        slot(async () => {
+          const db = await migratedDatabase(`cat_${path.basename(entry.file, '.sql')}`);
+          try {
+            await db.sql.unsafe(fs.readFileSync(path.join(root, entry.set, entry.file), 'utf8'));
+            const report = await runAudit(db.sql, testConfig(), {
+              expectationsFile: path.resolve('fixtures/audit/expectations.txt'),
+              skipLatency: true,
+            });
+            const bad = failing(report.findings);
+            if (entry.kind === 'hole') {
+              const hits = bad.filter((f) => !NOT_SPECIFIC.has(f.id) && entry.objects.some((o) => names(f, o)));
+              results.push({
+                key,
+                ok: hits.length > 0,
+                detail: hits.length
+                  ? hits
+                      .map((f) => `${f.id} ${f.object}`)
+                      .slice(0, 3)
+                      .join('; ')
+                  : `found only: ${
+                      bad
+                        .map((f) => `${f.id} ${f.object}`)
+                        .slice(0, 6)
+                        .join('; ') || 'nothing'
+                    }`,
+              });
+              expect(
+                hits.map((f) => `${f.id} ${f.object}`),
+                `${key}: ${entry.description}\nall findings: ${bad.map((f) => `${f.id} ${f.object}`).join('; ')}`,
+              ).not.toEqual([]);
+            } else {
+              const noise = bad.filter((f) => f.id !== 'expectations.unreviewed');
+              results.push({
+                key,
+                ok: noise.length === 0,
+                detail: noise
+                  .map((f) => `${f.id} ${f.object}: ${f.message.slice(0, 120)}`)
+                  .slice(0, 4)
+                  .join('; '),
+              });
+              expect(
+                noise.map((f) => `${f.id} ${f.object}: ${f.message}`),
+                `${key}: ${entry.description}`,
+              ).toEqual([]);
+            }
+          } finally {
+            await db.drop();
           }
-        } finally {
-          await db.drop();
-        }
-      }));
+        }));
     }
   });
 }
