@@ -7,7 +7,6 @@
 import { loadModule, parseSync } from 'libpg-query';
 
 /** A libpg-query parse-tree node: `{ NodeType: { ...fields } }`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PgNode = Record<string, any>;
 
 /** The fields of node if it is of the given type. */
