@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
-import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { expectOneLine, runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { backendsWhen } from './pg.js';
 import { seedDatabase } from '../backup/seed.js';
 import { cell } from './matrix.js';
 
@@ -41,22 +42,12 @@ async function runAndTerminate(
 ): Promise<{ result: CliResult; killed: number }> {
   const { done } = startCli(args);
   let finished = false;
-  let killed = 0;
   void done.then(() => (finished = true));
-  while (!finished && killed === 0) {
-    const rows = await admin<{ ok: boolean }[]>`
-      select pg_terminate_backend(pid) as ok from pg_stat_activity
-       where datname = ${database} and application_name like ${application} and query like ${queryLike} and pid <> pg_backend_pid()`;
-    killed += rows.filter((r) => r.ok).length;
-    if (!killed) await new Promise((r) => setTimeout(r, 5));
-  }
+  const pids = await backendsWhen(admin, { database, application, queryLike }, () => finished);
+  let killed = 0;
+  for (const pid of pids)
+    if ((await admin<{ ok: boolean }[]>`select pg_terminate_backend(${pid}) as ok`)[0]!.ok) killed += 1;
   return { result: await done, killed };
-}
-
-function expectOneLine(result: CliResult, code: number, text: RegExp): void {
-  expect(result.code, result.stderr).toBe(code);
-  expect(result.stderr).toMatch(text);
-  expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
 }
 
 describe('connection lost mid-run', () => {
@@ -194,18 +185,12 @@ describe('connection lost mid-run', () => {
         >`select count(*)::int as n from pg_database where datname like 'dreamdb\\_drill\\_%'`
       )[0]!.n;
     const before = await drills();
-    const { done } = startCli(['dr-drill', '--db', source.url, '--skip-audit']);
-    let finished = false;
-    let killed = 0;
-    void done.then(() => (finished = true));
-    while (!finished && killed === 0) {
-      const rows = await admin<{ ok: boolean }[]>`
-        select pg_terminate_backend(pid) as ok from pg_stat_activity
-         where datname like 'dreamdb\\_drill\\_%' and application_name like 'dreamdb%' and query ilike '%copy%' and pid <> pg_backend_pid()`;
-      killed += rows.filter((r) => r.ok).length;
-      if (!killed) await new Promise((r) => setTimeout(r, 5));
-    }
-    const result = await done;
+    const { result, killed } = await runAndTerminate(
+      ['dr-drill', '--db', source.url, '--skip-audit'],
+      'dreamdb\\_drill\\_%',
+      'dreamdb%',
+      '%copy%',
+    );
     expect(killed).toBeGreaterThan(0);
     expect([1, 2, 3]).toContain(result.code);
     expect(result.stderr + result.stdout).toMatch(/restore/i);

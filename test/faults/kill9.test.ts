@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { connect, type Sql } from '../../src/db/connect.js';
 import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { backendsWhen } from './pg.js';
 import { seedDatabase } from '../backup/seed.js';
 import { cell } from './matrix.js';
 
@@ -23,14 +24,6 @@ afterAll(async () => {
   await admin.end();
   await fs.rm(work, { recursive: true, force: true });
 });
-
-/** Backends of `application` (LIKE) on `database` running a query LIKE `queryLike`. */
-async function active(database: string, application: string, queryLike: string): Promise<number[]> {
-  const rows = await admin<{ pid: number }[]>`
-    select pid from pg_stat_activity
-     where datname = ${database} and application_name like ${application} and state = 'active' and query like ${queryLike}`;
-  return rows.map((r) => r.pid);
-}
 
 /**
  * Starts the CLI, SIGKILLs it once one of its backends is running `queryLike`, then waits until the
@@ -46,11 +39,7 @@ async function killWhen(
   const { child, done } = startCli(args, options);
   let finished = false;
   void done.then(() => (finished = true));
-  let pids: number[] = [];
-  while (!finished && pids.length === 0) {
-    pids = await active(database, application, queryLike);
-    if (!pids.length) await new Promise((r) => setTimeout(r, 5));
-  }
+  const pids = await backendsWhen(admin, { database, application, queryLike, activeOnly: true }, () => finished);
   if (pids.length) child.kill('SIGKILL');
   const result = await done;
   const deadline = Date.now() + 60_000;

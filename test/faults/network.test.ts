@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
-import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { expectOneLine, runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { backendsWhen } from './pg.js';
 import { seedDatabase } from '../backup/seed.js';
 import { cell } from './matrix.js';
 import { startProxy, type FaultProxy } from './proxy.js';
@@ -36,15 +37,6 @@ afterAll(async () => {
   await source.drop();
   await fs.rm(work, { recursive: true, force: true });
 });
-
-/** One line of error (hints aside), exit `code`, never a stack. */
-function expectOneLine(result: CliResult, code: number, text: RegExp): void {
-  expect(result.code, result.stderr).toBe(code);
-  const errors = result.stderr.split('\n').filter((l) => /^error:/.test(l));
-  expect(errors, result.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(text);
-  expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
-}
 
 const COMMANDS: { name: string; args: (url: string) => string[] }[] = [
   { name: 'migrate', args: (url) => ['migrate', '--db', url] },
@@ -88,18 +80,14 @@ async function cutWhen(
   proxy.mode = 'pass';
   const { done } = startCli(args);
   let finished = false;
-  let cut = false;
   void done.then(() => (finished = true));
-  while (!finished && !cut) {
-    const rows = await admin`
-      select 1 from pg_stat_activity
-       where datname = ${database} and application_name like 'dreamdb%' and state = 'active' and query ilike ${queryLike}`;
-    if (rows.length) {
-      proxy.drop();
-      cut = true;
-    } else await new Promise((r) => setTimeout(r, 5));
-  }
-  return { result: await done, cut };
+  const pids = await backendsWhen(
+    admin,
+    { database, application: 'dreamdb%', queryLike, activeOnly: true },
+    () => finished,
+  );
+  if (pids.length) proxy.drop();
+  return { result: await done, cut: pids.length > 0 };
 }
 
 describe('the network drops every connection mid-run', () => {

@@ -50,3 +50,28 @@ export async function holdTableLock(
     },
   };
 }
+
+/** A backend of the command under test: database and application as LIKE patterns, query ILIKE. */
+export interface BackendMatch {
+  database: string;
+  application: string;
+  queryLike: string;
+  /** Only backends running a statement now (not idle after it). */
+  activeOnly?: boolean;
+}
+
+/**
+ * Polls every 5 ms until a backend matches (its pids) or `ended()` says the command is over ([]):
+ * the named point at which a fault test cuts, terminates or kills.
+ */
+export async function backendsWhen(admin: Sql, match: BackendMatch, ended: () => boolean): Promise<number[]> {
+  while (!ended()) {
+    const rows = await admin<{ pid: number }[]>`
+      select pid from pg_stat_activity
+       where datname like ${match.database} and application_name like ${match.application}
+         and query ilike ${match.queryLike} and (${!match.activeOnly} or state = 'active') and pid <> pg_backend_pid()`;
+    if (rows.length) return rows.map((r) => r.pid);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return [];
+}

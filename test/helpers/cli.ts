@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 /** The shipped entry (bin/dreamdb.js), for the tests of the entry itself. */
 export const BIN = path.resolve('bin/dreamdb.js');
@@ -49,4 +49,13 @@ export function startCli(
 
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return startCli(args, options).done;
+}
+
+/** One line of error (hints aside) matching `text`, exit `code`, never a stack or an internal error. */
+export function expectOneLine(result: CliResult, code: number, text: RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  const errors = result.stderr.split('\n').filter((l) => /^error:/.test(l));
+  expect(errors, result.stderr).toHaveLength(1);
+  expect(errors[0]).toMatch(text);
+  expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
 }
