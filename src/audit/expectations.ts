@@ -3,8 +3,8 @@
  * observed when it was written (`dreamdb audit-rls --write-expectations`). Every run diffs against
  * it, so a change in access shows up in code review and an access that silently changes fails CI.
  */
+import { writeFileAtomically } from '../files.js';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { DreamdbError, ExitCode } from '../errors.js';
 import { actorClass, formatOutcome, isAllowed, type Cell, type Finding } from './model.js';
 
@@ -80,10 +80,7 @@ export async function readExpectations(file: string): Promise<Map<string, string
 
 /** Written whole, through a temporary file: never half a file. */
 export async function writeExpectations(file: string, lines: Map<string, string>): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, formatExpectations(lines));
-  await fs.rename(tmp, file);
+  await writeFileAtomically(file, formatExpectations(lines));
 }
 
 export function diffExpectations(expected: Map<string, string>, actual: Map<string, string>, file: string): Finding[] {

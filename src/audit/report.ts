@@ -1,6 +1,5 @@
 /** The audit's report: human lines (a summary per area, then findings with a fix), JSON, JUnit XML. */
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { writeFileAtomically } from '../files.js';
 import { style } from '../ui/output.js';
 import type { IsolationSummary } from './isolation.js';
 import type { LatencyResult } from './latency.js';
@@ -178,8 +177,5 @@ export function junitXml(r: AuditReport): string {
 }
 
 export async function writeJunit(file: string, r: AuditReport): Promise<void> {
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, junitXml(r));
-  await fs.rename(tmp, file);
+  await writeFileAtomically(file, junitXml(r));
 }

@@ -1,5 +1,5 @@
 /** The lint report as text, JSON, SARIF 2.1.0 (GitHub code scanning) and JUnit XML. */
-import fs from 'node:fs/promises';
+import { writeFileAtomically } from '../files.js';
 import path from 'node:path';
 import { xml } from '../audit/report.js';
 import { style } from '../ui/output.js';
@@ -126,8 +126,5 @@ export function lintJunit(report: LintReport): string {
 }
 
 export async function writeReportFile(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, file);
+  await writeFileAtomically(file, text);
 }

@@ -1,7 +1,8 @@
 /** Writing the generated module: a reader never sees half of it. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DreamdbError, UsageError, fileSystemError } from '../errors.js';
+import { DreamdbError, UsageError } from '../errors.js';
+import { writeFileAtomically } from '../files.js';
 
 /** A temporary file beside the target, then rename: readers never see half a module. */
 export async function writeAtomically(file: string, text: string): Promise<void> {
@@ -12,15 +13,7 @@ export async function writeAtomically(file: string, text: string): Promise<void>
       throw new UsageError(`${file} is a directory.`, {
         hint: 'Give --out a file name, e.g. --out src/types/database.ts.',
       });
-    const temp = `${file}.${process.pid}.tmp`;
-    try {
-      await fs.writeFile(temp, text);
-      await fs.rename(temp, file);
-    } catch (error) {
-      // Never leave half a module beside the committed one (a full disk stops writeFile midway).
-      await fs.rm(temp, { force: true }).catch(() => {});
-      throw fileSystemError(error, file) ?? error;
-    }
+    await writeFileAtomically(file, text);
   } catch (error) {
     if (error instanceof DreamdbError) throw error;
     throw new UsageError(`Cannot write ${file}: ${(error as Error).message}`, {
