@@ -13,7 +13,7 @@ import { doctorSettings, type DoctorCheckId, type DoctorConfigInput } from '../.
 import { connect, type Sql } from '../../src/db/connect.js';
 import { prometheusText, runDoctor, type DoctorReport } from '../../src/doctor/run.js';
 import { defaultMigrateSettings } from '../../src/migrate/engine.js';
-import { migratedDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, migratedDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli as runHarness } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -336,11 +336,33 @@ describe('dreamdb doctor', () => {
   });
 
   it('fires when almost every block is read from disk (cache hit ratio)', async () => {
-    const r = await doctorOn(db, { cacheHitRatio: { min: 1, minBlocks: 0 } });
-    const c = check(r, 'cache-hit-ratio');
-    // A new database reads some blocks from disk, so a 100% requirement cannot be met.
-    expect(c.status).toBe('alert');
-    expect(c.hint).toMatch(/index|memory/);
+    // A database made with FILE_COPY has none of its blocks in shared buffers (buffers are keyed by
+    // database), so its first session must read its catalogs from disk. A 100% requirement then
+    // cannot be met, whatever the rest of the run left in memory. Its stats reach
+    // pg_stat_database when that session ends; wait for them rather than race the flush.
+    const cold = await createTestDatabase('doctor_cold', { strategy: 'file_copy' });
+    try {
+      const first = connect(cold.url, { max: 1 });
+      await first`select count(*) from pg_catalog.pg_class c join pg_catalog.pg_attribute a on a.attrelid = c.oid`;
+      await first.end();
+      await waitFor(
+        "the cold session's block reads in pg_stat_database",
+        async () =>
+          Number(
+            (
+              await db.sql<
+                { read: string }[]
+              >`select blks_read::text as read from pg_stat_database where datname = ${cold.name}`
+            )[0]?.read ?? 0,
+          ) > 0,
+      );
+      const r = await doctorOn(cold, { cacheHitRatio: { min: 1, minBlocks: 0 } });
+      const c = check(r, 'cache-hit-ratio');
+      expect(c.status).toBe('alert');
+      expect(c.hint).toMatch(/index|memory/);
+    } finally {
+      await cold.drop();
+    }
   });
 
   it('prints Prometheus text and exits 3 from the command line when a check fires', async () => {

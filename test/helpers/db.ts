@@ -52,9 +52,13 @@ function opened(name: string): TestDatabase {
 }
 
 /** An empty database (no base, no migrations): for the tests of migrate itself. */
-export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'test',
+  options: { strategy?: 'file_copy' | 'wal_log' } = {},
+): Promise<TestDatabase> {
   const name = uniqueName(prefix);
-  await asAdmin((admin) => admin.unsafe(`create database "${name}"`));
+  const strategy = options.strategy ? ` strategy ${options.strategy}` : '';
+  await asAdmin((admin) => admin.unsafe(`create database "${name}"${strategy}`));
   return opened(name);
 }
 
