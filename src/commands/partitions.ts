@@ -152,8 +152,8 @@ ${TARGET_HELP}\n${EXIT_CODES}`,
                 (flags.retain !== undefined || cfg?.retain !== undefined ? cfg?.archiveDir : undefined),
               drop: flags.drop,
               lockTimeoutMs: flags.lockTimeout ?? cfg?.lockTimeout,
-              maxAttempts: flags.attempts,
-              lockWaitMs: flags.waitTimeout ?? flags.wait,
+              maxAttempts: flags.attempts ?? cfg?.lockAttempts,
+              lockWaitMs: flags.waitTimeout ?? flags.wait ?? cfg?.waitTimeout,
             };
             if (target.production && !ctx.flags.yes && !flags.dryRun) {
               const plan = await rotatePartitions(sql, { ...base, dryRun: true });

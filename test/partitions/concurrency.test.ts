@@ -10,6 +10,7 @@ import { connect, type Sql } from '../../src/db/connect.js';
 import { DreamdbError } from '../../src/errors.js';
 import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/partitions/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { runCli } from '../helpers/cli.js';
 import { rejection } from '../helpers/errors.js';
 import { waitFor } from '../helpers/wait.js';
 import { addArtists, installPartitionsFixture, partitionStates, thisYear } from './fixture.js';
@@ -77,6 +78,26 @@ describe('two rotations at once', () => {
     expect(result.lockWaitedMs).toBeGreaterThanOrEqual(250);
     expect(events[0]).toEqual({ type: 'lock-wait', parent: 'public.metrics', holderPid: holderPid!.pid });
     expect(result.applied.map((s) => s.table)).toEqual([`metrics_y${Y + 2}`, `metrics_y${Y + 3}`]);
+  });
+
+  it('takes the wait from partitions.waitTimeout in the config file when no flag is given', async () => {
+    const holder = client();
+    await holder`select pg_advisory_lock(dreamdb.metrics_partitions_lock_key())`;
+    const project = await fs.mkdtemp(path.join(os.tmpdir(), 'dreamdb-parts-config-'));
+    try {
+      await fs.writeFile(
+        path.join(project, 'dreamdb.config.json'),
+        JSON.stringify({ partitions: { waitTimeout: '200ms', lockAttempts: 2 } }),
+      );
+      const r = await runCli(['--db', db.url, 'partitions', 'rotate', '--ahead', '3'], { cwd: project });
+      expect(r.code, r.stderr).toBe(1);
+      // Within the config's 200 ms (printed in whole seconds), not the default minute.
+      expect(r.stderr).toContain(
+        'Another rotation of public.metrics is running on this database and did not finish within 0s.',
+      );
+    } finally {
+      await fs.rm(project, { recursive: true, force: true });
+    }
   });
 });
 
