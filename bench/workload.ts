@@ -41,6 +41,7 @@ try {
     scale,
     ...(process.env.BENCH_ARTISTS ? { artists: env('BENCH_ARTISTS', 0) } : {}),
     clients: env('BENCH_CLIENTS', 16),
+    ...(process.env.BENCH_THREADS ? { threads: env('BENCH_THREADS', 1) } : {}),
     duration: env('BENCH_DURATION', 20),
     pairedRounds: env('BENCH_ROUNDS', 3),
     ceilingDuration: env('BENCH_CEILING', 5),

@@ -166,7 +166,7 @@ function renderHarness(r: BenchResult): string[] {
   }
   lines.push(
     style.dim(
-      '  req/s, closed loop, one client per connection; pgbench -M prepared with \\startpipeline (one Sync per transaction, as dreamdb sends)',
+      `  req/s, closed loop, one client per connection, ${r.settings.pgbenchThreads} load thread(s) each; pgbench -M prepared with \\startpipeline (one Sync per transaction, as dreamdb sends)`,
     ),
   );
   return lines;
