@@ -15,7 +15,8 @@ import type { Readable, Transform } from 'node:stream';
 import { connect, withDb, type Sql } from '../db/connect.js';
 import { SqlState, sqlStateOf } from '../db/pg-errors.js';
 import { quoteLiteral } from '../db/quote.js';
-import { DreamdbError, fileSystemError, UsageError } from '../errors.js';
+import { DreamdbError, fileSystemError, LockUnavailableError, UsageError } from '../errors.js';
+import { formatDuration } from '../config/values.js';
 import { isSupabase } from '../migrate/engine.js';
 import { packageRoot } from '../paths.js';
 import type { BackupConfig } from '../config/backup.js';
@@ -194,7 +195,7 @@ export async function createBackup(url: string, options: BackupOptions): Promise
   try {
     return await withDb(url, backUp, { max: 1, connection: backupSession(options.lockTimeoutMs) });
   } catch (error) {
-    throw fileSystemError(error, tempDir ?? options.outDir) ?? rlsError(error);
+    throw fileSystemError(error, tempDir ?? options.outDir) ?? rlsError(lockTimeoutError(error, options.lockTimeoutMs));
   } finally {
     await Promise.all(workers.map((c) => c.end({ timeout: 5 }).catch(() => {})));
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});
@@ -289,17 +290,23 @@ async function lockTables(sql: Sql, tables: readonly CatalogTable[], lockTimeout
   try {
     await sql.unsafe(stmt!.text);
   } catch (error) {
-    if ((error as { code?: string }).code === '55P03') {
-      throw new DreamdbError(
-        `Could not lock the tables for a consistent backup within ${Math.round(lockTimeoutMs / 1000)} s: something holds an exclusive lock (a migration, a VACUUM FULL, ...).`,
-        {
-          hint: '`dreamdb doctor` shows blocked and long-running sessions; retry when it is done, or raise backup.lockTimeout.',
-          cause: error,
-        },
-      );
-    }
-    throw error;
+    throw lockTimeoutError(error, lockTimeoutMs);
   }
+}
+
+/**
+ * backup.lockTimeout ran out: in the LOCK of the tables, or earlier, in a catalog read that sizes a
+ * table (pg_table_size takes ACCESS SHARE too). One line and a hint, wherever it happened.
+ */
+function lockTimeoutError(error: unknown, lockTimeoutMs: number): unknown {
+  if (sqlStateOf(error) !== SqlState.lockNotAvailable) return error;
+  return new LockUnavailableError(
+    `Could not lock the tables for a consistent backup within ${formatDuration(lockTimeoutMs)}: something holds an exclusive lock (a migration, a VACUUM FULL, ...).`,
+    {
+      hint: '`dreamdb doctor` shows blocked and long-running sessions; retry when it is done, or raise backup.lockTimeout.',
+      cause: error,
+    },
+  );
 }
 
 interface CopyOutOptions {

@@ -14,7 +14,8 @@ import { backupSettingsFrom, createBackup, type BackupProgress } from '../backup
 import { rlsAuditStep, runDrill, type AuditStep, type DrillResult } from '../backup/drill.js';
 import { describeTables, tableCounts, type Manifest } from '../backup/manifest.js';
 import { backupSize, restoreBackup, type RestoreProgress, type RestoreResult } from '../backup/restore.js';
-import { formatBytes, formatDuration } from '../backup/scope.js';
+import { formatBytes } from '../backup/scope.js';
+import { formatDuration } from '../config/values.js';
 import { verifyBackup as checkBackup, type VerifyResult } from '../backup/verify.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { style } from '../ui/output.js';

@@ -22,6 +22,13 @@ export interface DurationOptions {
 }
 
 /** "500ms", "2s", "1.5m", "1h" (and "30" with a defaultUnit) as milliseconds; undefined if it is none. */
+/** A duration for people: `300 ms`, `2.5 s`, `3 min 20 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
 export function parseDuration(text: string, options: DurationOptions = {}): number | undefined {
   const units = options.units ?? ALL_UNITS;
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text.trim());

@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionLoss, sessionOf, type Sql } from './connect.js';
 import { LockLostError, LockUnavailableError } from '../errors.js';
+import { formatDuration } from '../config/values.js';
 
 /** Keys: stable 64-bit numbers per purpose, so dreamdb's locks never collide with each other. */
 export const LockKeys = {
@@ -46,7 +47,7 @@ export async function withAdvisoryLock<T>(
     }
     if (Date.now() >= deadline) {
       throw new LockUnavailableError(
-        `Another ${options.what} is running on this database and did not finish within ${Math.round(options.waitMs / 1000)}s.`,
+        `Another ${options.what} is running on this database and did not finish within ${formatDuration(options.waitMs)}.`,
         {
           hint:
             options.waitFlag === null

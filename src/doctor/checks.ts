@@ -7,7 +7,8 @@ import type { DoctorCheckId, DoctorConfig } from '../config/doctor.js';
 import type { Sql } from '../db/connect.js';
 import { inspect, type MigrateSettings } from '../migrate/engine.js';
 import { packagedSql } from '../db/queries.js';
-import { formatBytes, formatDuration } from '../backup/scope.js';
+import { formatBytes } from '../backup/scope.js';
+import { formatDuration } from '../config/values.js';
 
 export type CheckStatus = 'ok' | 'alert' | 'skipped';
 

@@ -61,7 +61,7 @@ describe('two rotations at once', () => {
     const [holderPid] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
     expect(
       (await rejection(rotatePartitions(client(), { now: d(Y), ahead: 3, lockWaitMs: 100 }), DreamdbError, 1)).message,
-    ).toBe('Another rotation of public.metrics is running on this database and did not finish within 0s.');
+    ).toBe('Another rotation of public.metrics is running on this database and did not finish within 100 ms.');
     const events: RotateEvent[] = [];
     const waiting = rotatePartitions(client(), {
       now: d(Y),
@@ -91,9 +91,9 @@ describe('two rotations at once', () => {
       );
       const r = await runCli(['--db', db.url, 'partitions', 'rotate', '--ahead', '3'], { cwd: project });
       expect(r.code, r.stderr).toBe(1);
-      // Within the config's 200 ms (printed in whole seconds), not the default minute.
+      // Within the config's 200 ms, not the default 30 s.
       expect(r.stderr).toContain(
-        'Another rotation of public.metrics is running on this database and did not finish within 0s.',
+        'Another rotation of public.metrics is running on this database and did not finish within 200 ms.',
       );
     } finally {
       await fs.rm(project, { recursive: true, force: true });
