@@ -292,6 +292,8 @@ async function resolveTargets(sql: Sql, data: readonly TableEntry[]): Promise<Ta
 }
 
 async function truncate(sql: Sql, roots: readonly string[]): Promise<void> {
+  // A backup with no tables (an unmigrated database) has nothing to replace: no TRUNCATE of nothing.
+  if (!roots.length) return;
   const [stmt] = await sql<{ text: string }[]>`
     select 'truncate table ' || string_agg(format('%I.%I', split_part(r, '.', 1), substr(r, strpos(r, '.') + 1)), ', ') as text
       from unnest(${roots as string[]}::text[]) as r`;

@@ -11,7 +11,7 @@ import { createContext } from '../../src/context.js';
 import { connect } from '../../src/db/connect.js';
 import { defaultMigrateSettings } from '../../src/migrate/engine.js';
 import { createOutput } from '../../src/ui/output.js';
-import { migratedDatabase, serverUrl, urlFor, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, migratedDatabase, serverUrl, urlFor, type TestDatabase } from '../helpers/db.js';
 import { runCli as runHarness } from '../helpers/cli.js';
 import { seedDatabase } from './seed.js';
 
@@ -103,6 +103,23 @@ describe('dr-drill', () => {
 
     const none = await runDrill(source.url, options());
     expect(none.shortfalls).toEqual(['audit: no RLS audit available to run on the restored copy']);
+  });
+
+  it('drills a database with no tables yet: nothing to restore is not a failure', async () => {
+    // Found by the held-out config tests: the restore sent `TRUNCATE TABLE` with no table (a NULL
+    // statement) and failed with a syntax error.
+    const empty = await createTestDatabase('drill_empty');
+    try {
+      const r = await runDrill(
+        empty.url,
+        options({ thresholds: { maxBackupTime: 600_000, maxRestoreTime: 600_000, requireAudit: false } }),
+      );
+      expect(r.steps.map((s) => `${s.step} ${s.ok}`)).toEqual(expect.arrayContaining(['restore true', 'cleanup true']));
+      expect(r.steps.find((s) => s.step === 'restore')!.detail).toMatch(/^0 tables and 0 rows restored/);
+      expect(r.shortfalls.filter((s) => !s.startsWith('audit:'))).toEqual([]);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('runs the real audit-rls on the restored copy', async () => {
