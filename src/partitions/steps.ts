@@ -2,7 +2,7 @@
  * One step of a rotation, applied: each DDL statement runs under the rotation's short
  * lock_timeout through dreamdb's partition functions and is retried with backoff.
  */
-import { DreamdbError } from '../errors.js';
+import { DreamdbError, LockUnavailableError } from '../errors.js';
 import type { Sql } from '../db/connect.js';
 import { describeStep, type RotateSettings, type RotationStep } from '../plan/partitions.js';
 import { archiveTable } from './archive.js';
@@ -53,7 +53,18 @@ export async function applyStep(ctx: StepContext, step: RotationStep): Promise<A
       case 'create':
       case 'adopt': {
         await retry('prepare', () => prepareTable(ctx, step.year!));
-        const moved = await retry('attach', () => attachTable(ctx, step.year!));
+        let moved: number;
+        try {
+          moved = await retry('attach', () => attachTable(ctx, step.year!));
+        } catch (error) {
+          // The attach's lock never came: take back the empty table this step made, so the
+          // error's "nothing was changed" holds and `partitions check` does not report an
+          // interrupted rotation. An adopted table was there before the run: it stays. If even
+          // the drop cannot run, the next rotation adopts the table.
+          if (step.action === 'create' && error instanceof LockUnavailableError)
+            await dropTable(ctx, step.table).catch(() => {});
+          throw error;
+        }
         return done(moved > 0 ? { movedRows: moved } : {});
       }
       case 'finalize':

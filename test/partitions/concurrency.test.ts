@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
-import { DreamdbError } from '../../src/errors.js';
+import { DreamdbError, LockUnavailableError } from '../../src/errors.js';
 import { checkPartitions, listPartitions, rotatePartitions, type RotateEvent } from '../../src/partitions/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
@@ -98,6 +98,32 @@ describe('two rotations at once', () => {
     } finally {
       await fs.rm(project, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a lock that never comes', () => {
+  it('leaves no table behind: the one the run created is dropped, so nothing was changed', async () => {
+    // Found by the held-out config tests: the error said "nothing was changed" while the new
+    // table stayed, unattached, and `partitions check` then reported an interrupted rotation.
+    const holder = client('holder');
+    await holder`begin`;
+    await holder`lock table public.metrics in share update exclusive mode`;
+    try {
+      const e = await rejection(
+        rotatePartitions(client(), { now: d(Y), ahead: 2, lockTimeoutMs: 100, maxAttempts: 2 }),
+        LockUnavailableError,
+        1,
+      );
+      expect(e.message).toMatch(/after 2 attempts for attach metrics_y\d{4} .*; nothing was changed\.$/);
+    } finally {
+      await holder`rollback`;
+    }
+    const [left] = await sql<{ n: number }[]>`
+      select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relname = ${`metrics_y${Y + 2}`}`;
+    expect(left!.n).toBe(0);
+    const check = await checkPartitions(sql, { now: d(Y), ahead: 1 });
+    expect(check.problems.filter((p) => /not attached/.test(p))).toEqual([]);
   });
 });
 
