@@ -41,17 +41,6 @@ export interface CopiedTable {
   dropped: string[];
 }
 
-/** A URL for another database on the same server. */
-export function siblingUrl(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
-export function databaseName(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
-}
-
 /** Creates `name` (dropping an older one), installs the Supabase-compatible base and the draft. */
 /** Drops the baseline database (its connections are ended). */
 export async function dropDraftDatabase(adminSql: Sql, name: string): Promise<void> {

@@ -16,7 +16,8 @@ import { makeWindow, SCALES } from '../seed/scale.js';
 import { planArtists } from '../seed/write-scale.js';
 import { sweepCapacity, type CapacityResult, type RatePoint } from './capacity.js';
 import { postmasterOf } from './cpu.js';
-import { compareData, copyData, createDraftDatabase, databaseName, dropDraftDatabase, siblingUrl } from './draft.js';
+import { compareData, copyData, createDraftDatabase, dropDraftDatabase } from './draft.js';
+import { databaseOf, withDatabase } from '../db/databases.js';
 import { runLoad, type LoadResult } from './engine.js';
 import type { LoadSpec } from './load-worker.js';
 import { loadMix, type Mix } from './mix.js';
@@ -227,34 +228,41 @@ async function run(
   await restoreWrites(sql, touched);
   touchSubjects(touched, subjects);
 
+  /**
+   * The mixed and open-loop runs, on --engine: pgbench with `pgbenchClients` clients (and `rate`
+   * for open loop), or dreamdb's load threads over the pool.
+   */
+  const onEngine = async (load: LoadSpec, pgbenchClients: number, rate?: number) =>
+    s.engine === 'pgbench'
+      ? runPgbench({
+          pgbench: pgbench!,
+          url: target.url,
+          transactions,
+          subjects: pairedSubjects,
+          clients: pgbenchClients,
+          threads: s.pgbenchThreads,
+          durationS: s.duration,
+          warmupS: 1,
+          ...(rate === undefined ? {} : { rate }),
+          postmasterPid: postmaster,
+        })
+      : stripSamples(
+          await runLoad({
+            url: target.url,
+            transactions,
+            subjects,
+            connections: s.pool,
+            threads: s.threads,
+            load,
+            durationMs: s.duration * 1000,
+            seed: s.seed,
+          }),
+        );
+
   const before = await statementSnapshot(sql);
   const mixed = await out.task(
     `Mixed workload (${s.engine}): ${s.clients} clients${s.engine === 'dreamdb' ? `, pool ${s.pool}` : ''}, ${s.duration} s`,
-    async () =>
-      s.engine === 'pgbench'
-        ? runPgbench({
-            pgbench: pgbench!,
-            url: target.url,
-            transactions,
-            subjects: pairedSubjects,
-            clients: s.clients,
-            threads: s.pgbenchThreads,
-            durationS: s.duration,
-            warmupS: 1,
-            postmasterPid: postmaster,
-          })
-        : stripSamples(
-            await runLoad({
-              url: target.url,
-              transactions,
-              subjects,
-              connections: s.pool,
-              threads: s.threads,
-              load: { kind: 'closed', clients: s.clients },
-              durationMs: s.duration * 1000,
-              seed: s.seed,
-            }),
-          ),
+    () => onEngine({ kind: 'closed', clients: s.clients }, s.clients),
   );
   const cost = costPerType(before, await statementSnapshot(sql), transactions);
   await restoreWrites(sql, touched);
@@ -266,32 +274,7 @@ async function run(
     const rate = load.kind === 'rate' ? load.rate : (load.users * 1000) / load.thinkMs;
     openLoop = await out.task(
       `Open loop: ${load.kind === 'rate' ? `${load.rate} req/s` : `${load.users} users every ${load.thinkMs / 1000} s (${Math.round(rate)} req/s)`}, pool ${s.pool}, ${s.duration} s`,
-      async () =>
-        s.engine === 'pgbench'
-          ? runPgbench({
-              pgbench: pgbench!,
-              url: target.url,
-              transactions,
-              subjects: pairedSubjects,
-              clients: s.pool,
-              threads: s.pgbenchThreads,
-              durationS: s.duration,
-              warmupS: 1,
-              rate,
-              postmasterPid: postmaster,
-            })
-          : stripSamples(
-              await runLoad({
-                url: target.url,
-                transactions,
-                subjects,
-                connections: s.pool,
-                threads: s.threads,
-                load,
-                durationMs: s.duration * 1000,
-                seed: s.seed,
-              }),
-            ),
+      () => onEngine(load, s.pool, rate),
     );
     await restoreWrites(sql, touched);
     touchSubjects(touched, subjects);
@@ -423,8 +406,8 @@ async function baseline(
   ceiling: number,
   timeout: string,
 ): Promise<NonNullable<BenchResult['baseline']>> {
-  const name = `${databaseName(target.url)}_draft_baseline`;
-  const url = siblingUrl(target.url, name);
+  const name = `${databaseOf(target.url)}_draft_baseline`;
+  const url = withDatabase(target.url, name);
   const out = ctx.out;
   const admin = connect(target.url, { max: 1, connection: { application_name: 'dreamdb bench' } });
   let draft: Sql | undefined;
