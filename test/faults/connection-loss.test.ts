@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { expectOneLine, runCli, startCli, type CliResult } from '../helpers/cli.js';
-import { backendsWhen } from './pg.js';
+import { artistRows, backendsWhen } from './pg.js';
 import { seedDatabase } from '../backup/seed.js';
 import { cell } from './matrix.js';
 
@@ -113,10 +113,7 @@ describe('connection lost mid-run', () => {
         2,
         /Lost the connection to postgresql:\/\/.*: the (server ended the connection|server closed the connection|connection was lost)/,
       );
-      const [row] = await target.sql<
-        { n: number }[]
-      >`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
-      expect(row!.n).toBe(0);
+      expect(await artistRows(target.sql)).toBe(0);
     } finally {
       await target.drop();
     }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/connect.js';
 import { createTestDatabase, migratedDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { expectOneLine, runCli, startCli, type CliResult } from '../helpers/cli.js';
-import { backendsWhen } from './pg.js';
+import { artistRows, backendsWhen } from './pg.js';
 import { seedDatabase } from '../backup/seed.js';
 import { cell } from './matrix.js';
 import { startProxy, type FaultProxy } from './proxy.js';
@@ -136,10 +136,7 @@ describe('the network drops every connection mid-run', () => {
       );
       expect(cut).toBe(true);
       expectOneLine(result, 2, /Lost the connection to postgresql:\/\//);
-      const [row] = await target.sql<
-        { n: number }[]
-      >`select case when to_regclass('public.artists') is null then 0 else (select count(*)::int from public.artists) end as n`;
-      expect(row!.n).toBe(0);
+      expect(await artistRows(target.sql)).toBe(0);
     } finally {
       await target.drop();
     }

@@ -2,6 +2,14 @@
 import { connect, type Sql } from '../../src/db/connect.js';
 
 /** Waits (bounded) until a backend of `application` matches `where` (a query text fragment or state). */
+/** Rows in public.artists, 0 when the table is not there (a restore or seed that left nothing). */
+export async function artistRows(sql: Sql): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select case when to_regclass('public.artists') is null then 0
+                else (select count(*)::int from public.artists) end as n`;
+  return row!.n;
+}
+
 export async function waitForBackend(
   sql: Sql,
   application: string,
