@@ -41,12 +41,12 @@ export interface CopiedTable {
   dropped: string[];
 }
 
-/** Creates `name` (dropping an older one), installs the Supabase-compatible base and the draft. */
 /** Drops the baseline database (its connections are ended). */
 export async function dropDraftDatabase(adminSql: Sql, name: string): Promise<void> {
   await dropDatabase(adminSql, name, { force: true });
 }
 
+/** Creates `name` (dropping an older one), installs the Supabase-compatible base and the draft. */
 export async function createDraftDatabase(adminSql: Sql, url: string, name: string): Promise<void> {
   await dropDatabase(adminSql, name, { force: true });
   try {
