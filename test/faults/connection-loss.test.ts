@@ -4,6 +4,7 @@
  * lost connection; 1 for a lost lock, which is also what a seed or migrate holding one reports),
  * never a stack or a Node crash, and leaves nothing half-written.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,11 +40,16 @@ async function runAndTerminate(
   database: string,
   application: string,
   queryLike = '%',
+  user?: string,
 ): Promise<{ result: CliResult; killed: number }> {
   const { done } = startCli(args);
   let finished = false;
   void done.then(() => (finished = true));
-  const pids = await backendsWhen(admin, { database, application, queryLike }, () => finished);
+  const pids = await backendsWhen(
+    admin,
+    { database, application, queryLike, ...(user ? { user } : {}) },
+    () => finished,
+  );
   let killed = 0;
   for (const pid of pids)
     if ((await admin<{ ok: boolean }[]>`select pg_terminate_backend(${pid}) as ok`)[0]!.ok) killed += 1;
@@ -182,17 +188,29 @@ describe('connection lost mid-run', () => {
         >`select count(*)::int as n from pg_database where datname like 'dreamdb\\_drill\\_%'`
       )[0]!.n;
     const before = await drills();
-    const { result, killed } = await runAndTerminate(
-      ['dr-drill', '--db', source.url, '--skip-audit'],
-      'dreamdb\\_drill\\_%',
-      'dreamdb%',
-      '%copy%',
-    );
-    expect(killed).toBeGreaterThan(0);
-    expect([1, 2, 3]).toContain(result.code);
-    expect(result.stderr + result.stdout).toMatch(/restore/i);
-    expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
-    expect(await drills()).toBe(before);
+    // Its own role: test/backup/drill.test.ts may be restoring into a dreamdb_drill_* database at
+    // the same moment, and its COPY looks the same. One run once terminated the other's.
+    const role = `dreamdb_fault_drill_${randomBytes(3).toString('hex')}`;
+    await admin.unsafe(`create role ${role} login superuser password 'fault-drill'`);
+    try {
+      const asRole = new URL(source.url);
+      asRole.username = role;
+      asRole.password = 'fault-drill';
+      const { result, killed } = await runAndTerminate(
+        ['dr-drill', '--db', asRole.toString(), '--skip-audit'],
+        'dreamdb\\_drill\\_%',
+        'dreamdb%',
+        '%copy%',
+        role,
+      );
+      expect(killed).toBeGreaterThan(0);
+      expect([1, 2, 3]).toContain(result.code);
+      expect(result.stderr + result.stdout).toMatch(/restore/i);
+      expect(result.stderr).not.toMatch(/\n\s+at |internal error|TypeError/);
+      expect(await drills()).toBe(before);
+    } finally {
+      await admin.unsafe(`drop role if exists ${role}`);
+    }
   });
 
   it('bench: its connections terminated mid-run: one line, exit 2, or the run reports the failed requests', async () => {

@@ -66,6 +66,8 @@ export interface BackendMatch {
   queryLike: string;
   /** Only backends running a statement now (not idle after it). */
   activeOnly?: boolean;
+  /** Only this role's backends: to tell one run from another file's run of the same command. */
+  user?: string;
 }
 
 /**
@@ -77,7 +79,8 @@ export async function backendsWhen(admin: Sql, match: BackendMatch, ended: () =>
     const rows = await admin<{ pid: number }[]>`
       select pid from pg_stat_activity
        where datname like ${match.database} and application_name like ${match.application}
-         and query ilike ${match.queryLike} and (${!match.activeOnly} or state = 'active') and pid <> pg_backend_pid()`;
+         and query ilike ${match.queryLike} and (${!match.activeOnly} or state = 'active') and pid <> pg_backend_pid()
+         and (${match.user ?? null}::text is null or usename = ${match.user ?? null})`;
     if (rows.length) return rows.map((r) => r.pid);
     await new Promise((r) => setTimeout(r, 5));
   }
