@@ -4,6 +4,9 @@
  * (fixtures/audit/membership-schema.sql: bands, members, a manager of two bands). Baseline,
  * measured in the same process: the same number of bare probes (savepoint, set_config, select 1,
  * rollback to savepoint) in one transaction, i.e. the round trips the audit cannot avoid.
+ * Paired with it, in the same rounds: the same audit with every probe driven from the client a
+ * statement at a time (inlineProbes, the fallback where pg_temp is refused, and how every probe
+ * ran before the one-round-trip runner of sql/audit/probe.sql).
  * Reference: the audit before issue 13 took 3.5 s here (fewer probes, no side-effect checks);
  * target: median <= 10 s.
  */
@@ -42,17 +45,21 @@ async function bareProbes(sql: Sql, probes: number): Promise<number> {
 interface Case {
   name: string;
   totals: number[];
+  inline: number[];
   baseline: number[];
   probes: number;
   findings: number;
 }
 
 async function measure(name: string, sql: Sql, config: AuditConfig, expectationsFile: string): Promise<Case> {
-  const c: Case = { name, totals: [], baseline: [], probes: 0, findings: 0 };
+  const c: Case = { name, totals: [], inline: [], baseline: [], probes: 0, findings: 0 };
   for (let i = -1; i < runs; i += 1) {
     const t = performance.now();
     const report = await runAudit(sql, config, { expectationsFile });
     if (i >= 0) c.totals.push(performance.now() - t);
+    const u = performance.now();
+    await runAudit(sql, config, { expectationsFile, inlineProbes: true });
+    if (i >= 0) c.inline.push(performance.now() - u);
     c.probes = report.isolation?.probes ?? 0;
     c.findings = report.findings.filter((f) => f.level !== 'info').length;
     const b = await bareProbes(sql, c.probes);
@@ -115,6 +122,8 @@ const result = {
     probes: c.probes,
     findings: c.findings,
     fullAuditMs: median(c.totals),
+    inlineProbesMs: median(c.inline),
+    overInline: median(c.totals.map((t, i) => t / c.inline[i]!)),
     bareProbesMs: median(c.baseline),
     auditOverBare: median(c.totals) / median(c.baseline),
   })),
@@ -128,6 +137,9 @@ else {
     console.log(`  ${c.name}: ${c.probes} isolation probes, ${c.findings} findings`);
     console.log(
       `    full audit ${ms(c.fullAuditMs)}  (${(c.fullAuditMs / TODAY_MS).toFixed(2)}x the 3.5 s before; ${c.fullAuditMs <= TARGET_MS ? 'within' : 'OVER'} the 10 s target)`,
+    );
+    console.log(
+      `    the same audit, probes a statement at a time from the client: ${ms(c.inlineProbesMs)}; one round trip / statement at a time ${c.overInline.toFixed(2)} (median of paired rounds)`,
     );
     console.log(
       `    baseline: ${c.probes} bare probes in one transaction ${ms(c.bareProbesMs)}; audit / baseline ${c.auditOverBare.toFixed(2)}x`,

@@ -8,7 +8,7 @@
 import { quoteLiteral } from '../db/quote.js';
 import type { AuditConfig } from '../config/audit.js';
 import { isDerived, isServerOwned, type Relation } from './catalog.js';
-import type { TxSql } from './session.js';
+import type { ProbeSession } from './session.js';
 import { ident, qualified } from './sqlfiles.js';
 import type { Target } from './targets.js';
 
@@ -67,33 +67,48 @@ export class SideEffects {
 
   private readonly keys: string[];
 
-  async digest(tx: TxSql, others: string[], self: string[]): Promise<{ other: Digest; own: Digest }> {
-    const [row] = await tx.unsafe<{ other: string; own: string }[]>(this.sql, [others, self, this.keys]);
-    return { other: JSON.parse(row?.other ?? '{}') as Digest, own: JSON.parse(row?.own ?? '{}') as Digest };
+  /**
+   * The digest as a function in pg_temp (rolled back with the audit), so its plan is made once
+   * per audit instead of once per probe.
+   */
+  async install(session: ProbeSession): Promise<void> {
+    await session.install();
+    if (session.inline) return;
+    const tag = `$digest_${Math.random().toString(36).slice(2, 10)}$`;
+    await session.tx.unsafe(
+      `create function pg_temp.dreamdb_audit_digest(text[], text[], text[]) returns table (d_other text, d_own text)
+       language plpgsql stable set plan_cache_mode = force_generic_plan as ${tag} #variable_conflict use_column
+       begin return query ${this.sql}; end ${tag}`,
+    );
+    this.installed = true;
   }
 
-  /** The state before a probe: cached per actor (nothing outside a probe ever changes), or fresh after a probe's own set-up. */
-  async baseline(
-    tx: TxSql,
-    key: string | undefined,
-    others: string[],
-    self: string[],
-  ): Promise<{ other: Digest; own: Digest }> {
-    if (key === undefined) return this.digest(tx, others, self);
-    let base = this.baselines.get(key);
-    if (!base) this.baselines.set(key, (base = await this.digest(tx, others, self)));
-    return base;
+  private installed = false;
+
+  /** The probe step that reads the digest now (src/audit/session.ts). */
+  step(others: string[], self: string[]): { sql: string; params: (string | null)[][] } {
+    return {
+      sql: this.installed
+        ? 'select d_other as other, d_own as own from pg_temp.dreamdb_audit_digest($1::text[], $2::text[], $3::text[])'
+        : this.sql,
+      params: [others, self, this.keys],
+    };
+  }
+
+  /** The state before a probe, per actor (nothing outside a probe ever changes). */
+  cached(key: string): { other: Digest; own: Digest } | undefined {
+    return this.baselines.get(key);
+  }
+
+  remember(key: string, rows: Record<string, unknown>[]): { other: Digest; own: Digest } {
+    const digest = parseDigest(rows);
+    this.baselines.set(key, digest);
+    return digest;
   }
 
   /** What moved since `base`; `ignoreOwn` is the table the probe itself writes (its own rows there may change), `'*'` all of them. */
-  async changes(
-    tx: TxSql,
-    base: { other: Digest; own: Digest },
-    others: string[],
-    self: string[],
-    ignoreOwn?: string,
-  ): Promise<EffectChange[]> {
-    const now = await this.digest(tx, others, self);
+  changes(base: { other: Digest; own: Digest }, rows: Record<string, unknown>[], ignoreOwn?: string): EffectChange[] {
+    const now = parseDigest(rows);
     const out: EffectChange[] = [];
     for (const table of new Set([...Object.keys(base.other), ...Object.keys(now.other)])) {
       if (base.other[table] !== now.other[table]) out.push({ table, whose: 'other' });
@@ -105,6 +120,11 @@ export class SideEffects {
     }
     return out;
   }
+}
+
+function parseDigest(rows: Record<string, unknown>[]): { other: Digest; own: Digest } {
+  const row = rows[0] as { other?: string | null; own?: string | null } | undefined;
+  return { other: JSON.parse(row?.other ?? '{}') as Digest, own: JSON.parse(row?.own ?? '{}') as Digest };
 }
 
 /**

@@ -9,8 +9,8 @@ import { allowedValues, isServerOwned, type FunctionInfo, type Relation } from '
 import type { FixtureArtist } from './fixtures.js';
 import { effectsCheck, pairings, selfKeys, type MatrixContext } from './matrix.js';
 import type { Cell, Finding, Outcome } from './model.js';
-import type { AuditActor } from './session.js';
-import { qualified } from './sqlfiles.js';
+import { MAX_PARAMS, type AuditActor } from './session.js';
+import { literal, qualified } from './sqlfiles.js';
 
 type ArgSet = 'own' | 'other' | 'absent' | 'null' | 'garbage' | 'hostile';
 
@@ -168,16 +168,23 @@ async function callAs(
   args: (string | null)[],
   effects: ReturnType<typeof effectsCheck>,
 ): Promise<Call> {
-  const params = fn.argTypes.map((type, i) => `$${i + 1}::${type}`).join(', ');
+  // Arguments travel as parameters; past what a probe statement binds, as literals.
+  const inline = args.length > MAX_PARAMS;
+  const params = fn.argTypes
+    .map((type, i) => `${inline ? (args[i] === null ? 'null' : literal(args[i]!)) : `$${i + 1}`}::${type}`)
+    .join(', ');
   const callee = `${qualified(fn.schema, fn.name)}(${params})`;
   const query = fn.returnsSet
     ? `select coalesce(json_agg(x), '[]')::text as r from ${callee} x`
     : `select (${callee})::text as r`;
-  const result = await ctx.session.as(
-    actor,
-    (tx) => tx.unsafe<{ r: string | null }[]>(query, args),
-    effects ? { prepare: (tx) => effects.before(tx), after: (tx) => effects.after(tx) } : {},
-  );
+  const result = await ctx.session.run(actor, {
+    sql: query,
+    params: inline ? [] : args,
+    returns: 'rows',
+    prepare: effects?.prepare() ?? [],
+    after: effects?.after() ?? [],
+  });
+  effects?.check(result);
   if (!result.ok) {
     return {
       outcome: {
@@ -190,7 +197,8 @@ async function callAs(
       error: `${result.message}\n${result.detail ?? ''}`,
     };
   }
-  return { outcome: { kind: 'ok' }, result: result.value[0]?.r ?? '', args };
+  const r = result.rows[0]?.r;
+  return { outcome: { kind: 'ok' }, result: r === null || r === undefined ? '' : String(r), args };
 }
 
 /** An argument for the parameter: the owner's id (or row id, or object name), a CHECK value, or garbage. */

@@ -45,6 +45,7 @@ export async function runIsolation(
   sql: Sql,
   config: AuditConfig,
   onProgress: (text: string) => void,
+  options: { inlineProbes?: boolean } = {},
 ): Promise<IsolationResult> {
   const timeouts = {
     anon: await roleStatementTimeout(sql, 'anon'),
@@ -102,7 +103,7 @@ export async function runIsolation(
         anon: makeActor('anon', 'anon', timeouts.anon, {}),
         service: makeActor('service_role', 'service_role', timeouts.service_role, {}),
       };
-      const session = new ProbeSession(tx);
+      const session = new ProbeSession(tx, { inline: options.inlineProbes ?? false });
       const ctx = {
         session,
         targets,
@@ -114,6 +115,7 @@ export async function runIsolation(
         effects: new SideEffects(targets, config),
         findings,
       };
+      await ctx.effects.install(session);
       const cells = await probeMatrix(ctx, onProgress, guard);
       const fnCells: Cell[] = [];
       await guard('functions', async () => {

@@ -19,7 +19,7 @@ import type { Canaries } from './canaries.js';
 import type { SideEffects } from './effects.js';
 import { planRow, plainValue, insertSql, type FixtureArtist, type Fixtures, type Value } from './fixtures.js';
 import { formatOutcome, type Cell, type Finding, type Outcome } from './model.js';
-import type { AuditActor, ProbeResult, ProbeSession, TxSql } from './session.js';
+import type { AuditActor, ProbeRun, ProbeSession, ProbeStep, Row } from './session.js';
 import { ident, literal, qualified } from './sqlfiles.js';
 import type { FixtureRow, Target } from './targets.js';
 
@@ -84,11 +84,15 @@ export function pairings(ctx: Pick<MatrixContext, 'actors' | 'fixtures'>): Pairi
   ];
 }
 
-function outcomeOf<T>(result: ProbeResult<T>, ok: (value: T) => Outcome): Outcome {
+function outcomeOf(result: ProbeRun, ok: (value: { rows: Row[]; count: number }) => Outcome): Outcome {
   return result.ok
-    ? ok(result.value)
+    ? ok(result)
     : { kind: 'error', code: result.code, message: result.message, ...(result.where ? { where: result.where } : {}) };
 }
+
+const num = (row: Row | undefined, column: string): number => Number(row?.[column] ?? 0);
+const text = (row: Row | undefined, column: string): string | undefined =>
+  row?.[column] === undefined || row[column] === null ? undefined : String(row[column]);
 
 const table = (t: Target) => qualified(t.rel.schema, t.rel.name);
 const where = (t: Target, clause: string) => (t.filter ? `${t.filter} and (${clause})` : clause);
@@ -273,31 +277,21 @@ async function probeSelect(
     const rows = allFixtureRows(target);
     if (rows.length && target.rel.primaryKey?.length) {
       const key = keyMatch(target, rows);
-      const result = await ctx.session.as(
-        actor,
-        async (tx) => {
-          const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(
-            `select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from ${t} t where ${where(target, key.sql)}`,
-            key.params,
-          );
-          return { n: r!.n, seen: r!.seen };
-        },
-        { method: 'GET' },
-      );
-      if (result.ok) scanLeaks(result.value.seen);
-      return outcomeOf(result, (r) => ({ kind: 'rows', n: r.n }));
+      const result = await ctx.session.run(actor, {
+        sql: `select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from ${t} t where ${where(target, key.sql)}`,
+        params: key.params,
+        returns: 'rows',
+        method: 'GET',
+      });
+      if (result.ok) scanLeaks(text(result.rows[0], 'seen'));
+      return outcomeOf(result, (r) => ({ kind: 'rows', n: num(r.rows[0], 'n') }));
     }
-    const result = await ctx.session.as(
-      actor,
-      async (tx) => {
-        const [r] = await tx.unsafe<{ seen?: string }[]>(
-          `select ${scan ?? '1'} as seen from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1) s`,
-        );
-        return scan ? (r?.seen ?? '') : undefined;
-      },
-      { method: 'GET' },
-    );
-    if (result.ok) scanLeaks(result.value);
+    const result = await ctx.session.run(actor, {
+      sql: `select ${scan ?? '1'} as seen from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1) s`,
+      returns: 'rows',
+      method: 'GET',
+    });
+    if (result.ok) scanLeaks(scan ? (text(result.rows[0], 'seen') ?? '') : undefined);
     return outcomeOf(result, () => ({ kind: 'ok' }));
   }
   const everyone = ctx.fixtures.artists.map((a) => a.id);
@@ -308,50 +302,45 @@ async function probeSelect(
       (select count(*)::int from ${t} t where ${where(target, m('$1'))}) as own,
       (select count(*)::int from ${t} t where ${where(target, m('$2'))}) as other,
       exists (select 1 from ${t} t where ${where(target, `not coalesce(${m('$3')}, false)`)}) as foreign${scan ? `, ${scan} as seen` : ''}`;
-  const result = await ctx.session.as(
-    actor,
-    async (tx) => {
-      const [r] = await tx.unsafe<{ own: number; other: number; foreign: boolean; seen?: string }[]>(query, [
-        own,
-        others,
-        everyone,
-      ]);
-      return r!;
-    },
-    { method: 'GET' },
-  );
+  const result = await ctx.session.run(actor, {
+    sql: query,
+    params: [own, others, everyone],
+    returns: 'rows',
+    method: 'GET',
+  });
   if (!result.ok && result.code === '42501' && pair.actor.role !== 'service_role') {
     // No SELECT on the owner column: count what shows at all, and scan it.
-    const fallback = await ctx.session.as(
-      actor,
-      async (tx) => {
-        const [r] = await tx.unsafe<{ n: number; seen?: string }[]>(
-          `select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1000) s`,
-        );
-        return r!;
-      },
-      { method: 'GET' },
-    );
+    const fallback = await ctx.session.run(actor, {
+      sql: `select count(*)::int as n${scan ? `, ${scan} as seen` : ''} from (select 1 from ${t} t${target.filter ? ` where ${target.filter}` : ''} limit 1000) s`,
+      returns: 'rows',
+      method: 'GET',
+    });
     if (fallback.ok) {
-      scanLeaks(fallback.value.seen);
-      return { kind: 'visible', own: fallback.value.n, other: 0, foreign: false, keyed: false };
+      scanLeaks(text(fallback.rows[0], 'seen'));
+      return { kind: 'visible', own: num(fallback.rows[0], 'n'), other: 0, foreign: false, keyed: false };
     }
   }
-  if (result.ok) scanLeaks(result.value.seen);
-  return outcomeOf(result, (r) => ({ kind: 'visible', own: r.own, other: r.other, foreign: r.foreign, keyed: true }));
+  if (result.ok) scanLeaks(text(result.rows[0], 'seen'));
+  return outcomeOf(result, ({ rows: [r] }) => ({
+    kind: 'visible',
+    own: num(r, 'own'),
+    other: num(r, 'other'),
+    foreign: r?.foreign === true,
+    keyed: true,
+  }));
 }
 
 async function probeRead(ctx: MatrixContext, target: Target, pair: Pairing, col: Column): Promise<Outcome> {
   const owner = pair.self ?? pair.other;
   const rows = target.fixtures.get(ownerKey(ctx, owner)) ?? [];
   const key = keyMatch(target, rows);
-  const result = await ctx.session.as(
-    pair.actor,
-    (tx) =>
-      tx.unsafe(`select t.${ident(col.name)} from ${table(target)} t where ${where(target, key.sql)}`, key.params),
-    { method: 'GET' },
-  );
-  return outcomeOf(result, (r) => ({ kind: 'rows', n: r.length }));
+  const result = await ctx.session.run(pair.actor, {
+    sql: `select t.${ident(col.name)} from ${table(target)} t where ${where(target, key.sql)}`,
+    params: key.params,
+    returns: 'rows',
+    method: 'GET',
+  });
+  return outcomeOf(result, (r) => ({ kind: 'rows', n: r.rows.length }));
 }
 
 function ownerKey(ctx: MatrixContext, artist: FixtureArtist): string {
@@ -379,7 +368,10 @@ function elevatedValue(rel: Relation, col: Column, marker: string): Value {
   }
 }
 
-/** The side effects of a probe (run before its savepoint rolls back) become findings. */
+/**
+ * The side effects of a probe become findings: a digest step before it (unless this actor's is
+ * known), one after it (only when it changed rows), compared once the probe is back.
+ */
 export function effectsCheck(
   ctx: MatrixContext,
   object: string,
@@ -391,17 +383,22 @@ export function effectsCheck(
   if (pair.actor.role === 'service_role') return undefined;
   const self = selfIds(pair);
   const others = ctx.fixtures.artists.map((a) => a.id).filter((id) => !self.includes(id));
-  let base: Awaited<ReturnType<SideEffects['baseline']>> | undefined;
+  const step = ctx.effects.step(others, self);
   return {
-    before: async (tx: TxSql) => {
-      // The state before the probe; a probe's own set-up (deleting its rows to make room) is the same every time, so cached under its key.
-      base = await ctx.effects.baseline(tx, cacheKey, others, self);
-    },
-    after: async (tx: TxSql, value?: unknown) => {
-      // Nothing written, nothing triggered (row triggers fire per row; errors roll back).
-      if (!base || (value && typeof value === 'object' && 'count' in value && (value as { count: number }).count === 0))
-        return 0;
-      const changes = await ctx.effects.changes(tx, base, others, self, ignoreOwn);
+    /** The state before the probe; a probe's own set-up (deleting its rows to make room) is the same every time, so cached under its key. */
+    prepare: (): ProbeStep[] => (ctx.effects.cached(cacheKey) ? [] : [{ name: 'effects', ...step }]),
+    /** Nothing written, nothing triggered (row triggers fire per row; errors roll back). */
+    after: (): ProbeStep[] => [{ name: 'effects', ...step, ifWritten: true, ifPrepared: true }],
+    /** Reports what moved; the number of tables that did. */
+    check: (run: ProbeRun): number => {
+      if (run.prepared === null) return 0;
+      const measured = run.prepared.effects;
+      const base =
+        ctx.effects.cached(cacheKey) ??
+        (Array.isArray(measured) ? ctx.effects.remember(cacheKey, measured) : undefined);
+      const now = run.after.effects;
+      if (!run.ok || !base || !Array.isArray(now)) return 0;
+      const changes = ctx.effects.changes(base, now, ignoreOwn);
       for (const change of changes) sideEffectFinding(ctx, object, pair.actor.key, op, change);
       return changes.length;
     },
@@ -554,47 +551,37 @@ async function probeInsert(
         target.rel.parent ?? fullName(target.rel),
         own.length > 0 ? `${pair.actor.key}|without ${target.name}` : undefined,
       );
-  const prepare = async (tx: TxSql) => {
-    if (own.length) {
-      const key = keyMatch(target, own);
-      const remove = () => tx.unsafe(`delete from ${table(target)} t where ${key.sql}`, key.params);
-      await tx.unsafe('savepoint audit_room').simple();
-      try {
-        await remove();
-      } catch (error) {
-        // Rows elsewhere reference them without ON DELETE: make room without firing the foreign keys (superuser only; rolled back with the probe).
-        await tx
-          .unsafe("rollback to savepoint audit_room; select set_config('session_replication_role', 'replica', true)")
-          .simple();
-        await remove().finally(() =>
-          tx.unsafe("select set_config('session_replication_role', 'origin', true)").simple(),
-        );
-        void error;
-      }
-      await tx.unsafe('release savepoint audit_room').simple();
-    }
-    if (effects) await effects.before(tx);
-  };
   // A trigger may overwrite what the client sent: the column counts as written only if the value stuck.
   const stuck =
     elevate && target.tenancy ? stuckSql(target, elevate, plan.values[plan.columns.indexOf(elevate.name)]!) : undefined;
-  let before = 0;
-  const result = await ctx.session.as(
-    actor,
-    async (tx) => ({ count: (await tx.unsafe(insertSql(target, plan, []))).count }),
-    {
-      prepare: async (tx) => {
-        await prepare(tx);
-        // The owner's rows of this table were just deleted: none holds the value yet (unless they could not be).
-        if (stuck && !own.length) before = (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n;
-      },
-      after: async (tx: TxSql, value: { count: number }) => {
-        if (effects) await effects.after(tx, value);
-        return stuck && value.count > 0 ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n > before : true;
-      },
-    },
-  );
-  if (result.ok && result.after === false) result.value.count = 0;
+  const prepare: ProbeStep[] = [];
+  if (own.length) {
+    const key = keyMatch(target, own);
+    prepare.push({
+      name: 'room',
+      sql: `delete from ${table(target)} t where ${key.sql}`,
+      params: key.params,
+      returns: 'count',
+      replicaFallback: true,
+    });
+  }
+  prepare.push(...(effects?.prepare() ?? []));
+  // The owner's rows of this table were just deleted: none holds the value yet (unless they could not be).
+  if (stuck && !own.length) prepare.push({ name: 'stuck', sql: stuck, params: [[owner.id]] });
+  const result = await ctx.session.run(actor, {
+    sql: insertSql(target, plan, []),
+    returns: 'count',
+    prepare,
+    after: [
+      ...(effects?.after() ?? []),
+      ...(stuck ? [{ name: 'stuck', sql: stuck, params: [[owner.id]], ifWritten: true }] : []),
+    ],
+  });
+  effects?.check(result);
+  if (result.ok && stuck && result.count > 0) {
+    const before = num((result.prepared?.stuck as Row[] | undefined)?.[0], 'n');
+    if (!(num((result.after.stuck as Row[] | null)?.[0], 'n') > before)) result.count = 0;
+  }
   if (!result.ok) {
     const leaked = ctx.canaries.foreign(
       `${result.message} ${result.detail ?? ''}`,
@@ -681,28 +668,20 @@ async function probeUpdate(
     owner === pair.self && col.name !== target.tenancy?.column && isServerOwned(ctx.config, target.rel, col.name)
       ? stuckSql(target, col, value)
       : undefined;
-  const result = await ctx.session.as(
-    pair.actor,
-    async (tx) => ({
-      count: (
-        await tx.unsafe(
-          `update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`,
-          key.params,
-        )
-      ).count,
-    }),
-    {
-      ...(effects ? { prepare: (tx: TxSql) => effects.before(tx) } : {}),
-      after: async (tx, value) => {
-        if (effects) await effects.after(tx, value);
-        // Stuck: every row the update touched holds the value now (a trigger did not put something else back).
-        return stuck && value.count > 0
-          ? (await tx.unsafe<{ n: number }[]>(stuck, [[owner.id]]))[0]!.n >= value.count
-          : true;
-      },
-    },
-  );
-  if (result.ok && result.after === false) result.value.count = 0;
+  const result = await ctx.session.run(pair.actor, {
+    sql: `update ${table(target)} t set ${ident(col.name)} = ${value.sql} where ${where(target, key.sql)}`,
+    params: key.params,
+    returns: 'count',
+    prepare: effects?.prepare() ?? [],
+    after: [
+      ...(effects?.after() ?? []),
+      ...(stuck ? [{ name: 'stuck', sql: stuck, params: [[owner.id]], ifWritten: true }] : []),
+    ],
+  });
+  effects?.check(result);
+  // Stuck: every row the update touched holds the value now (a trigger did not put something else back).
+  if (result.ok && stuck && result.count > 0 && !(num((result.after.stuck as Row[] | null)?.[0], 'n') >= result.count))
+    result.count = 0;
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
 }
 
@@ -713,13 +692,14 @@ async function probeDelete(ctx: MatrixContext, target: Target, pair: Pairing, ow
   const op = `delete ${owner === pair.self ? 'own' : 'other'}`;
   // Deleting one's own rows cascades to one's other rows: only other artists' rows are compared.
   const effects = owner === pair.self ? effectsCheck(ctx, target.name, pair, op, '*') : undefined;
-  const result = await ctx.session.as(
-    pair.actor,
-    async (tx) => ({
-      count: (await tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params)).count,
-    }),
-    effects ? { prepare: (tx) => effects.before(tx), after: (tx, value) => effects.after(tx, value) } : {},
-  );
+  const result = await ctx.session.run(pair.actor, {
+    sql: `delete from ${table(target)} t where ${where(target, key.sql)}`,
+    params: key.params,
+    returns: 'count',
+    prepare: effects?.prepare() ?? [],
+    after: effects?.after() ?? [],
+  });
+  effects?.check(result);
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
 }
 
@@ -738,22 +718,23 @@ async function probeUnfiltered(ctx: MatrixContext, target: Target, pair: Pairing
           ? { sql: `${literal(known)}::${col.type}`, text: known }
           : (plainValue(target.rel, col, `audit-${ctx.fixtures.run}-unf`, 1) ?? { sql: 'null', text: null });
   }
-  let before: { n: number; h: string } | undefined;
   const statement = col
     ? `update ${table(target)} set ${ident(col.name)} = ${value!.sql}`
     : `delete from ${table(target)}`;
-  const result = await ctx.session.as(pair.actor, async (tx) => ({ count: (await tx.unsafe(statement)).count }), {
-    prepare: async (tx) => {
-      before = (await tx.unsafe<{ n: number; h: string }[]>(state, [others]))[0];
-    },
-    after: async (tx, v) => {
-      if (!v.count || !before) return 0;
-      const [now] = await tx.unsafe<{ n: number; h: string }[]>(state, [others]);
-      // Moving rows to another artist raises their count; deleting or rewriting theirs changes the digest.
-      return now!.n !== before.n || now!.h !== before.h ? Math.max(1, Math.abs(now!.n - before.n)) : 0;
-    },
+  const result = await ctx.session.run(pair.actor, {
+    sql: statement,
+    returns: 'count',
+    prepare: [{ name: 'state', sql: state, params: [others] }],
+    after: [{ name: 'state', sql: state, params: [others], ifWritten: true, ifPrepared: true }],
   });
-  return outcomeOf(result, () => ({ kind: 'rows', n: result.ok ? (result.after ?? 0) : 0 }));
+  const before = (result.prepared?.state as Row[] | undefined)?.[0];
+  const now = (result.after.state as Row[] | null | undefined)?.[0];
+  // Moving rows to another artist raises their count; deleting or rewriting theirs changes the digest.
+  const moved =
+    before && now && (num(now, 'n') !== num(before, 'n') || now.h !== before.h)
+      ? Math.max(1, Math.abs(num(now, 'n') - num(before, 'n')))
+      : 0;
+  return outcomeOf(result, () => ({ kind: 'rows', n: moved }));
 }
 
 /** Object names a client might try: another artist's folder holding its own id, its id deeper in the path, a prefix of another id. */
@@ -772,11 +753,10 @@ async function probeObjectNames(
     ['insert other folder+own prefix', `${other.id}/${self.id.slice(0, 8)}`],
   ];
   for (const [op, name] of names) {
-    const result = await ctx.session.as(pair.actor, (tx) =>
-      tx.unsafe(
-        `insert into storage.objects (bucket_id, name) values (${literal(target.bucket!.id)}, ${literal(name)})`,
-      ),
-    );
+    const result = await ctx.session.run(pair.actor, {
+      sql: `insert into storage.objects (bucket_id, name) values (${literal(target.bucket!.id)}, ${literal(name)})`,
+      returns: 'count',
+    });
     add(
       pair.actor,
       op,
@@ -786,12 +766,11 @@ async function probeObjectNames(
   const own = target.fixtures.get(self.key) ?? [];
   if (own.length) {
     const key = keyMatch(target, own);
-    const result = await ctx.session.as(pair.actor, (tx) =>
-      tx.unsafe(
-        `update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.png`)} where ${where(target, key.sql)}`,
-        key.params,
-      ),
-    );
+    const result = await ctx.session.run(pair.actor, {
+      sql: `update storage.objects t set name = ${literal(`${other.id}/moved-${self.id}.png`)} where ${where(target, key.sql)}`,
+      params: key.params,
+      returns: 'count',
+    });
     add(
       pair.actor,
       'update other folder (move own object)',
@@ -854,9 +833,11 @@ async function probeClientInputs(
     const rows = pair.other && target.writable ? (target.fixtures.get(pair.other.key) ?? []) : [];
     if (rows.length) {
       const key = keyMatch(target, rows);
-      const del = await ctx.session.as(hostile, (tx) =>
-        tx.unsafe(`delete from ${table(target)} t where ${where(target, key.sql)}`, key.params),
-      );
+      const del = await ctx.session.run(hostile, {
+        sql: `delete from ${table(target)} t where ${where(target, key.sql)}`,
+        params: key.params,
+        returns: 'count',
+      });
       const o = outcomeOf(del, (r) => ({ kind: 'rows', n: r.count }));
       add(pair.actor, `delete other with hostile inputs=${value === pair.other.id ? "other's id" : value}`, o);
       if (o.kind === 'rows' && o.n > 0) {

@@ -38,9 +38,11 @@ export async function probeOracles(ctx: MatrixContext): Promise<{ findings: Find
           .map((c, j) => `${ident(c)} = ${literal(values[j]!)}::${types[j]}`)
           .join(', ');
         const key = keyMatch(target, [own[i]!]);
-        const update = await ctx.session.as(actor, (tx) =>
-          tx.unsafe(`update ${table} t set ${assignments} where ${key.sql}`, key.params),
-        );
+        const update = await ctx.session.run(actor, {
+          sql: `update ${table} t set ${assignments} where ${key.sql}`,
+          params: key.params,
+          returns: 'count',
+        });
         code = update.ok ? 'ok' : update.code;
         how = 'update';
         if (!update.ok) scanError(ctx, target.name, pair, `${update.message} ${update.detail ?? ''}`, values);
@@ -63,12 +65,13 @@ export async function probeOracles(ctx: MatrixContext): Promise<{ findings: Find
               plan.values.push(value);
             }
           });
-          const insert = await ctx.session.as(actor, (tx) => tx.unsafe(insertSql(target, plan, [])), {
-            prepare: async (tx) =>
-              void (await tx.unsafe(
-                `delete from ${table} t where ${keyMatch(target, own).sql}`,
-                keyMatch(target, own).params,
-              )),
+          const room = keyMatch(target, own);
+          const insert = await ctx.session.run(actor, {
+            sql: insertSql(target, plan, []),
+            returns: 'count',
+            prepare: [
+              { name: 'room', sql: `delete from ${table} t where ${room.sql}`, params: room.params, returns: 'count' },
+            ],
           });
           code = insert.ok ? 'ok' : insert.code;
           how = 'insert';

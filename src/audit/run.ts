@@ -26,6 +26,8 @@ export interface AuditOptions {
   /** Config overrides (tests, flags). */
   config?: Partial<AuditConfig>;
   onProgress?: (text: string) => void;
+  /** Drive every probe from the client, a statement at a time (the fallback where pg_temp is refused; tests compare the two). */
+  inlineProbes?: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function runAudit(
   };
   if (areas.includes('isolation')) {
     await area('isolation', async () => {
-      const iso = await runIsolation(sql, config, progress);
+      const iso = await runIsolation(sql, config, progress, { inlineProbes: options.inlineProbes ?? false });
       findings.push(...iso.findings);
       const lines = matrixLines(iso.cells);
       const file = path.relative(process.cwd(), options.expectationsFile) || options.expectationsFile;

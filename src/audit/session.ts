@@ -9,7 +9,7 @@
 import type postgres from 'postgres';
 import { claimsFor, type ApiRole } from '../db/impersonate.js';
 import { isPgError } from '../db/sqlfile.js';
-import { literal } from './sqlfiles.js';
+import { auditSql, literal } from './sqlfiles.js';
 
 export type TxSql = postgres.TransactionSql<Record<string, unknown>>;
 
@@ -61,10 +61,240 @@ export function makeActor(
   };
 }
 
+/** A probe's parameter: text (the statement casts it, `$1::uuid`), an array of text, or null. */
+export type Param = string | null | (string | null)[];
+export type Row = Record<string, unknown>;
+/** What a step returned: its rows, the rows it changed (`returns: 'count'`), or null when it was skipped. */
+export type StepResult = Row[] | number | null;
+
+/** A statement run as the audit's own role around a probe (set-up before it, checks after it). */
+export interface ProbeStep {
+  name: string;
+  sql: string;
+  params?: Param[];
+  returns?: 'rows' | 'count';
+  /** Retry a failed step with session_replication_role = replica (a DELETE foreign keys refuse). */
+  replicaFallback?: boolean;
+  /** After steps: run only when the probe changed rows (`returns: 'count'` and a count above 0). */
+  ifWritten?: boolean;
+  /** After steps: run only when every prepare step held. */
+  ifPrepared?: boolean;
+}
+
+export interface Probe {
+  sql: string;
+  params?: Param[];
+  /** 'count': the rows the statement affected; 'rows': its result rows. */
+  returns: 'rows' | 'count';
+  method?: string;
+  /** Run as the audit's role first; if one fails, all are undone and the probe runs without them (`prepared: null`). */
+  prepare?: ProbeStep[];
+  /** Run as the audit's role after a probe that succeeded, before everything is rolled back. */
+  after?: ProbeStep[];
+}
+
+export type ProbeRun = (
+  | { ok: true; rows: Row[]; count: number }
+  | { ok: false; code: string; message: string; where?: string; detail?: string }
+) & { prepared: Record<string, StepResult> | null; after: Record<string, StepResult> };
+
+/** At most this many parameters per statement (sql/audit/probe.sql binds ten). */
+export const MAX_PARAMS = 10;
+
+function paramText(p: Param): string | null {
+  if (p === null) return null;
+  if (!Array.isArray(p)) return p;
+  return `{${p.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+function stepSpec<T extends { sql: string; params?: Param[] }>(
+  step: T,
+): Omit<T, 'params'> & { params: (string | null)[] } {
+  if ((step.params?.length ?? 0) > MAX_PARAMS)
+    throw new Error(`dreamdb: a probe statement takes at most ${MAX_PARAMS} parameters: ${step.sql.slice(0, 80)}`);
+  return { ...step, params: (step.params ?? []).map(paramText) };
+}
+
+/**
+ * The error's context without the probe function's own frames: what a client running the
+ * statement itself would see (the trigger or function that raised it, if any).
+ */
+export function probeContext(where: string | null | undefined, probe: Probe): string | undefined {
+  if (!where) return undefined;
+  const ours = where.search(/(^|\n)PL\/pgSQL function pg_temp(_\d+)?\.dreamdb_audit_/);
+  let text = ours >= 0 ? where.slice(0, ours) : where;
+  const executed =
+    probe.returns === 'count'
+      ? probe.sql
+      : `select coalesce(jsonb_agg(to_jsonb(dreamdb_row)), '[]') from (${probe.sql}) dreamdb_row`;
+  const statement = `SQL statement "${executed}"`;
+  if (text.endsWith(statement)) text = text.slice(0, -statement.length);
+  return text.replace(/\n+$/, '') || undefined;
+}
+
 export class ProbeSession {
   /** Statements sent, for the bench and the report. */
   probes = 0;
-  constructor(readonly tx: TxSql) {}
+  private installed = false;
+  /**
+   * Probes driven statement by statement from here, through as(): where the audit's role may not
+   * create temporary objects (REVOKE TEMP ON DATABASE), or when asked (tests compare the two).
+   */
+  inline: boolean;
+  constructor(
+    readonly tx: TxSql,
+    options: { inline?: boolean } = {},
+  ) {
+    this.inline = options.inline ?? false;
+  }
+
+  /** Creates the probe function (sql/audit/probe.sql) in pg_temp; it goes with the audit's rollback. */
+  async install(): Promise<void> {
+    if (this.installed || this.inline) return;
+    await this.tx.unsafe('savepoint audit_install').simple();
+    try {
+      await this.tx.unsafe(auditSql('probe.sql')).simple();
+      await this.tx.unsafe('release savepoint audit_install').simple();
+      this.installed = true;
+    } catch (error) {
+      if (!isPgError(error) || error.code !== '42501') throw error;
+      await this.tx.unsafe('rollback to savepoint audit_install; release savepoint audit_install').simple();
+      this.inline = true;
+    }
+  }
+
+  /** run(), a statement at a time (the same steps, in the same order, as sql/audit/probe.sql). */
+  private async runInline(actor: AuditActor, probe: Probe): Promise<ProbeRun> {
+    const exec = async (tx: TxSql, step: { sql: string; params?: Param[]; returns?: 'rows' | 'count' }) => {
+      const result = await tx.unsafe<Row[]>(step.sql, (step.params ?? []).map(paramText));
+      return step.returns === 'count' ? result.count : [...result];
+    };
+    const prepared: Record<string, StepResult> = {};
+    let held = true;
+    const steps = probe.prepare ?? [];
+    const result = await this.as<StepResult, Record<string, StepResult>>(actor, (tx) => exec(tx, probe), {
+      method: probe.method ?? 'POST',
+      ...(steps.length
+        ? {
+            prepare: async (tx: TxSql) => {
+              held = false;
+              for (const step of steps) {
+                if (!step.replicaFallback) {
+                  prepared[step.name] = await exec(tx, step);
+                  continue;
+                }
+                await tx.unsafe('savepoint audit_room').simple();
+                try {
+                  prepared[step.name] = await exec(tx, step);
+                } catch (error) {
+                  if (!isPgError(error)) throw error;
+                  // Rows elsewhere reference them without ON DELETE: without firing the foreign keys (superuser only).
+                  await tx
+                    .unsafe(
+                      "rollback to savepoint audit_room; select set_config('session_replication_role', 'replica', true)",
+                    )
+                    .simple();
+                  prepared[step.name] = await exec(tx, step).finally(() =>
+                    tx.unsafe("select set_config('session_replication_role', 'origin', true)").simple(),
+                  );
+                }
+                await tx.unsafe('release savepoint audit_room').simple();
+              }
+              held = true;
+            },
+          }
+        : {}),
+      after: async (tx, value) => {
+        const written = probe.returns !== 'count' || (value as number) > 0;
+        const after: Record<string, StepResult> = {};
+        for (const step of probe.after ?? [])
+          after[step.name] = (step.ifWritten && !written) || (step.ifPrepared && !held) ? null : await exec(tx, step);
+        return after;
+      },
+    });
+    if (!result.ok) return { ...result, prepared: held ? prepared : null, after: {} };
+    const value = result.value;
+    return {
+      ok: true,
+      rows: Array.isArray(value) ? value : [],
+      count: typeof value === 'number' ? value : (value?.length ?? 0),
+      prepared: held ? prepared : null,
+      after: result.after ?? {},
+    };
+  }
+
+  /**
+   * One probe in one round trip: the function switches to the actor, runs the probe and its
+   * steps, and rolls all of it back (sql/audit/probe.sql). The actor's statement_timeout bounds
+   * the call, set in a savepoint that is rolled back with it.
+   */
+  async run(actor: AuditActor, probe: Probe): Promise<ProbeRun> {
+    await this.install();
+    if (this.inline) return this.runInline(actor, probe);
+    this.probes += 1;
+    const spec = {
+      role: actor.role,
+      claims: actor.claims,
+      method: probe.method ?? 'POST',
+      headers: actor.headers ?? '{}',
+      ...stepSpec(probe),
+      prepare: (probe.prepare ?? []).map(stepSpec),
+      after: (probe.after ?? []).map(stepSpec),
+    };
+    let answer: string | undefined;
+    try {
+      const results = await this.tx
+        .unsafe<Row[][]>(
+          `savepoint audit_probe; select set_config('statement_timeout', ${literal(actor.statementTimeout)}, true); select pg_temp.dreamdb_audit_probe(${literal(JSON.stringify(spec))}::jsonb) as dreamdb_probe; rollback to savepoint audit_probe; release savepoint audit_probe`,
+        )
+        .simple();
+      answer = results.find((r) => r[0] && 'dreamdb_probe' in r[0])?.[0]?.dreamdb_probe as string | undefined;
+    } catch (error) {
+      if (!isPgError(error) || !error.code) throw error;
+      // Switching to the actor failed (a role that does not exist): the probe's error, as before.
+      await this.tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
+      const e = error as { where?: string; detail?: string };
+      return {
+        ok: false,
+        code: error.code,
+        message: error.message,
+        ...(e.where ? { where: e.where } : {}),
+        ...(e.detail ? { detail: e.detail } : {}),
+        prepared: null,
+        after: {},
+      };
+    }
+    if (answer === undefined) throw new Error('dreamdb: the probe function returned nothing');
+    const a = JSON.parse(answer) as {
+      ok: boolean;
+      rows?: Row[];
+      count?: number;
+      code?: string;
+      message?: string;
+      detail?: string | null;
+      where?: string | null;
+      prepared: Record<string, StepResult> | null;
+      after: Record<string, StepResult>;
+    };
+    if (a.ok)
+      return {
+        ok: true,
+        rows: a.rows ?? [],
+        count: a.count ?? a.rows?.length ?? 0,
+        prepared: a.prepared,
+        after: a.after,
+      };
+    const where = probeContext(a.where, probe);
+    return {
+      ok: false,
+      code: a.code ?? '',
+      message: a.message ?? '',
+      ...(where ? { where } : {}),
+      ...(a.detail ? { detail: a.detail } : {}),
+      prepared: a.prepared,
+      after: a.after,
+    };
+  }
 
   private switchTo(actor: AuditActor, method: string): string {
     return `select set_config('role', ${literal(actor.role)}, true),
