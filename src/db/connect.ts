@@ -1,12 +1,14 @@
 /** Connections: one place that opens postgres.js clients and turns failures into clear errors. */
 import postgres from 'postgres';
-import { ConnectionError, LockLostError, UsageError } from '../errors.js';
+import { ConnectionError, LockLostError } from '../errors.js';
 import { LOST_CODES, recordLostConnection } from './lost.js';
 import { redactUrl } from './redact.js';
 import { endpointsOf, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
+import { validateUrl } from './url.js';
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
 export { isConnectionLoss, lostConnectionCrash, lostConnectionError } from './lost.js';
+export { validateUrl } from './url.js';
 
 export interface ConnectOptions {
   max?: number;
@@ -74,37 +76,6 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
     if (options.endOnLoss || what) void sql.end({ timeout: 0 }).catch(() => {});
   };
   return sql;
-}
-
-/**
- * libpq allows an empty host when `?host=` names it (`postgresql://user@/db?host=/var/run/postgresql`);
- * WHATWG URLs do not, so a placeholder host stands in (the socket factory reads ?host= itself).
- */
-function parseConnectionUrl(url: string): URL {
-  try {
-    return new URL(url);
-  } catch (error) {
-    const filled = url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?]*@)?)(?=[/?]|$)/, '$1localhost');
-    if (filled === url || !new URL(filled).searchParams.get('host')) throw error;
-    return new URL(filled);
-  }
-}
-
-export function validateUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = parseConnectionUrl(url);
-  } catch {
-    throw new UsageError(`Not a valid connection string: ${redactUrl(url)}`, {
-      hint: 'Use postgresql://user:password@host:5432/database',
-    });
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UsageError(`Not a PostgreSQL connection string (scheme ${parsed.protocol}): ${redactUrl(url)}`, {
-      hint: 'Use postgresql://user:password@host:5432/database',
-    });
-  }
-  return parsed;
 }
 
 const CONNECTION_CODES: Record<string, string> = {
