@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EXIT_CODES, TARGET_HELP } from './commands/action.js';
 import { DreamdbError, errorEnvelope, ExitCode } from './errors.js';
 import { redactText } from './db/redact.js';
-import { lostConnectionCrash, lostConnectionError } from './db/connect.js';
+import { lostConnectionCrash, lostConnectionError } from './db/lost.js';
 import { packageRoot } from './paths.js';
 import { style } from './ui/output.js';
 import { registerMigrate } from './commands/migrate.js';

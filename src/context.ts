@@ -8,12 +8,11 @@ import { findProjectRoot } from './config/root.js';
 import { loadSupabaseProject, type SupabaseProject } from './config/supabase-toml.js';
 import type { Config } from './config/schema.js';
 import { acquire, embeddedPaths, type EmbeddedPaths } from './db/embedded.js';
-import { validateUrl } from './db/connect.js';
-import { databaseOf } from './db/databases.js';
+import { validateUrl } from './db/url.js';
 import { redactUrl } from './db/redact.js';
 import { UsageError } from './errors.js';
 import { createOutput, type Output } from './ui/output.js';
-import { defaultMigrateSettings, type MigrateSettings } from './migrate/engine.js';
+import { defaultMigrateSettings, type MigrateSettings } from './migrate/settings.js';
 
 export interface GlobalFlags {
   db?: string;
@@ -147,6 +146,8 @@ export async function withTarget<T>(ctx: Context, fn: (target: Target) => Promis
 /** Plan → show → confirm → apply: production targets need typed confirmation or --yes. */
 export async function confirmProduction(ctx: Context, target: Target, action: string): Promise<boolean> {
   if (!target.production || ctx.flags.yes) return true;
+  // databases.ts imports the driver: loaded only when a production target is to be confirmed.
+  const { databaseOf } = await import('./db/databases.js');
   const name = databaseOf(target.url);
   return ctx.out.confirmTyped(`${action} on PRODUCTION (${target.display}).`, name);
 }

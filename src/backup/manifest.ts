@@ -184,24 +184,5 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
   }
 }
 
-/**
- * What a backup holds, counted the same way by backup, verify, restore and the drill: the tables
- * of app data (their rows are totals.rows) and the migration ledgers kept with them (null: inside
- * a pg_dump archive, not counted).
- */
-export interface TableCounts {
-  data: number;
-  ledgers: number | null;
-}
-
-export function tableCounts(m: Manifest): TableCounts {
-  if (m.archive) return { data: m.archive.tables.length, ledgers: null };
-  const data = m.tables.filter((t) => t.role === 'data').length;
-  return { data, ledgers: m.tables.length - data };
-}
-
-export function describeTables(c: TableCounts): string {
-  const ledgers =
-    c.ledgers === null ? 'the migration ledgers' : `${c.ledgers} migration ledger${c.ledgers === 1 ? '' : 's'}`;
-  return `${c.data} data tables + ${ledgers}`;
-}
+// Counted in scope.ts (no zod), so the command can render a result without loading the schema.
+export { describeTables, tableCounts, type TableCounts } from './scope.js';

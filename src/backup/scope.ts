@@ -1,9 +1,10 @@
 /**
  * Pure parts of backup and restore: which tables a backup holds (include/exclude patterns,
  * partitions following their parent), file names, the order to load tables so foreign keys are
- * satisfied, and reading yearly partition bounds. No I/O.
+ * satisfied, reading yearly partition bounds, and counting a manifest's tables. No I/O.
  */
 import { compareVersions } from '../plan/migrations.js';
+import type { Manifest } from './manifest.js';
 
 export interface CatalogTable {
   schema: string;
@@ -169,4 +170,26 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * What a backup holds, counted the same way by backup, verify, restore and the drill: the tables
+ * of app data (their rows are totals.rows) and the migration ledgers kept with them (null: inside
+ * a pg_dump archive, not counted).
+ */
+export interface TableCounts {
+  data: number;
+  ledgers: number | null;
+}
+
+export function tableCounts(m: Manifest): TableCounts {
+  if (m.archive) return { data: m.archive.tables.length, ledgers: null };
+  const data = m.tables.filter((t) => t.role === 'data').length;
+  return { data, ledgers: m.tables.length - data };
+}
+
+export function describeTables(c: TableCounts): string {
+  const ledgers =
+    c.ledgers === null ? 'the migration ledgers' : `${c.ledgers} migration ledger${c.ledgers === 1 ? '' : 's'}`;
+  return `${c.data} data tables + ${ledgers}`;
 }

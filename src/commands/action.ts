@@ -1,6 +1,6 @@
 /** How a command module plugs into the program: `program.command(...).action(action(handler))`, and the flag parsers they share. */
 import { Option, type Command } from 'commander';
-import { createContext, type Context, type GlobalFlags } from '../context.js';
+import type { Context, GlobalFlags } from '../context.js';
 import { style } from '../ui/output.js';
 
 /** A handler gets the context and the command's arguments and options; a number is the exit code. */
@@ -9,6 +9,9 @@ export type Handler = (ctx: Context, ...args: any[]) => Promise<number | void>;
 export function action(handler: Handler) {
   return async function (this: Command, ...args: unknown[]): Promise<void> {
     const flags = this.optsWithGlobals() as GlobalFlags & Record<string, unknown>;
+    // The context (config schemas in zod, the embedded server, the driver) loads once a command
+    // runs: --help and --version never need it.
+    const { createContext } = await import('../context.js');
     const ctx = await createContext(flags);
     const code = await handler(ctx, ...args.slice(0, -1));
     if (typeof code === 'number') process.exitCode = code;

@@ -5,18 +5,21 @@
  */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { auditSettings, type AuditConfig } from '../config/audit.js';
+import type { AuditConfig } from '../config/audit.js';
 import { UsageError } from '../errors.js';
-import { withTarget, type Context } from '../context.js';
-import { auditDatabase } from '../audit/database.js';
+import type { Context } from '../context.js';
 import { AREAS, type Area } from '../audit/model.js';
-import { renderReport, type AuditReport } from '../audit/report.js';
+import type { AuditReport } from '../audit/report.js';
 import type { AuditOptions } from '../audit/run.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
 /** `dreamdb audit-rls` as a call: the config and files resolved from the context, production refused. */
 export async function auditRls(ctx: Context, options: AuditOptions = {}): Promise<AuditReport> {
+  // The audit engine and its config schema (zod) load when an audit runs, not for --help.
+  const { auditSettings } = await import('../config/audit.js');
+  const { withTarget } = await import('../context.js');
+  const { auditDatabase } = await import('../audit/database.js');
   const { config: overrides, expectationsFile, junit, allowProduction, ...rest } = options;
   const config = auditSettings({ ...ctx.config.audit, ...overrides } as AuditConfig);
   return withTarget(ctx, async (target) => {
@@ -111,6 +114,8 @@ ${EXIT_CODES.replace('3    a check found problems', '3    findings (anything but
               { hint: 'Drop --only.' },
             );
           }
+          const { auditSettings } = await import('../config/audit.js');
+          const { renderReport } = await import('../audit/report.js');
           const overrides: Partial<AuditConfig> = {};
           if (opts.artists) overrides.artists = opts.artists;
           if (opts.iterations)

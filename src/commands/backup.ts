@@ -5,18 +5,16 @@
  */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { auditSettings } from '../config/audit.js';
-import { backupSettings, type BackupConfig } from '../config/backup.js';
-import { confirmProduction, migrateSettings, withTarget, type Context } from '../context.js';
-import { validateUrl } from '../db/connect.js';
+import type { BackupConfig } from '../config/backup.js';
+import type { Context } from '../context.js';
 import { CancelledError, ExitCode } from '../errors.js';
-import { backupSettingsFrom, createBackup, type BackupProgress } from '../backup/create.js';
-import { rlsAuditStep, runDrill, type AuditStep, type DrillResult } from '../backup/drill.js';
-import { describeTables, tableCounts, type Manifest } from '../backup/manifest.js';
-import { backupSize, restoreBackup, type RestoreProgress, type RestoreResult } from '../backup/restore.js';
-import { formatBytes } from '../backup/scope.js';
-import { formatDuration } from '../config/values.js';
-import { verifyBackup as checkBackup, type VerifyResult } from '../backup/verify.js';
+import type { BackupProgress } from '../backup/create.js';
+import type { AuditStep, DrillResult } from '../backup/drill.js';
+import type { Manifest } from '../backup/manifest.js';
+import type { RestoreProgress, RestoreResult } from '../backup/restore.js';
+import { describeTables, formatBytes, tableCounts } from '../backup/scope.js';
+import { formatDuration } from '../config/units.js';
+import type { VerifyResult } from '../backup/verify.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
@@ -45,12 +43,19 @@ function shown(ctx: Context, p: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
-function settings(ctx: Context): BackupConfig {
+// The backup area (manifest and config schemas in zod, the driver, crypto and compression
+// streams) is imported by each function below when a backup command runs, not for --help.
+
+async function settings(ctx: Context): Promise<BackupConfig> {
+  const { backupSettings } = await import('../config/backup.js');
   return backupSettings(ctx.config.backup);
 }
 
 export async function backup(ctx: Context, options: BackupCommandOptions = {}): Promise<BackupCommandResult> {
-  const cfg = settings(ctx);
+  const { withTarget } = await import('../context.js');
+  const { backupSettingsFrom, createBackup } = await import('../backup/create.js');
+  const { backupSize } = await import('../backup/restore.js');
+  const cfg = await settings(ctx);
   const outDir = path.resolve(ctx.cwd, options.out ?? cfg.dir);
   return withTarget(ctx, async (target) => {
     const result = await ctx.out.task(`Backing up ${target.display}`, (progress) =>
@@ -88,7 +93,8 @@ function reportBackup(ctx: Context, update: (text: string) => void, event: Backu
   }
 }
 
-export function renderBackup(ctx: Context, r: BackupCommandResult): string[] {
+/** keyEnv: backup.keyEnv of the config, named when the backup is encrypted. */
+export function renderBackup(ctx: Context, r: BackupCommandResult, keyEnv: string): string[] {
   const m = r.manifest;
   const rel = shown(ctx, r.dir);
   return [
@@ -96,7 +102,7 @@ export function renderBackup(ctx: Context, r: BackupCommandResult): string[] {
     `  ${describeTables(tableCounts(m))}, ${m.totals.rows.toLocaleString('en-US')} rows of data, ${formatBytes(r.sizeBytes)} on disk${m.totals.contentBytes ? ` (${formatBytes(m.totals.contentBytes)} of data)` : ''}, in ${formatDuration(r.durationMs)}`,
     `  schema version ${m.schemaVersion ?? '(none: the database was not migrated)'}, PostgreSQL ${m.source.serverVersion}, ${m.kind === 'pg_dump' ? `pg_dump archive (${m.archive?.pgDump})` : 'dreamdb format'}`,
     m.encryption
-      ? `  encrypted (AES-256-GCM, key from ${settings(ctx).keyEnv}): keep the key, without it this backup cannot be read`
+      ? `  encrypted (AES-256-GCM, key from ${keyEnv}): keep the key, without it this backup cannot be read`
       : `  ${style.yellow('not encrypted')}: it holds personal data and encrypted tokens; store it accordingly (or use --encrypt)`,
     `Check it any time with \`dreamdb backup verify ${rel}\`.`,
   ];
@@ -107,11 +113,13 @@ export async function verifyBackup(
   dir: string,
   options: { quick?: boolean } = {},
 ): Promise<VerifyResult> {
+  const { verifyBackup: checkBackup } = await import('../backup/verify.js');
   const full = path.resolve(ctx.cwd, dir);
+  const { keyEnv } = await settings(ctx);
   return ctx.out.task(`Verifying ${dir}`, (progress) =>
     checkBackup(full, {
       env: ctx.env,
-      keyEnv: settings(ctx).keyEnv,
+      keyEnv,
       quick: options.quick,
       onProgress: progress.update,
     }),
@@ -145,7 +153,9 @@ export async function restore(
   dir: string,
   options: { force?: boolean } = {},
 ): Promise<RestoreCommandResult> {
-  const cfg = settings(ctx);
+  const { confirmProduction, migrateSettings, withTarget } = await import('../context.js');
+  const { restoreBackup } = await import('../backup/restore.js');
+  const cfg = await settings(ctx);
   const full = path.resolve(ctx.cwd, dir);
   return withTarget(ctx, async (target) => {
     if (!(await confirmProduction(ctx, target, `Restore ${dir}`)))
@@ -212,9 +222,12 @@ export async function drDrill(
   ctx: Context,
   options: DrillCommandOptions = {},
 ): Promise<DrillResult & { target: string }> {
-  const cfg = settings(ctx);
+  const { migrateSettings, withTarget } = await import('../context.js');
+  const { backupSettingsFrom } = await import('../backup/create.js');
+  const { runDrill } = await import('../backup/drill.js');
+  const cfg = await settings(ctx);
   return withTarget(ctx, async (target) => {
-    const audit = options.skipAudit ? undefined : (options.audit ?? drillAudit(ctx));
+    const audit = options.skipAudit ? undefined : (options.audit ?? (await drillAudit(ctx)));
     const result = await ctx.out.task(`Disaster-recovery drill on ${target.display}`, (progress) =>
       runDrill(target.url, {
         backup: backupSettingsFrom(cfg, options.encrypt ? ctx.env : undefined),
@@ -231,7 +244,9 @@ export async function drDrill(
 }
 
 /** The drill audits the restored copy as `dreamdb audit-rls` would audit the target. */
-function drillAudit(ctx: Context): AuditStep {
+async function drillAudit(ctx: Context): Promise<AuditStep> {
+  const { auditSettings } = await import('../config/audit.js');
+  const { rlsAuditStep } = await import('../backup/drill.js');
   const config = auditSettings(ctx.config.audit);
   return rlsAuditStep({ config, expectationsFile: path.resolve(ctx.cwd, config.expectations) });
 }
@@ -290,6 +305,7 @@ ${EXIT_CODES}`,
     .action(
       action(async (ctx, opts: BackupCommandOptions) => {
         const result = await backup(ctx, opts);
+        const { keyEnv } = await settings(ctx);
         ctx.out.result(
           {
             ok: true,
@@ -298,7 +314,7 @@ ${EXIT_CODES}`,
             durationMs: result.durationMs,
             manifest: result.manifest,
           },
-          () => renderBackup(ctx, result),
+          () => renderBackup(ctx, result, keyEnv),
         );
       }),
     );
@@ -359,6 +375,7 @@ ${EXIT_CODES}`,
     )
     .action(
       action(async (ctx, opts: { out?: string; encrypt?: boolean; skipAudit?: boolean; scratchServer?: string }) => {
+        const { validateUrl } = await import('../db/connect.js');
         if (opts.scratchServer) validateUrl(opts.scratchServer);
         const result = await drDrill(ctx, opts);
         ctx.out.result(result, () => renderDrill(result));

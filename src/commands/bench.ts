@@ -3,10 +3,8 @@
  * schema, plus the database's part of realtime latency (src/bench/run.ts; docs/bench.md).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { renderBench } from '../bench/report.js';
 import type { BenchOptions } from '../bench/result.js';
-import { runBench, runBenchSync, type SyncBenchFlags } from '../bench/run.js';
-import { renderSyncBench } from '../bench/sync.js';
+import type { SyncBenchFlags } from '../bench/run.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
@@ -114,12 +112,16 @@ ${EXIT_CODES.trim().split('\n').slice(1).join('\n')}`,
     )
     .action(
       action(async (ctx, opts: BenchOptions & SyncBenchFlags & { sync?: boolean }) => {
+        // The bench engine (load workers, pgbench, the seed generator, the driver) loads when bench runs.
+        const { runBench, runBenchSync } = await import('../bench/run.js');
         if (opts.sync) {
+          const { renderSyncBench } = await import('../bench/sync.js');
           const r = await runBenchSync(ctx, opts);
           ctx.out.result(r, () => renderSyncBench(r));
           return r.lost > 0 || r.duplicated > 0 || r.devices.divergentRows > 0 ? 3 : 0;
         }
         const result = await runBench(ctx, opts);
+        const { renderBench } = await import('../bench/report.js');
         ctx.out.result(result, () => renderBench(result));
         return result.shipped.mixed.errors > 0 || result.shipped.isolated.some((i) => i.errors > 0) ? 3 : 0;
       }),

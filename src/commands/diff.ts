@@ -1,8 +1,5 @@
 /** `dreamdb db diff`: the schema difference as SQL, or a new migration with -f. */
 import type { Command } from 'commander';
-import type { DiffRunResult } from '../diff/run.js';
-import { lintJson, renderLint } from '../lint/report.js';
-import { style } from '../ui/output.js';
 import { action, EXIT_CODES } from './action.js';
 
 const DIFF_HELP = `
@@ -35,45 +32,9 @@ export function registerDbDiff(db: Command): void {
           .filter(Boolean);
         // Loaded on use: the diff engine takes half a second to import, which no other command should pay.
         const { runDiff } = await import('../diff/run.js');
+        const { diffJson, renderDiff } = await import('../diff/render.js');
         const result = await runDiff(ctx, { from: opts.from, to: opts.to, file: opts.file, schemas });
         ctx.out.result(diffJson(result), () => renderDiff(result));
       }),
     );
-}
-
-export function diffJson(r: DiffRunResult) {
-  return {
-    from: r.from,
-    to: r.to,
-    changes: r.diff.statements.length,
-    sql: r.diff.sql,
-    statements: r.diff.statements,
-    transactional: r.diff.transactional,
-    unmodeled: r.diff.unmodeled,
-    written: r.written,
-    lint: r.lint ? lintJson(r.lint) : null,
-  };
-}
-
-export function renderDiff(r: DiffRunResult): string[] {
-  const lines: string[] = [];
-  const drops = r.diff.statements.filter((s) => s.destructive).length;
-  if (!r.diff.sql) lines.push(`No schema changes: ${r.to} matches ${r.from}.`);
-  else if (r.written)
-    lines.push(
-      `Wrote ${r.written.path} (${r.diff.statements.length} statements). Review it, then \`dreamdb migrate\`.`,
-    );
-  else lines.push(r.diff.sql.trimEnd());
-  if (drops)
-    lines.push(style.yellow(`-- warning: ${drops} statement(s) drop objects or data; review before applying.`));
-  for (const u of r.diff.unmodeled) lines.push(style.yellow(`-- not diffed: ${u}`));
-  if (r.lint) lines.push('', 'Migration lint of the new file:', ...renderLint(r.lint));
-  const refused = [...new Set(r.lint?.findings.filter((f) => f.level === 'error').map((f) => f.rule) ?? [])];
-  if (refused.length)
-    lines.push(
-      style.yellow(
-        `\`dreamdb migrate\` refuses error-level findings: edit the file, or accept them with ${refused.map((id) => `--allow ${id}`).join(' ')}.`,
-      ),
-    );
-  return lines;
 }

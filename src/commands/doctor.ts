@@ -4,17 +4,20 @@
  * is over its threshold.
  */
 import { Option, type Command } from 'commander';
-import { doctorSettings } from '../config/doctor.js';
-import { migrateSettings, withTarget, type Context } from '../context.js';
-import { withDb } from '../db/connect.js';
+import type { Context } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { prometheusText, runDoctor, type DoctorReport } from '../doctor/run.js';
+import type { DoctorReport } from '../doctor/run.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
 export type { DoctorReport } from '../doctor/run.js';
 
 export async function doctor(ctx: Context): Promise<DoctorReport> {
+  // The checks, their config schema (zod) and the driver load when doctor runs, not for --help.
+  const { doctorSettings } = await import('../config/doctor.js');
+  const { migrateSettings, withTarget } = await import('../context.js');
+  const { withDb } = await import('../db/connect.js');
+  const { runDoctor } = await import('../doctor/run.js');
   const config = doctorSettings(ctx.config.doctor);
   return withTarget(ctx, (target) =>
     withDb(
@@ -80,6 +83,7 @@ ${EXIT_CODES}`,
         if (opts.format === 'prometheus' && ctx.flags.json)
           throw new UsageError('--json and --format prometheus are two different outputs: pick one.');
         const report = await doctor(ctx);
+        const { prometheusText } = await import('../doctor/run.js');
         ctx.out.result(report, () =>
           opts.format === 'prometheus' ? prometheusText(report).trimEnd() : renderDoctor(report),
         );

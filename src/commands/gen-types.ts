@@ -7,12 +7,11 @@ import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { withTarget, type Context } from '../context.js';
-import { withDb } from '../db/connect.js';
+import type { Context } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { diffLines, type DiffSummary } from '../typegen/diff.js';
-import { countTypes, generateTypes, type Counts, type GenerateOptions } from '../typegen/generate.js';
+import type { Counts, GenerateOptions } from '../typegen/generate.js';
 import { writeAtomically } from '../typegen/write.js';
 import { style } from '../ui/output.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
@@ -78,6 +77,10 @@ function dreamdbVersion(): string {
 }
 
 async function generateFor(ctx: Context, settings: TypesSettings) {
+  // The generator (the SQL parser among it) and the driver load when types are generated, not for --help.
+  const { withTarget } = await import('../context.js');
+  const { withDb } = await import('../db/connect.js');
+  const { generateTypes } = await import('../typegen/generate.js');
   return withTarget(ctx, (target) =>
     withDb(target.url, async (sql) => ({ target: target.display, ...(await generateTypes(sql, settings)) })),
   );
@@ -86,6 +89,7 @@ async function generateFor(ctx: Context, settings: TypesSettings) {
 export async function genTypes(ctx: Context, flags: GenTypesFlags = {}): Promise<GenTypesResult> {
   const settings = typesSettings(ctx, flags);
   const { target, text, model } = await generateFor(ctx, settings);
+  const { countTypes } = await import('../typegen/generate.js');
   if (settings.out) await writeAtomically(settings.out, text);
   return {
     target,

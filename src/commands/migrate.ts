@@ -1,7 +1,5 @@
 /** `dreamdb migrate`: bring the target to the current schema, each file exactly once. */
 import { Option, type Command } from 'commander';
-import { migrate } from '../migrate/migrate.js';
-import { migrateJson, renderMigrate } from '../migrate/render.js';
 import { durationFlag, wholeNumberFlag } from '../ui/flags.js';
 import { action, collectList, deprecatedOption, EXIT_CODES, TARGET_HELP } from './action.js';
 
@@ -73,6 +71,9 @@ ${EXIT_CODES}`,
     )
     .action(
       action(async (ctx, flags: MigrateFlags) => {
+        // The migrate engine (driver, linter, parser) loads when migrate runs, not for --help.
+        const { migrate } = await import('../migrate/migrate.js');
+        const { migrateJson, renderMigrate } = await import('../migrate/render.js');
         const result = await migrate(ctx, {
           dryRun: flags.dryRun,
           to: flags.to,

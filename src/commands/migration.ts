@@ -1,14 +1,7 @@
 /** `dreamdb migration new | list | lint | repair`: the migration files and both ledgers. */
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { lintJson, renderLint } from '../lint/report.js';
-import { RULES } from '../lint/rules/index.js';
-import { describeScratch, renderTrace } from '../lint/trace/index.js';
-import { lintMigrations, renderRules, type LintMigrationsOptions } from '../migrate/lint.js';
-import { newMigration } from '../migrate/new.js';
-import { renderRepair, renderStatus } from '../migrate/render.js';
-import { repairMigrations } from '../migrate/repair.js';
-import { readMigrationStatus } from '../migrate/status.js';
+import type { LintMigrationsOptions } from '../migrate/lint.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { action, collectList, EXIT_CODES, TARGET_HELP } from './action.js';
 
@@ -20,6 +13,8 @@ Suppressions are listed in the output. Without a target (--db, DATABASE_URL, con
 is started: what exists comes from the earlier migration files.
 Exit codes: 0 clean, 3 findings at warn level or above, 2 usage or connection problem.`;
 
+// Each action imports its part of the migrate and lint areas when it runs: they pull in the
+// driver and the SQL parser, which --help and the other commands should not load.
 export function registerMigration(program: Command): void {
   const migration = program.command('migration').description('create and list migration files');
   migration
@@ -28,6 +23,7 @@ export function registerMigration(program: Command): void {
     .option('--no-transaction', 'mark it "-- dreamdb:no-transaction" (for CREATE INDEX CONCURRENTLY and friends)')
     .action(
       action(async (ctx, name: string, flags: { transaction: boolean }) => {
+        const { newMigration } = await import('../migrate/new.js');
         const result = await newMigration(ctx, name, { noTransaction: flags.transaction === false });
         ctx.out.result(result, () => `Created ${result.path}`);
       }),
@@ -38,6 +34,8 @@ export function registerMigration(program: Command): void {
     .description('show migration files beside what the target has applied')
     .action(
       action(async (ctx) => {
+        const { readMigrationStatus } = await import('../migrate/status.js');
+        const { renderStatus } = await import('../migrate/render.js');
         const result = await readMigrationStatus(ctx);
         ctx.out.result(result, () => renderStatus(result));
       }),
@@ -59,13 +57,17 @@ export function registerMigration(program: Command): void {
     .addHelpText('after', LINT_HELP)
     .action(
       action(async (ctx, files: string[], flags: LintMigrationsOptions & { rules?: boolean }) => {
+        const { lintMigrations, renderRules } = await import('../migrate/lint.js');
         if (flags.rules) {
+          const { RULES } = await import('../lint/rules/index.js');
           ctx.out.result(
             RULES.map(({ id, level, title, why, fix }) => ({ id, level, title, why, fix })),
             () => renderRules(),
           );
           return ExitCode.ok;
         }
+        const { lintJson, renderLint } = await import('../lint/report.js');
+        const { describeScratch, renderTrace } = await import('../lint/trace/index.js');
         const { report, trace } = await lintMigrations(ctx, files, flags);
         ctx.out.result({ ...lintJson(report), trace: trace ?? null }, () => [
           ...renderLint(report),
@@ -93,6 +95,8 @@ export function registerMigration(program: Command): void {
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
       action(async (ctx, versions: string[], flags: { status: string }) => {
+        const { repairMigrations } = await import('../migrate/repair.js');
+        const { renderRepair } = await import('../migrate/render.js');
         const result = await repairMigrations(ctx, versions, flags.status);
         ctx.out.result(result, () => renderRepair(result));
       }),

@@ -6,23 +6,13 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { durationFlag, wholeNumberFlag as int } from '../ui/flags.js';
-import { confirmProduction, withTarget, type Context, type Target } from '../context.js';
+import type { Context, Target } from '../context.js';
 import type { Sql } from '../db/connect.js';
 import { CancelledError, ExitCode } from '../errors.js';
 import { style } from '../ui/output.js';
 import { action, deprecatedOption, EXIT_CODES, TARGET_HELP } from './action.js';
-import {
-  checkPartitions,
-  describeRotateEvent,
-  listPartitions,
-  renderCheck,
-  renderPartitionList,
-  renderRotation,
-  renderSchedule,
-  rotatePartitions,
-  schedulePartitions,
-  withPartitionsClient,
-} from '../partitions/index.js';
+
+// Each action imports the partitions area (the planner, the driver) when it runs, not for --help.
 
 /** A duration; a bare number is the old spelling in milliseconds, still read so, with a note. */
 const ddlLockTimeout = (value: string): number => {
@@ -43,6 +33,8 @@ const date = (value: string) => {
 
 /** A single-connection client for the command (rotation holds a session advisory lock on it). */
 async function withPartitionDb<T>(ctx: Context, fn: (sql: Sql, target: Target) => Promise<T>): Promise<T> {
+  const { withTarget } = await import('../context.js');
+  const { withPartitionsClient } = await import('../partitions/index.js');
   return withTarget(ctx, (target) => withPartitionsClient(target.url, (sql) => fn(sql, target)));
 }
 
@@ -88,6 +80,7 @@ export function registerPartitions(program: Command): void {
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
       action(async (ctx, flags: WindowFlags) => {
+        const { listPartitions, renderPartitionList } = await import('../partitions/index.js');
         const list = await withPartitionDb(ctx, (sql) => listPartitions(sql, windowOptions(ctx, flags)));
         ctx.out.result(list, () => renderPartitionList(list));
       }),
@@ -143,6 +136,8 @@ ${TARGET_HELP}\n${EXIT_CODES}`,
             wait?: number;
           },
         ) => {
+          const { confirmProduction } = await import('../context.js');
+          const { describeRotateEvent, renderRotation, rotatePartitions } = await import('../partitions/index.js');
           const cfg = ctx.config.partitions;
           const result = await withPartitionDb(ctx, async (sql, target) => {
             const base = {
@@ -186,6 +181,7 @@ ${TARGET_HELP}\n${EXIT_CODES}`,
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
       action(async (ctx, flags: WindowFlags) => {
+        const { checkPartitions, renderCheck } = await import('../partitions/index.js');
         const result = await withPartitionDb(ctx, (sql) => checkPartitions(sql, windowOptions(ctx, flags)));
         ctx.out.result(result, () => renderCheck(result));
         return result.exitCode === 3 ? ExitCode.checkFailed : ExitCode.ok;
@@ -212,6 +208,7 @@ ${TARGET_HELP}\n${EXIT_CODES}`,
           ctx,
           flags: WindowFlags & { archive?: string; drop?: boolean; cron?: string; name?: string; print?: boolean },
         ) => {
+          const { renderSchedule, schedulePartitions } = await import('../partitions/index.js');
           const result = await withPartitionDb(ctx, (sql) =>
             schedulePartitions(sql, {
               ...windowOptions(ctx, flags),

@@ -1,8 +1,6 @@
 /** `dreamdb db reset`: drop and rebuild the database to a version, then seed it. */
 import type { Command } from 'commander';
-import { resetDatabase } from '../diff/reset.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
-import { renderSeed } from '../seed/report.js';
 
 export function registerDbReset(db: Command): void {
   db.command('reset')
@@ -18,6 +16,9 @@ ${EXIT_CODES}`,
     )
     .action(
       action(async (ctx, opts: { to?: string; seed: boolean }) => {
+        // Reset migrates and seeds: those areas load when it runs, not for --help.
+        const { resetDatabase } = await import('../diff/reset.js');
+        const { renderSeed } = await import('../seed/report.js');
         const reset = await resetDatabase(ctx, { version: opts.to, seed: opts.seed });
         const { seeded } = reset;
         ctx.out.result(reset, () => [

@@ -3,25 +3,15 @@
  * volume (src/seed/run.ts). Never on a target labelled production.
  */
 import { Option, type Command } from 'commander';
-import { withTarget, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { wholeNumberFlag } from '../ui/flags.js';
 import { parseDate } from '../seed/dates.js';
-import { renderSeed } from '../seed/report.js';
-import {
-  applySeed,
-  fixturesLocation,
-  prepareSeed,
-  seedHooks,
-  type SeedResult,
-  type VolumeSettings,
-} from '../seed/run.js';
-import { SCALES, type ScaleName } from '../seed/scale.js';
+import type { SeedResult, VolumeSettings } from '../seed/run.js';
+import { SCALES, type ScaleName } from '../seed/scales.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
 export type { FixtureOutcome, ScaleOutcome, SeedResult } from '../seed/run.js';
-/** Kept for callers that have not moved to src/seed/report.ts yet. */
-export { renderSeed } from '../seed/report.js';
 
 export interface SeedOptions {
   scale?: ScaleName;
@@ -67,6 +57,9 @@ export function volumeFromFlags(ctx: Context, options: SeedOptions): VolumeSetti
 
 /** `dreamdb seed` as a call: validates every flag and fixture before touching the target. */
 export async function seed(ctx: Context, options: SeedOptions = {}): Promise<SeedResult> {
+  // The seed engine (generator, word lists, the driver) loads when seeding, not for --help.
+  const { applySeed, fixturesLocation, prepareSeed, seedHooks } = await import('../seed/run.js');
+  const { withTarget } = await import('../context.js');
   const prepared = await prepareSeed({
     volume: volumeFromFlags(ctx, options),
     fixtures: options.fixtures === false ? undefined : fixturesLocation(ctx.cwd, ctx.config.seed?.fixturesDir),
@@ -118,6 +111,7 @@ ${EXIT_CODES}`,
     .action(
       action(async (ctx, opts: SeedOptions) => {
         const result = await seed(ctx, opts);
+        const { renderSeed } = await import('../seed/report.js');
         ctx.out.result(result, () => renderSeed(result));
       }),
     );

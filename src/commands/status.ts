@@ -2,9 +2,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { ExitCode } from '../errors.js';
-import { renderStatus } from '../migrate/render.js';
-import { readMigrationStatus } from '../migrate/status.js';
-import { driftJson, renderDrift } from '../diff/render.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
 export function registerStatus(program: Command): void {
@@ -19,6 +16,9 @@ export function registerStatus(program: Command): void {
     .action(
       action(async (ctx, flags: { drift?: boolean }) => {
         if (flags.drift) return statusDrift(ctx);
+        // The migrate area (ledgers, the linter and its parser) loads when status runs, not for --help.
+        const { readMigrationStatus } = await import('../migrate/status.js');
+        const { renderStatus } = await import('../migrate/render.js');
         const result = await readMigrationStatus(ctx);
         ctx.out.result(result, () => renderStatus(result));
         return result.needsAttention ? ExitCode.checkFailed : ExitCode.ok;
@@ -29,6 +29,7 @@ export function registerStatus(program: Command): void {
 /** Exit 3 with the diff when the target was changed by hand; quiet otherwise. */
 async function statusDrift(ctx: Context): Promise<number> {
   const { checkDrift } = await import('../diff/drift.js'); // the diff engine loads on use
+  const { driftJson, renderDrift } = await import('../diff/render.js');
   const result = await checkDrift(ctx);
   if (result.drifted || ctx.out.json) ctx.out.result(driftJson(result), () => renderDrift(result));
   else ctx.out.info(`No drift: ${result.target} matches its ${result.replayed.length} applied migration(s).`);

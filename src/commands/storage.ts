@@ -3,7 +3,6 @@
  * Plan → show → confirm → apply; undeclared buckets are only removed with --prune, confirmed.
  */
 import { Option, type Command } from 'commander';
-import { renderList, renderSync, storageList, storageSync } from '../storage/index.js';
 import { action, EXIT_CODES, TARGET_HELP } from './action.js';
 
 export function registerStorage(program: Command): void {
@@ -33,6 +32,8 @@ ${EXIT_CODES}`,
     )
     .action(
       action(async (ctx, opts: { dryRun?: boolean; prune?: boolean; via?: 'sql' | 'api' }) => {
+        // The storage area (declarations in zod, the driver) loads when storage runs, not for --help.
+        const { renderSync, storageSync } = await import('../storage/index.js');
         const result = await storageSync(ctx, { dryRun: opts.dryRun, prune: opts.prune, via: opts.via });
         ctx.out.result(result, () => renderSync(result));
       }),
@@ -44,6 +45,7 @@ ${EXIT_CODES}`,
     .addHelpText('after', `${TARGET_HELP}\n${EXIT_CODES}`)
     .action(
       action(async (ctx, opts: { via?: 'sql' | 'api' }) => {
+        const { renderList, storageList } = await import('../storage/index.js');
         const result = await storageList(ctx, { via: opts.via });
         ctx.out.result(result, () => renderList(result));
       }),

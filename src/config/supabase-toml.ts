@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { CONFIG_NAMES } from './load.js';
@@ -63,6 +62,8 @@ export async function loadSupabaseProject(cwd: string): Promise<SupabaseProject 
   if (!configPath) return undefined;
   const shown = path.relative(cwd, configPath) || configPath;
   const text = await fs.readFile(configPath, 'utf8');
+  // The TOML parser loads only for a Supabase project: most runs have no config.toml to read.
+  const { parse, TomlError } = await import('smol-toml');
   let raw: unknown;
   try {
     raw = parse(text);

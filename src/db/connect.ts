@@ -1,10 +1,14 @@
 /** Connections: one place that opens postgres.js clients and turns failures into clear errors. */
 import postgres from 'postgres';
-import { ConnectionError, DreamdbError, LockLostError, UsageError } from '../errors.js';
+import { ConnectionError, LockLostError } from '../errors.js';
+import { LOST_CODES, recordLostConnection } from './lost.js';
 import { redactUrl } from './redact.js';
 import { endpointsOf, markEstablished, newSessionState, openSocket, type SessionState } from './socket.js';
+import { validateUrl } from './url.js';
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
+export { isConnectionLoss, lostConnectionCrash, lostConnectionError } from './lost.js';
+export { validateUrl } from './url.js';
 
 export interface ConnectOptions {
   max?: number;
@@ -63,74 +67,15 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   sessions.set(sql, state);
   state.onLost = () => {
     const what = state.pinnedFor;
-    lastLost = () =>
-      what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!;
+    recordLostConnection(() =>
+      what ? new LockLostError(what) : connectionError(url, { code: 'CONNECTION_CLOSED' }, { during: true })!,
+    );
     // A client pinned by a session lock cannot go on: end it, so every pending query fails now
     // (postgres.js can otherwise leave a query queued for the lost connection pending for ever,
     // and Node exits 13 with no message once nothing else is left to wait for).
     if (options.endOnLoss || what) void sql.end({ timeout: 0 }).catch(() => {});
   };
   return sql;
-}
-
-let lastLost: (() => DreamdbError) | undefined;
-
-/**
- * postgres.js can crash the process after a connection was lost (a transaction's ROLLBACK written
- * to a socket it has already dropped: "Cannot read properties of null (reading 'write')"). The
- * CLI turns that crash into the one-line error of the connection that was lost.
- */
-export function lostConnectionCrash(error: unknown): DreamdbError | undefined {
-  if (!lastLost || !(error instanceof TypeError) || !/[\\/]postgres[\\/]src[\\/]/.test(error.stack ?? ''))
-    return undefined;
-  return lastLost();
-}
-
-/**
- * The one-line error for a connection-loss error that reached the top level without passing a
- * withDb scope (a pool opened by hand): the connection dreamdb lost, else the error's own reason.
- */
-export function lostConnectionError(error: unknown): DreamdbError | undefined {
-  if (error instanceof DreamdbError || !isConnectionLoss(error)) return undefined;
-  return (
-    lastLost?.() ??
-    new ConnectionError(`Lost the connection to the database: ${(error as Error).message}.`, {
-      hint: 'Run the command again once the server is reachable.',
-      cause: error,
-      lost: true,
-    })
-  );
-}
-
-/**
- * libpq allows an empty host when `?host=` names it (`postgresql://user@/db?host=/var/run/postgresql`);
- * WHATWG URLs do not, so a placeholder host stands in (the socket factory reads ?host= itself).
- */
-function parseConnectionUrl(url: string): URL {
-  try {
-    return new URL(url);
-  } catch (error) {
-    const filled = url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?]*@)?)(?=[/?]|$)/, '$1localhost');
-    if (filled === url || !new URL(filled).searchParams.get('host')) throw error;
-    return new URL(filled);
-  }
-}
-
-export function validateUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = parseConnectionUrl(url);
-  } catch {
-    throw new UsageError(`Not a valid connection string: ${redactUrl(url)}`, {
-      hint: 'Use postgresql://user:password@host:5432/database',
-    });
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UsageError(`Not a PostgreSQL connection string (scheme ${parsed.protocol}): ${redactUrl(url)}`, {
-      hint: 'Use postgresql://user:password@host:5432/database',
-    });
-  }
-  return parsed;
 }
 
 const CONNECTION_CODES: Record<string, string> = {
@@ -154,15 +99,6 @@ const CONNECTION_CODES: Record<string, string> = {
     'the server accepts connections and closes them during startup (a proxy or pooler without a working backend?)',
   EPIPE: 'the connection was lost',
 };
-
-const LOST_CODES = new Set(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'EPIPE', 'ECONNRESET']);
-
-/** The error of a query whose connection died under it (terminated, reset, closed). */
-export function isConnectionLoss(error: unknown): boolean {
-  const e = error as { code?: string; errno?: string } | undefined;
-  const code = e?.code ?? e?.errno;
-  return code !== undefined && LOST_CODES.has(code);
-}
 
 /** How a server that offers no SSL answers a client that insists on it. */
 const SSL_REFUSAL_CODES = new Set(['ECONNRESET', 'CONNECTION_CLOSED', 'DREAMDB_STARTUP_CLOSED', 'EPIPE']);

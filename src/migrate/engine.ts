@@ -28,28 +28,10 @@ import { checksum, loadMigrationFiles, normalise } from './files.js';
 import { applyConfiguredSearchPath } from './session.js';
 import { ledgerWarnings, outOfOrderError, readSupabaseLedger, recordAdopted, recordSupabaseRow } from './ledgers.js';
 import { findTransactionControl } from './transaction-control.js';
+import type { MigrateSettings } from './settings.js';
 
-export interface MigrateSettings {
-  dir: string;
-  /** lock_timeout for DDL, in ms: a migration never queues behind a long transaction. */
-  lockTimeoutMs: number;
-  /** Attempts per file (or statement) when a lock is not granted in time. */
-  lockRetries: number;
-  /** How long to wait for another migrate run, in ms. */
-  waitMs: number;
-  /**
-   * The base's Data API default: false (Supabase since 2026-10-30: new public objects are not
-   * granted to the API roles) unless true ([api] auto_expose_new_tables, the older broad grants).
-   */
-  autoExposeNewTables?: boolean;
-}
-
-export const defaultMigrateSettings: MigrateSettings = {
-  dir: 'sql/migrations',
-  lockTimeoutMs: 2_000,
-  lockRetries: 5,
-  waitMs: 60_000,
-};
+// Apart in settings.ts so that context.ts resolves them without loading this engine (and the SQL parser).
+export { defaultMigrateSettings, type MigrateSettings } from './settings.js';
 
 export type MigrateEvent =
   | { type: 'waiting'; holderPid: number | null }

@@ -30,12 +30,7 @@ import {
   TASK_TEMPLATES,
 } from './words.js';
 
-export const SCALES = {
-  small: { artists: 100, days: 90 },
-  medium: { artists: 1_000, days: 365 },
-  large: { artists: 10_000, days: 730 },
-} as const;
-export type ScaleName = keyof typeof SCALES;
+export { SCALES, type ScaleName } from './scales.js';
 
 export type CareerStage = 'emerging' | 'developing' | 'established';
 

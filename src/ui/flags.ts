@@ -1,5 +1,5 @@
 /**
- * Commander argument parsers for the values of src/config/values.ts: a bad value is commander's
+ * Commander argument parsers for the values of src/config/units.ts: a bad value is commander's
  * one-line "option '--x <n>' argument 'v' is invalid. <why>." and exit 2, the same for every flag.
  */
 import { InvalidArgumentError } from 'commander';
@@ -9,7 +9,7 @@ import {
   wholeNumberProblem,
   type DurationOptions,
   type Range,
-} from '../config/values.js';
+} from '../config/units.js';
 
 /** `.argParser(wholeNumberFlag('--jobs', { min: 1, max: 16 }))` */
 export function wholeNumberFlag(name: string, range: Range = {}): (value: string) => number {

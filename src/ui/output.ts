@@ -4,7 +4,6 @@
  * a TTY.
  */
 import chalk from 'chalk';
-import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from 'listr2';
 import { CancelledError, ConfirmationRequiredError } from '../errors.js';
 
 export interface Progress {
@@ -77,6 +76,9 @@ export function createOutput(options: OutputOptions = {}): Output {
         err(`${title}: done in ${Math.round(performance.now() - started)} ms`);
         return value;
       }
+      // listr2 only draws progress on a terminal: imported here, not by every command that starts.
+      const { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } = await import('listr2');
+      const stderrLogger = () => new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
       let value: R | undefined;
       const list = new Listr(
         [
@@ -132,10 +134,6 @@ export function createOutput(options: OutputOptions = {}): Output {
       }
     },
   };
-}
-
-function stderrLogger() {
-  return new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
 }
 
 function jsonReplacer(_key: string, value: unknown) {
