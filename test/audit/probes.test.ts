@@ -153,10 +153,12 @@ describe('probe runner', () => {
 
   it('falls back to statement at a time where the role may not create temporary objects', async () => {
     const role = `dreamdb_notemp_${randomBytes(3).toString('hex')}`;
-    await db.sql.unsafe(`create role ${role} login; revoke temporary on database "${db.name}" from public;
-      grant usage on schema public to ${role}`);
+    const password = randomBytes(8).toString('hex');
+    await db.sql.unsafe(`create role ${role} login password '${password}';
+      revoke temporary on database "${db.name}" from public; grant usage on schema public to ${role}`);
     const url = new URL(urlFor(db.name));
     url.username = role;
+    url.password = password;
     const restricted = connect(url.toString(), { max: 1 });
     try {
       let inline: boolean | undefined;
