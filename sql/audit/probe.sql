@@ -1,4 +1,4 @@
--- dreamdb audit-rls: one probe in one round trip. Created in pg_temp inside the audit's outer
+-- dreamdb audit-rls: one probe in one round trip. Four functions created in pg_temp inside the audit's outer
 -- transaction (rolled back with it, so nothing stays behind). The client sends the probe as JSON:
 --   role, claims, method, headers   who the request is from, as PostgREST would set them
 --   sql, params, returns            the probe ('count': rows affected; 'rows': its rows as JSON)
@@ -53,6 +53,11 @@ begin
 end
 $prepared$;
 
+create function pg_temp.dreamdb_audit_error(code text, message text, detail text, context text) returns jsonb
+language sql immutable as $error$
+  select jsonb_build_object('ok', false, 'code', code, 'message', message, 'detail', nullif(detail, ''), 'where', context)
+$error$;
+
 create function pg_temp.dreamdb_audit_probe(spec jsonb) returns text
 language plpgsql as $probe$
 declare
@@ -87,8 +92,7 @@ begin
     exception when others or query_canceled then
       get stacked diagnostics e_code = returned_sqlstate, e_message = message_text,
         e_detail = pg_exception_detail, e_where = pg_exception_context;
-      answer := jsonb_build_object('ok', false, 'code', e_code, 'message', e_message,
-        'detail', nullif(e_detail, ''), 'where', e_where);
+      answer := pg_temp.dreamdb_audit_error(e_code, e_message, e_detail, e_where);
     end;
     perform set_config('role', 'none', true), set_config('request.jwt.claims', '', true),
       set_config('request.method', '', true), set_config('request.path', '', true),
@@ -106,8 +110,7 @@ begin
       exception when others or query_canceled then
         get stacked diagnostics e_code = returned_sqlstate, e_message = message_text,
           e_detail = pg_exception_detail, e_where = pg_exception_context;
-        answer := jsonb_build_object('ok', false, 'code', e_code, 'message', e_message,
-          'detail', nullif(e_detail, ''), 'where', e_where);
+        answer := pg_temp.dreamdb_audit_error(e_code, e_message, e_detail, e_where);
       end;
     end if;
     answer := answer || jsonb_build_object('prepared', prepared, 'after', after);

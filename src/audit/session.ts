@@ -132,6 +132,17 @@ export function probeContext(where: string | null | undefined, probe: Probe): st
   return text.replace(/\n+$/, '') || undefined;
 }
 
+/** A Postgres error as a probe's outcome. */
+function probeError(error: Error & { code?: string; where?: string; detail?: string }) {
+  return {
+    ok: false as const,
+    code: error.code ?? '',
+    message: error.message,
+    ...(error.where ? { where: error.where } : {}),
+    ...(error.detail ? { detail: error.detail } : {}),
+  };
+}
+
 export class ProbeSession {
   /** Statements sent, for the bench and the report. */
   probes = 0;
@@ -253,16 +264,7 @@ export class ProbeSession {
       if (!isPgError(error) || !error.code) throw error;
       // Switching to the actor failed (a role that does not exist): the probe's error, as before.
       await this.tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
-      const e = error as { where?: string; detail?: string };
-      return {
-        ok: false,
-        code: error.code,
-        message: error.message,
-        ...(e.where ? { where: e.where } : {}),
-        ...(e.detail ? { detail: e.detail } : {}),
-        prepared: null,
-        after: {},
-      };
+      return { ...probeError(error), prepared: null, after: {} };
     }
     if (answer === undefined) throw new Error('dreamdb: the probe function returned nothing');
     const a = JSON.parse(answer) as {
@@ -355,16 +357,7 @@ export class ProbeSession {
       return { ok: true, value };
     } catch (error) {
       await head.catch(() => {});
-      if (isPgError(error) && error.code) {
-        const e = error as { where?: string; detail?: string };
-        return {
-          ok: false,
-          code: error.code,
-          message: error.message,
-          ...(e.where ? { where: e.where } : {}),
-          ...(e.detail ? { detail: e.detail } : {}),
-        };
-      }
+      if (isPgError(error) && error.code) return probeError(error);
       throw error;
     } finally {
       await tx.unsafe(`rollback to savepoint audit_probe; release savepoint audit_probe; ${RESTORE}`).simple();
