@@ -19,7 +19,7 @@ import type { Canaries } from './canaries.js';
 import type { SideEffects } from './effects.js';
 import { planRow, plainValue, insertSql, type FixtureArtist, type Fixtures, type Value } from './fixtures.js';
 import { formatOutcome, type Cell, type Finding, type Outcome } from './model.js';
-import type { AuditActor, ProbeRun, ProbeSession, ProbeStep, Row } from './session.js';
+import { firstRow, type AuditActor, type ProbeRun, type ProbeSession, type ProbeStep, type Row } from './session.js';
 import { ident, literal, qualified } from './sqlfiles.js';
 import type { FixtureRow, Target } from './targets.js';
 
@@ -567,20 +567,17 @@ async function probeInsert(
   }
   prepare.push(...(effects?.prepare() ?? []));
   // The owner's rows of this table were just deleted: none holds the value yet (unless they could not be).
-  if (stuck && !own.length) prepare.push({ name: 'stuck', sql: stuck, params: [[owner.id]] });
+  if (stuck && !own.length) prepare.push(stuckStep(stuck, owner));
   const result = await ctx.session.run(actor, {
     sql: insertSql(target, plan, []),
     returns: 'count',
     prepare,
-    after: [
-      ...(effects?.after() ?? []),
-      ...(stuck ? [{ name: 'stuck', sql: stuck, params: [[owner.id]], ifWritten: true }] : []),
-    ],
+    after: [...(effects?.after() ?? []), ...(stuck ? [stuckStep(stuck, owner, { ifWritten: true })] : [])],
   });
   effects?.check(result);
   if (result.ok && stuck && result.count > 0) {
-    const before = num((result.prepared?.stuck as Row[] | undefined)?.[0], 'n');
-    if (!(num((result.after.stuck as Row[] | null)?.[0], 'n') > before)) result.count = 0;
+    const before = num(firstRow(result.prepared?.stuck), 'n');
+    if (!(num(firstRow(result.after.stuck), 'n') > before)) result.count = 0;
   }
   if (!result.ok) {
     const leaked = ctx.canaries.foreign(
@@ -622,6 +619,11 @@ async function probeInsert(
 /** Rows of the owner ($1) holding the value: did a write of it stick, or did a trigger put something else there? */
 function stuckSql(target: Target, col: Column, value: Value): string {
   return `select count(*)::int as n from ${table(target)} t where ${where(target, target.tenancy!.match('$1'))} and t.${ident(col.name)} is not distinct from (${value.sql})`;
+}
+
+/** The step that counts the owner's rows holding the value (stuckSql), before or after the write. */
+function stuckStep(sql: string, owner: FixtureArtist, options: { ifWritten?: boolean } = {}): ProbeStep {
+  return { name: 'stuck', sql, params: [[owner.id]], ...options };
 }
 
 function blankValues(message: string): string {
@@ -673,14 +675,11 @@ async function probeUpdate(
     params: key.params,
     returns: 'count',
     prepare: effects?.prepare() ?? [],
-    after: [
-      ...(effects?.after() ?? []),
-      ...(stuck ? [{ name: 'stuck', sql: stuck, params: [[owner.id]], ifWritten: true }] : []),
-    ],
+    after: [...(effects?.after() ?? []), ...(stuck ? [stuckStep(stuck, owner, { ifWritten: true })] : [])],
   });
   effects?.check(result);
   // Stuck: every row the update touched holds the value now (a trigger did not put something else back).
-  if (result.ok && stuck && result.count > 0 && !(num((result.after.stuck as Row[] | null)?.[0], 'n') >= result.count))
+  if (result.ok && stuck && result.count > 0 && !(num(firstRow(result.after.stuck), 'n') >= result.count))
     result.count = 0;
   return outcomeOf(result, (r) => ({ kind: 'rows', n: r.count }));
 }
@@ -727,8 +726,8 @@ async function probeUnfiltered(ctx: MatrixContext, target: Target, pair: Pairing
     prepare: [{ name: 'state', sql: state, params: [others] }],
     after: [{ name: 'state', sql: state, params: [others], ifWritten: true, ifPrepared: true }],
   });
-  const before = (result.prepared?.state as Row[] | undefined)?.[0];
-  const now = (result.after.state as Row[] | null | undefined)?.[0];
+  const before = firstRow(result.prepared?.state);
+  const now = firstRow(result.after.state);
   // Moving rows to another artist raises their count; deleting or rewriting theirs changes the digest.
   const moved =
     before && now && (num(now, 'n') !== num(before, 'n') || now.h !== before.h)

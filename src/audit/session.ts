@@ -132,12 +132,17 @@ export function probeContext(where: string | null | undefined, probe: Probe): st
   return text.replace(/\n+$/, '') || undefined;
 }
 
+/** The first row a step returned (undefined when it was skipped or returned none). */
+export function firstRow(result: StepResult | undefined): Row | undefined {
+  return Array.isArray(result) ? result[0] : undefined;
+}
+
 /** A Postgres error as a probe's outcome. */
-function probeError(error: Error & { code?: string; where?: string; detail?: string }) {
+function probeError(error: { code?: string; message?: string; where?: string | null; detail?: string | null }) {
   return {
     ok: false as const,
     code: error.code ?? '',
-    message: error.message,
+    message: error.message ?? '',
     ...(error.where ? { where: error.where } : {}),
     ...(error.detail ? { detail: error.detail } : {}),
   };
@@ -244,11 +249,11 @@ export class ProbeSession {
     if (this.inline) return this.runInline(actor, probe);
     this.probes += 1;
     const spec = {
+      ...stepSpec(probe),
       role: actor.role,
       claims: actor.claims,
       method: probe.method ?? 'POST',
       headers: actor.headers ?? '{}',
-      ...stepSpec(probe),
       prepare: (probe.prepare ?? []).map(stepSpec),
       after: (probe.after ?? []).map(stepSpec),
     };
@@ -286,16 +291,7 @@ export class ProbeSession {
         prepared: a.prepared,
         after: a.after,
       };
-    const where = probeContext(a.where, probe);
-    return {
-      ok: false,
-      code: a.code ?? '',
-      message: a.message ?? '',
-      ...(where ? { where } : {}),
-      ...(a.detail ? { detail: a.detail } : {}),
-      prepared: a.prepared,
-      after: a.after,
-    };
+    return { ...probeError({ ...a, where: probeContext(a.where, probe) }), prepared: a.prepared, after: a.after };
   }
 
   private switchTo(actor: AuditActor, method: string): string {
