@@ -22,7 +22,6 @@ export interface DurationOptions {
   fractional?: boolean;
 }
 
-/** "500ms", "2s", "1.5m", "1h" (and "30" with a defaultUnit) as milliseconds; undefined if it is none. */
 /** A duration for people: `300 ms`, `2.5 s`, `3 min 20 s`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -30,6 +29,7 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** "500ms", "2s", "1.5m", "1h" (and "30" with a defaultUnit) as milliseconds; undefined if it is none. */
 export function parseDuration(text: string, options: DurationOptions = {}): number | undefined {
   const units = options.units ?? ALL_UNITS;
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text.trim());
