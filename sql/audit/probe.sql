@@ -7,6 +7,8 @@
 --   after                           steps run as the audit's role after a probe that succeeded,
 --                                   before everything is rolled back ('ifWritten': only when the
 --                                   probe changed rows; 'ifPrepared': only when prepare held)
+--   marks                           take the digest's marks (sql/audit/marks.sql) just before the
+--                                   probe, so its after digest hashes only the tables that moved
 -- A step is {name, sql, params, returns, replicaFallback}: replicaFallback retries a step that
 -- failed with session_replication_role = replica (a DELETE that foreign keys would refuse).
 -- The answer: {ok, count | rows, code, message, detail, where, prepared: {name: result} | null,
@@ -80,6 +82,9 @@ begin
       exception when others then
         prepared := 'null';
       end;
+    end if;
+    if coalesce((spec->>'marks')::boolean, false) then
+      perform set_config('dreamdb.audit_marks', pg_temp.dreamdb_audit_marks()::text, true);
     end if;
     perform set_config('role', spec->>'role', true),
       set_config('request.jwt.claims', spec->>'claims', true),

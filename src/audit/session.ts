@@ -79,6 +79,8 @@ export interface ProbeStep {
   ifWritten?: boolean;
   /** After steps: run only when every prepare step held. */
   ifPrepared?: boolean;
+  /** The side-effect digest: the probe takes the tables' marks just before it runs (sql/audit/marks.sql). */
+  marks?: boolean;
 }
 
 export interface Probe {
@@ -256,6 +258,7 @@ export class ProbeSession {
       headers: actor.headers ?? '{}',
       prepare: (probe.prepare ?? []).map(stepSpec),
       after: (probe.after ?? []).map(stepSpec),
+      marks: (probe.after ?? []).some((s) => s.marks),
     };
     let answer: string | undefined;
     try {

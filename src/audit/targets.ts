@@ -15,6 +15,8 @@ export interface Tenancy {
   column?: string;
   /** A readable column the owner test needs (for SELECT privilege checks). */
   needs: string[];
+  /** The other tables the owner test reads (a foreign key's parents, quoted): whose a row is changes when they do. */
+  reads: string[];
 }
 
 export interface FixtureRow {
@@ -65,7 +67,7 @@ export function tenancyOf(
   if (owner) return direct(owner, rel);
   if (isStorageObjects(rel) && columns.has('name')) {
     const expr = (alias: string) => `(storage.foldername(${alias}.${ident('name')}))[1]`;
-    return { match: (p) => `${expr('t')} = any(${p}::text[])`, ownerText: expr, needs: ['name'] };
+    return { match: (p) => `${expr('t')} = any(${p}::text[])`, ownerText: expr, needs: ['name'], reads: [] };
   }
   if (rel.kind === 'v' || seen.has(name)) return undefined;
   seen.add(name);
@@ -78,7 +80,12 @@ export function tenancyOf(
     const inner = `p${seen.size}`;
     const expr = (alias: string) =>
       `(select ${parentTenancy.ownerText(inner)} from ${parentName} ${inner} where ${inner}.${ident(fk.referencedColumns[0]!)} = ${alias}.${ident(fk.columns[0]!)})`;
-    return { match: (p) => `${expr('t')} = any(${p}::text[])`, ownerText: expr, needs: [fk.columns[0]!] };
+    return {
+      match: (p) => `${expr('t')} = any(${p}::text[])`,
+      ownerText: expr,
+      needs: [fk.columns[0]!],
+      reads: [parentName, ...parentTenancy.reads],
+    };
   }
   return undefined;
 }
@@ -92,6 +99,7 @@ function direct(column: string, rel: Relation): Tenancy {
     match: (p) => `t.${col} = any(${p}::${type}[])`,
     ownerText: (alias) => `${alias}.${col}::text`,
     needs: [column],
+    reads: [],
   };
 }
 

@@ -5,6 +5,8 @@
  * client would see them, and fall back when it may not create its function.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrixLines } from '../../src/audit/expectations.js';
 import { runIsolation } from '../../src/audit/isolation.js';
@@ -226,6 +228,31 @@ describe('both runners observe the same', () => {
       } finally {
         await target.drop();
       }
+    }
+  });
+
+  it('where the server keeps no row counters (track_counts off), so every digest hashes every table', async () => {
+    // Two side effects through triggers: another artist's rows, and the actor's own server-owned values.
+    const holes = ['01-shares-definer-counter.sql', '02-streak-bonus-award.sql'];
+    const target = await migratedDatabase('probes_nocounts');
+    try {
+      for (const hole of holes)
+        await target.sql.unsafe(await fs.readFile(path.resolve('test/audit/catalogue/own/holes', hole), 'utf8'));
+      const counted = await observe(target, false);
+      await target.sql.unsafe(`alter database "${target.name}" set track_counts = off`);
+      const uncounted = connect(target.url, { max: 1 });
+      try {
+        const [row] = await uncounted<{ on: string }[]>`select current_setting('track_counts') as on`;
+        expect(row!.on).toBe('off');
+        const plain = await observe({ ...target, sql: uncounted }, false);
+        expect(counted.findings).toContain('error isolation.cross_tenant_side_effect public.achievements');
+        expect(counted.findings.some((f) => f.includes('server_owned_changed'))).toBe(true);
+        expect(plain).toEqual(counted);
+      } finally {
+        await uncounted.end();
+      }
+    } finally {
+      await target.drop();
     }
   });
 });
