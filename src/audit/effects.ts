@@ -160,6 +160,21 @@ export class SideEffects {
     return this.baselines.get(key);
   }
 
+  private readonly claimed = new Set<string>();
+
+  /** True for the first probe to ask for `key`'s state before it, while nobody has it or is measuring it. */
+  claim(key: string): boolean {
+    if (this.baselines.has(key) || this.claimed.has(key)) return false;
+    this.claimed.add(key);
+    return true;
+  }
+
+  /** The claim's probe came back without the state (its set-up failed): the next probe measures it. */
+  unclaim(key: string): undefined {
+    this.claimed.delete(key);
+    return undefined;
+  }
+
   remember(key: string, rows: Record<string, unknown>[]): { other: Digest; own: Digest } {
     const digest = parseDigest(rows);
     this.baselines.set(key, digest);

@@ -43,16 +43,24 @@ export async function probeFunctions(
         const calls = new Map<ArgSet, Call>();
         // `absent`: the same arguments as `other`, every id of the other artist swapped for one that exists nowhere.
         const swap = new Map(idsOf(ctx, pair.other).map((id) => [id, randomUUID()]));
-        for (const set of (self
-          ? ['own', 'other', 'absent', 'null', 'garbage', 'hostile']
-          : ['other', 'absent', 'null', 'garbage', 'hostile']) as ArgSet[]) {
+        // The calls are independent (each is rolled back): started together, they go as one batch.
+        const started = (
+          (self
+            ? ['own', 'other', 'absent', 'null', 'garbage', 'hostile']
+            : ['other', 'absent', 'null', 'garbage', 'hostile']) as ArgSet[]
+        ).map((set) => {
           const owner = set === 'own' || (set === 'hostile' && self) ? self! : pair.other;
           const args = fn.argTypes.map((type, i) => {
             const value = argumentFor(ctx, fn.argNames[i] ?? '', type, set === 'absent' ? 'other' : set, owner);
             return set === 'absent' && value !== null ? replaceAll(value, swap) : value;
           });
           const effects = effectsCheck(ctx, fn.signature, pair, `execute ${set}`, undefined);
-          const call = await callAs(ctx, fn, pair.actor, args, effects);
+          const call = callAs(ctx, fn, pair.actor, args, effects);
+          call.catch(() => {});
+          return { set, args, call };
+        });
+        for (const { set, args, call: pending } of started) {
+          const call = await pending;
           calls.set(set, call);
           cells.push({
             relation: `fn ${fn.signature}`,

@@ -123,17 +123,27 @@ export async function probeMatrix(
     await guard(target.name, async () => {
       const add = (actor: AuditActor, op: string, outcome: Outcome) =>
         cells.push({ relation: target.matrixName, actor: actor.key, op, outcome, target: target.name });
-      for (const pair of pairs) {
-        add(pair.actor, 'select', await probeSelect(ctx, target, pair));
-        if (!target.tenancy) continue;
+      // A pair's probes are independent (each is rolled back): started together, they go to the
+      // server as one batch (src/audit/session.ts); their outcomes are added in this order.
+      const pending: [AuditActor, string, Promise<Outcome>][] = [];
+      const later = (actor: AuditActor, op: string, outcome: Promise<Outcome>) => {
+        outcome.catch(() => {});
+        pending.push([actor, op, outcome]);
+      };
+      const settle = async () => {
+        for (const [actor, op, outcome] of pending.splice(0)) add(actor, op, await outcome);
+      };
+      const queue = (pair: Pairing) => {
+        later(pair.actor, 'select', probeSelect(ctx, target, pair));
+        if (!target.tenancy) return;
         for (const col of target.rel.columns.filter((c) =>
           matchesColumn(ctx.config.columns.secret, target.rel, c.name),
         )) {
-          add(pair.actor, `read ${col.name}`, await probeRead(ctx, target, pair, col));
+          later(pair.actor, `read ${col.name}`, probeRead(ctx, target, pair, col));
         }
-        if (!target.writable) continue;
-        if (pair.self) add(pair.actor, 'insert own', await probeInsert(ctx, target, pair, pair.self));
-        add(pair.actor, 'insert other', await probeInsert(ctx, target, pair, pair.other));
+        if (!target.writable) return;
+        if (pair.self) later(pair.actor, 'insert own', probeInsert(ctx, target, pair, pair.self));
+        later(pair.actor, 'insert other', probeInsert(ctx, target, pair, pair.other));
         // Every column, once per kind of actor: the artists are alike (their fixtures vary the same way).
         // service_role bypasses RLS by design: one probe per operation; anon per column only where it holds a privilege.
         const anonMay = Boolean(target.rel.grants.anon?.insert || target.rel.grants.anon?.update);
@@ -156,10 +166,10 @@ export async function probeMatrix(
             const theirs = ref?.fixtures.get(pair.other.key)?.[0];
             const at = ref?.rel.primaryKey?.indexOf(fk.referencedColumns[0]!) ?? -1;
             if (!theirs || at < 0 || !col.grants?.authenticated?.insert) continue;
-            add(
+            later(
               pair.actor,
               `insert own ->other ${col.name}`,
-              await probeInsert(ctx, target, pair, pair.self, col, false, {
+              probeInsert(ctx, target, pair, pair.self, col, false, {
                 sql: `${literal(theirs.key[at]!)}::${col.type}`,
                 text: theirs.key[at]!,
               }),
@@ -169,7 +179,7 @@ export async function probeMatrix(
         if (pair.self && everyColumn) {
           // Column-level INSERT: every column a client could send, at a value it would like to have.
           for (const col of target.rel.columns.filter((c) => !c.generated && c.name !== target.tenancy?.column)) {
-            add(pair.actor, `insert own +${col.name}`, await probeInsert(ctx, target, pair, pair.self, col));
+            later(pair.actor, `insert own +${col.name}`, probeInsert(ctx, target, pair, pair.self, col));
           }
         }
         for (const col of target.rel.columns.filter(
@@ -177,21 +187,24 @@ export async function probeMatrix(
             !c.generated &&
             (everyColumn || c.name === target.tenancy?.column || isServerOwned(ctx.config, target.rel, c.name)),
         )) {
-          if (pair.self)
-            add(pair.actor, `update own ${col.name}`, await probeUpdate(ctx, target, pair, pair.self, col));
-          add(pair.actor, `update other ${col.name}`, await probeUpdate(ctx, target, pair, pair.other, col));
+          if (pair.self) later(pair.actor, `update own ${col.name}`, probeUpdate(ctx, target, pair, pair.self, col));
+          later(pair.actor, `update other ${col.name}`, probeUpdate(ctx, target, pair, pair.other, col));
         }
-        if (pair.self) add(pair.actor, 'delete own', await probeDelete(ctx, target, pair, pair.self));
-        add(pair.actor, 'delete other', await probeDelete(ctx, target, pair, pair.other));
+        if (pair.self) later(pair.actor, 'delete own', probeDelete(ctx, target, pair, pair.self));
+        later(pair.actor, 'delete other', probeDelete(ctx, target, pair, pair.other));
         if (everyColumn && !target.bucket) {
           // PostgREST PATCH / DELETE without a filter: no WHERE, so no SELECT policy masks a loose UPDATE/DELETE policy.
-          add(pair.actor, 'delete unfiltered', await probeUnfiltered(ctx, target, pair));
+          later(pair.actor, 'delete unfiltered', probeUnfiltered(ctx, target, pair));
           for (const col of target.rel.columns.filter(
             (c) => !c.generated && (c.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.update ?? false),
           )) {
-            add(pair.actor, `update unfiltered ${col.name}`, await probeUnfiltered(ctx, target, pair, col));
+            later(pair.actor, `update unfiltered ${col.name}`, probeUnfiltered(ctx, target, pair, col));
           }
         }
+      };
+      for (const pair of pairs) {
+        queue(pair);
+        await settle();
         if (target.bucket && pair.self) await probeObjectNames(ctx, target, pair, add);
         if (pair.self) await probeClientInputs(ctx, target, pair, add);
       }
@@ -385,17 +398,20 @@ export function effectsCheck(
   const others = ctx.fixtures.artists.map((a) => a.id).filter((id) => !self.includes(id));
   const step = ctx.effects.step(others, self);
   return {
-    /** The state before the probe; a probe's own set-up (deleting its rows to make room) is the same every time, so cached under its key. */
-    prepare: (): ProbeStep[] => (ctx.effects.cached(cacheKey) ? [] : [{ name: 'effects', ...step }]),
+    /**
+     * The state before the probe; a probe's own set-up (deleting its rows to make room) is the same
+     * every time, so cached under its key, and measured once by the first probe to ask.
+     */
+    prepare: (): ProbeStep[] => (ctx.effects.claim(cacheKey) ? [{ name: 'effects', ...step }] : []),
     /** Nothing written, nothing triggered (row triggers fire per row; errors roll back). */
     after: (): ProbeStep[] => [{ name: 'effects', ...step, ifWritten: true, ifPrepared: true }],
     /** Reports what moved; the number of tables that did. */
     check: (run: ProbeRun): number => {
-      if (run.prepared === null) return 0;
-      const measured = run.prepared.effects;
+      const measured = run.prepared?.effects;
       const base =
         ctx.effects.cached(cacheKey) ??
-        (Array.isArray(measured) ? ctx.effects.remember(cacheKey, measured) : undefined);
+        (Array.isArray(measured) ? ctx.effects.remember(cacheKey, measured) : ctx.effects.unclaim(cacheKey));
+      if (run.prepared === null) return 0;
       const now = run.after.effects;
       if (!run.ok || !base || !Array.isArray(now)) return 0;
       const changes = ctx.effects.changes(base, now, ignoreOwn);

@@ -150,10 +150,44 @@ function probeError(error: { code?: string; message?: string; where?: string | n
   };
 }
 
+/** At most this many probes in one message to the server. */
+const MAX_BATCH = 64;
+
+interface Queued {
+  probe: Probe;
+  call: string;
+  resolve: (run: ProbeRun) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What sql/audit/probe.sql answered, as a ProbeRun. */
+function decodeAnswer(answer: string | undefined, probe: Probe): ProbeRun {
+  if (answer === undefined) throw new Error('dreamdb: the probe function returned nothing');
+  const a = JSON.parse(answer) as {
+    ok: boolean;
+    rows?: Row[];
+    count?: number;
+    code?: string;
+    message?: string;
+    detail?: string | null;
+    where?: string | null;
+    prepared: Record<string, StepResult> | null;
+    after: Record<string, StepResult>;
+  };
+  if (a.ok)
+    return {
+      ok: true,
+      rows: a.rows ?? [],
+      count: a.count ?? a.rows?.length ?? 0,
+      prepared: a.prepared,
+      after: a.after,
+    };
+  return { ...probeError({ ...a, where: probeContext(a.where, probe) }), prepared: a.prepared, after: a.after };
+}
+
 export class ProbeSession {
   /** Statements sent, for the bench and the report. */
   probes = 0;
-  private installed = false;
   /**
    * Probes driven statement by statement from here, through as(): where the audit's role may not
    * create temporary objects (REVOKE TEMP ON DATABASE), or when asked (tests compare the two).
@@ -167,13 +201,19 @@ export class ProbeSession {
   }
 
   /** Creates the probe function (sql/audit/probe.sql) in pg_temp; it goes with the audit's rollback. */
-  async install(): Promise<void> {
-    if (this.installed || this.inline) return;
+  install(): Promise<void> {
+    this.installing ??= this.create();
+    return this.installing;
+  }
+
+  private installing: Promise<void> | undefined;
+
+  private async create(): Promise<void> {
+    if (this.inline) return;
     await this.tx.unsafe('savepoint audit_install').simple();
     try {
       await this.tx.unsafe(auditSql('probe.sql')).simple();
       await this.tx.unsafe('release savepoint audit_install').simple();
-      this.installed = true;
     } catch (error) {
       if (!isPgError(error) || error.code !== '42501') throw error;
       await this.tx.unsafe('rollback to savepoint audit_install; release savepoint audit_install').simple();
@@ -244,12 +284,65 @@ export class ProbeSession {
   /**
    * One probe in one round trip: the function switches to the actor, runs the probe and its
    * steps, and rolls all of it back (sql/audit/probe.sql). The actor's statement_timeout bounds
-   * the call, set in a savepoint that is rolled back with it.
+   * the call, set in a savepoint that is rolled back with it. Probes asked for in the same turn
+   * of the event loop (a caller that starts several before awaiting them) go to the server as one
+   * batch, in order, each statement still under its own statement_timeout.
    */
   async run(actor: AuditActor, probe: Probe): Promise<ProbeRun> {
     await this.install();
-    if (this.inline) return this.runInline(actor, probe);
+    if (this.inline) {
+      // One savepoint at a time: callers that start several probes at once are served in order.
+      const run = this.inlineTurn.then(() => this.runInline(actor, probe));
+      this.inlineTurn = run.catch(() => {});
+      return run;
+    }
     this.probes += 1;
+    const call = this.callText(actor, probe);
+    return new Promise<ProbeRun>((resolve, reject) => {
+      this.queue.push({ probe, call, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private inlineTurn: Promise<unknown> = Promise.resolve();
+  private queue: Queued[] = [];
+  private sending: Promise<void> = Promise.resolve();
+
+  /** Sends what is queued, after the batch before it, in parts of at most MAX_BATCH probes. */
+  private flush(): void {
+    const queued = this.queue.splice(0);
+    for (let i = 0; i < queued.length; i += MAX_BATCH) {
+      const part = queued.slice(i, i + MAX_BATCH);
+      this.sending = this.sending.then(() =>
+        this.send(part).catch((error: unknown) => {
+          for (const q of part) q.reject(error);
+        }),
+      );
+    }
+  }
+
+  private async send(part: Queued[]): Promise<void> {
+    if (part.length === 1) {
+      part[0]!.resolve(await this.runOne(part[0]!));
+      return;
+    }
+    let answers: (string | undefined)[];
+    try {
+      const results = await this.tx.unsafe<Row[][]>(part.map((q) => q.call).join('; ')).simple();
+      answers = results.filter((r) => r[0] && 'dreamdb_probe' in r[0]).map((r) => r[0]!.dreamdb_probe as string);
+    } catch (error) {
+      if (!isPgError(error) || !error.code) throw error;
+      // One probe's switch failed, and the statements after it were not run: each again, alone.
+      await this.tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
+      for (const q of part) q.resolve(await this.runOne(q));
+      return;
+    }
+    if (answers.length !== part.length) throw new Error('dreamdb: a probe batch returned fewer answers than probes');
+    part.forEach((q, i) => q.resolve(decodeAnswer(answers[i], q.probe)));
+  }
+
+  /** The statements of one probe: savepoint, the actor's statement_timeout, the call, rollback. */
+  private callText(actor: AuditActor, probe: Probe): string {
     const spec = {
       ...stepSpec(probe),
       role: actor.role,
@@ -260,13 +353,13 @@ export class ProbeSession {
       after: (probe.after ?? []).map(stepSpec),
       marks: (probe.after ?? []).some((s) => s.marks),
     };
+    return `savepoint audit_probe; select set_config('statement_timeout', ${literal(actor.statementTimeout)}, true); select pg_temp.dreamdb_audit_probe(${literal(JSON.stringify(spec))}::jsonb) as dreamdb_probe; rollback to savepoint audit_probe; release savepoint audit_probe`;
+  }
+
+  private async runOne(q: Queued): Promise<ProbeRun> {
     let answer: string | undefined;
     try {
-      const results = await this.tx
-        .unsafe<Row[][]>(
-          `savepoint audit_probe; select set_config('statement_timeout', ${literal(actor.statementTimeout)}, true); select pg_temp.dreamdb_audit_probe(${literal(JSON.stringify(spec))}::jsonb) as dreamdb_probe; rollback to savepoint audit_probe; release savepoint audit_probe`,
-        )
-        .simple();
+      const results = await this.tx.unsafe<Row[][]>(q.call).simple();
       answer = results.find((r) => r[0] && 'dreamdb_probe' in r[0])?.[0]?.dreamdb_probe as string | undefined;
     } catch (error) {
       if (!isPgError(error) || !error.code) throw error;
@@ -274,27 +367,7 @@ export class ProbeSession {
       await this.tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
       return { ...probeError(error), prepared: null, after: {} };
     }
-    if (answer === undefined) throw new Error('dreamdb: the probe function returned nothing');
-    const a = JSON.parse(answer) as {
-      ok: boolean;
-      rows?: Row[];
-      count?: number;
-      code?: string;
-      message?: string;
-      detail?: string | null;
-      where?: string | null;
-      prepared: Record<string, StepResult> | null;
-      after: Record<string, StepResult>;
-    };
-    if (a.ok)
-      return {
-        ok: true,
-        rows: a.rows ?? [],
-        count: a.count ?? a.rows?.length ?? 0,
-        prepared: a.prepared,
-        after: a.after,
-      };
-    return { ...probeError({ ...a, where: probeContext(a.where, probe) }), prepared: a.prepared, after: a.after };
+    return decodeAnswer(answer, q.probe);
   }
 
   private switchTo(actor: AuditActor, method: string): string {
@@ -355,7 +428,12 @@ export class ProbeSession {
       }
       return { ok: true, value };
     } catch (error) {
-      await head.catch(() => {});
+      // When the switch itself failed, its error is the outcome (the probe only met the aborted transaction).
+      const switchError = await head.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (isPgError(switchError) && switchError.code) return probeError(switchError);
       if (isPgError(error) && error.code) return probeError(error);
       throw error;
     } finally {

@@ -151,6 +151,38 @@ describe('probe runner', () => {
       expect(!timedOut.ok && timedOut.code).toBe('57014');
       expect(next.ok && next.rows).toEqual([{ t: '8s' }]);
     });
+
+    it(`${runner}: probes started together each answer as alone, in order, each under its own timeout`, async () => {
+      const slow = makeActor('artist_a', 'authenticated', '200ms', {}, user);
+      const ghost = makeActor('ghost', 'dreamdb_no_such_role' as 'authenticated', '8s', {}, user);
+      const probes: [typeof artist, Parameters<ProbeSession['run']>[1]][] = [
+        [artist, { sql: 'select id, note from public.probe_t order by id', returns: 'rows' }],
+        [slow, { sql: 'select pg_sleep(0.15) as z', returns: 'rows' }],
+        [slow, { sql: 'select pg_sleep(5) as z', returns: 'rows' }],
+        [artist, { sql: "update public.probe_t set note = 'again' where id = 1", returns: 'count' }],
+        [artist, { sql: "select current_setting('statement_timeout') as t, current_user::text as u", returns: 'rows' }],
+      ];
+      const together = await withSession((s) => Promise.all(probes.map(([a, p]) => s.run(a, p))), inline);
+      const alone = await withSession(async (s) => {
+        const out = [];
+        for (const [a, p] of probes) out.push(await s.run(a, p));
+        return out;
+      }, inline);
+      expect(together).toEqual(alone);
+      expect(together.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ok', '57014', 'ok', 'ok']);
+      expect(together[0]!.ok && together[0]!.rows).toEqual([{ id: 1, note: 'mine' }]);
+      expect(together[4]!.ok && together[4]!.rows).toEqual([{ t: '8s', u: 'authenticated' }]);
+      // One that cannot even switch to its role: that probe's error; the others of its batch still answer.
+      const withGhost = await withSession(
+        (s) =>
+          Promise.all(
+            [...probes.slice(0, 2), [ghost, probes[0]![1]] as const, probes[4]!].map(([a, p]) => s.run(a, p)),
+          ),
+        inline,
+      );
+      expect(withGhost.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ok', '22023', 'ok']);
+      expect(withGhost[3]).toEqual(together[4]);
+    });
   }
 
   it('falls back to statement at a time where the role may not create temporary objects', async () => {
