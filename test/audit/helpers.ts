@@ -57,3 +57,19 @@ export function testConfig(overrides: Partial<AuditConfig> = {}): AuditConfig {
     latency: { ...base.latency, iterations: 3, seedArtists: 20, seedDays: 40, ...(overrides.latency ?? {}) },
   } as AuditConfig);
 }
+
+/** A limiter: at most `concurrency` of the functions given to the returned slot() run at once (audits are CPU-heavy). */
+export function slots(concurrency: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= concurrency) await new Promise<void>((r) => waiting.push(r));
+    running += 1;
+    try {
+      return await fn();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}

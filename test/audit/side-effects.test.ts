@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run.js';
 import { failing } from '../../src/audit/report.js';
 import { migratedDatabase } from '../helpers/db.js';
-import { testConfig } from './helpers.js';
+import { slots, testConfig } from './helpers.js';
 
 const dir = path.resolve('test/audit/side-effects');
 const expectationsFile = path.resolve('fixtures/audit/expectations.txt');
@@ -40,19 +40,7 @@ const cases: Case[] = fs
 const knownMisses: Record<string, string> = {};
 
 /** Each audit is several seconds of a two-core machine: at most two at once. */
-const concurrency = 2;
-let running = 0;
-const waiting: (() => void)[] = [];
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= concurrency) await new Promise<void>((r) => waiting.push(r));
-  running += 1;
-  try {
-    return await fn();
-  } finally {
-    running -= 1;
-    waiting.shift()?.();
-  }
-}
+const slot = slots(2);
 
 function names(object: string, expected: string): boolean {
   return object === expected || object.startsWith(expected);

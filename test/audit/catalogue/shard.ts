@@ -15,7 +15,7 @@ import { runAudit } from '../../../src/audit/run.js';
 import { failing } from '../../../src/audit/report.js';
 import type { Finding } from '../../../src/audit/model.js';
 import { migratedDatabase } from '../../helpers/db.js';
-import { testConfig } from '../helpers.js';
+import { slots, testConfig } from '../helpers.js';
 
 interface Entry {
   set: string;
@@ -104,18 +104,7 @@ function recordScore(shard: number, results: Result[]): void {
 export function catalogueShard(shard: number): void {
   const mine = entries.filter((_, i) => i % SHARDS === shard - 1);
   const results: Result[] = [];
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  async function slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (running >= concurrency) await new Promise<void>((r) => waiting.push(r));
-    running += 1;
-    try {
-      return await fn();
-    } finally {
-      running -= 1;
-      waiting.shift()?.();
-    }
-  }
+  const slot = slots(concurrency);
 
   afterAll(() => {
     if (!only && results.length === mine.length) recordScore(shard, results);
