@@ -107,6 +107,26 @@ async function migrateTemplate(server: string, name: string): Promise<TemplateSe
   }
 }
 
+/**
+ * A run creates and drops a few hundred databases and roles. Where autovacuum is off (this
+ * machine's PostgreSQL 15 has it off), the shared catalogs that records them only grow from run
+ * to run; vacuuming them first keeps every run as fast as the first. Only as a superuser.
+ */
+async function vacuumSharedCatalogs(server: string): Promise<void> {
+  const admin = connect(server, { max: 1 });
+  try {
+    const [me] = await admin<
+      { superuser: boolean }[]
+    >`select rolsuper as superuser from pg_roles where rolname = current_user`;
+    if (me?.superuser)
+      await admin.unsafe(
+        'vacuum pg_catalog.pg_shdepend, pg_catalog.pg_database, pg_catalog.pg_authid, pg_catalog.pg_auth_members, pg_catalog.pg_db_role_setting',
+      );
+  } finally {
+    await admin.end();
+  }
+}
+
 export async function setup(project: TestProject): Promise<void> {
   const external = process.env.DREAMDB_TEST_DATABASE_URL;
   if (external) {
@@ -122,6 +142,7 @@ export async function setup(project: TestProject): Promise<void> {
   template = `dreamdb_tpl_${tag}`;
   build = path.resolve(`${BUILD_PREFIX}${tag}`);
   await sweepOldBuilds();
+  await vacuumSharedCatalogs(serverUrl);
   const [settings] = await Promise.all([migrateTemplate(serverUrl, template), compile(build)]);
   project.provide('templateDatabase', template);
   project.provide('templateSettings', settings);
