@@ -133,15 +133,16 @@ export async function probeMatrix(
       const settle = async () => {
         for (const [actor, op, outcome] of pending.splice(0)) add(actor, op, await outcome);
       };
-      const queue = (pair: Pairing) => {
+      /** Starts the pair's row probes; false where the table has no owner or no writes (nothing more to probe). */
+      const queue = (pair: Pairing): boolean => {
         later(pair.actor, 'select', probeSelect(ctx, target, pair));
-        if (!target.tenancy) return;
+        if (!target.tenancy) return false;
         for (const col of target.rel.columns.filter((c) =>
           matchesColumn(ctx.config.columns.secret, target.rel, c.name),
         )) {
           later(pair.actor, `read ${col.name}`, probeRead(ctx, target, pair, col));
         }
-        if (!target.writable) return;
+        if (!target.writable) return false;
         if (pair.self) later(pair.actor, 'insert own', probeInsert(ctx, target, pair, pair.self));
         later(pair.actor, 'insert other', probeInsert(ctx, target, pair, pair.other));
         // Every column, once per kind of actor: the artists are alike (their fixtures vary the same way).
@@ -201,10 +202,12 @@ export async function probeMatrix(
             later(pair.actor, `update unfiltered ${col.name}`, probeUnfiltered(ctx, target, pair, col));
           }
         }
+        return true;
       };
       for (const pair of pairs) {
-        queue(pair);
+        const further = queue(pair);
         await settle();
+        if (!further) continue;
         if (target.bucket && pair.self) await probeObjectNames(ctx, target, pair, add);
         if (pair.self) await probeClientInputs(ctx, target, pair, add);
       }
