@@ -125,26 +125,26 @@ export async function probeMatrix(
         cells.push({ relation: target.matrixName, actor: actor.key, op, outcome, target: target.name });
       // A pair's probes are independent (each is rolled back): started together, they go to the
       // server as one batch (src/audit/session.ts); their outcomes are added in this order.
-      const pending: [AuditActor, string, Promise<Outcome>][] = [];
-      const later = (actor: AuditActor, op: string, outcome: Promise<Outcome>) => {
+      const pending: [string, Promise<Outcome>][] = [];
+      const later = (op: string, outcome: Promise<Outcome>) => {
         outcome.catch(() => {});
-        pending.push([actor, op, outcome]);
+        pending.push([op, outcome]);
       };
-      const settle = async () => {
-        for (const [actor, op, outcome] of pending.splice(0)) add(actor, op, await outcome);
+      const settle = async (pair: Pairing) => {
+        for (const [op, outcome] of pending.splice(0)) add(pair.actor, op, await outcome);
       };
       /** Starts the pair's row probes; false where the table has no owner or no writes (nothing more to probe). */
       const queue = (pair: Pairing): boolean => {
-        later(pair.actor, 'select', probeSelect(ctx, target, pair));
+        later('select', probeSelect(ctx, target, pair));
         if (!target.tenancy) return false;
         for (const col of target.rel.columns.filter((c) =>
           matchesColumn(ctx.config.columns.secret, target.rel, c.name),
         )) {
-          later(pair.actor, `read ${col.name}`, probeRead(ctx, target, pair, col));
+          later(`read ${col.name}`, probeRead(ctx, target, pair, col));
         }
         if (!target.writable) return false;
-        if (pair.self) later(pair.actor, 'insert own', probeInsert(ctx, target, pair, pair.self));
-        later(pair.actor, 'insert other', probeInsert(ctx, target, pair, pair.other));
+        if (pair.self) later('insert own', probeInsert(ctx, target, pair, pair.self));
+        later('insert other', probeInsert(ctx, target, pair, pair.other));
         // Every column, once per kind of actor: the artists are alike (their fixtures vary the same way).
         // service_role bypasses RLS by design: one probe per operation; anon per column only where it holds a privilege.
         const anonMay = Boolean(target.rel.grants.anon?.insert || target.rel.grants.anon?.update);
@@ -168,7 +168,6 @@ export async function probeMatrix(
             const at = ref?.rel.primaryKey?.indexOf(fk.referencedColumns[0]!) ?? -1;
             if (!theirs || at < 0 || !col.grants?.authenticated?.insert) continue;
             later(
-              pair.actor,
               `insert own ->other ${col.name}`,
               probeInsert(ctx, target, pair, pair.self, col, false, {
                 sql: `${literal(theirs.key[at]!)}::${col.type}`,
@@ -180,7 +179,7 @@ export async function probeMatrix(
         if (pair.self && everyColumn) {
           // Column-level INSERT: every column a client could send, at a value it would like to have.
           for (const col of target.rel.columns.filter((c) => !c.generated && c.name !== target.tenancy?.column)) {
-            later(pair.actor, `insert own +${col.name}`, probeInsert(ctx, target, pair, pair.self, col));
+            later(`insert own +${col.name}`, probeInsert(ctx, target, pair, pair.self, col));
           }
         }
         for (const col of target.rel.columns.filter(
@@ -188,25 +187,25 @@ export async function probeMatrix(
             !c.generated &&
             (everyColumn || c.name === target.tenancy?.column || isServerOwned(ctx.config, target.rel, c.name)),
         )) {
-          if (pair.self) later(pair.actor, `update own ${col.name}`, probeUpdate(ctx, target, pair, pair.self, col));
-          later(pair.actor, `update other ${col.name}`, probeUpdate(ctx, target, pair, pair.other, col));
+          if (pair.self) later(`update own ${col.name}`, probeUpdate(ctx, target, pair, pair.self, col));
+          later(`update other ${col.name}`, probeUpdate(ctx, target, pair, pair.other, col));
         }
-        if (pair.self) later(pair.actor, 'delete own', probeDelete(ctx, target, pair, pair.self));
-        later(pair.actor, 'delete other', probeDelete(ctx, target, pair, pair.other));
+        if (pair.self) later('delete own', probeDelete(ctx, target, pair, pair.self));
+        later('delete other', probeDelete(ctx, target, pair, pair.other));
         if (everyColumn && !target.bucket) {
           // PostgREST PATCH / DELETE without a filter: no WHERE, so no SELECT policy masks a loose UPDATE/DELETE policy.
-          later(pair.actor, 'delete unfiltered', probeUnfiltered(ctx, target, pair));
+          later('delete unfiltered', probeUnfiltered(ctx, target, pair));
           for (const col of target.rel.columns.filter(
             (c) => !c.generated && (c.grants?.[pair.actor.role === 'anon' ? 'anon' : 'authenticated']?.update ?? false),
           )) {
-            later(pair.actor, `update unfiltered ${col.name}`, probeUnfiltered(ctx, target, pair, col));
+            later(`update unfiltered ${col.name}`, probeUnfiltered(ctx, target, pair, col));
           }
         }
         return true;
       };
       for (const pair of pairs) {
         const further = queue(pair);
-        await settle();
+        await settle(pair);
         if (!further) continue;
         if (target.bucket && pair.self) await probeObjectNames(ctx, target, pair, add);
         if (pair.self) await probeClientInputs(ctx, target, pair, add);

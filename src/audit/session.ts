@@ -161,8 +161,7 @@ interface Queued {
 }
 
 /** What sql/audit/probe.sql answered, as a ProbeRun. */
-function decodeAnswer(answer: string | undefined, probe: Probe): ProbeRun {
-  if (answer === undefined) throw new Error('dreamdb: the probe function returned nothing');
+function decodeAnswer(answer: string, probe: Probe): ProbeRun {
   const a = JSON.parse(answer) as {
     ok: boolean;
     rows?: Row[];
@@ -322,23 +321,22 @@ export class ProbeSession {
   }
 
   private async send(part: Queued[]): Promise<void> {
-    if (part.length === 1) {
-      part[0]!.resolve(await this.runOne(part[0]!));
-      return;
-    }
-    let answers: (string | undefined)[];
+    let answers: string[];
     try {
       const results = await this.tx.unsafe<Row[][]>(part.map((q) => q.call).join('; ')).simple();
       answers = results.filter((r) => r[0] && 'dreamdb_probe' in r[0]).map((r) => r[0]!.dreamdb_probe as string);
     } catch (error) {
       if (!isPgError(error) || !error.code) throw error;
-      // One probe's switch failed, and the statements after it were not run: each again, alone.
       await this.tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
-      for (const q of part) q.resolve(await this.runOne(q));
+      // Switching to the actor failed (a role that does not exist): alone, that is the probe's error;
+      // in a batch, the statements after it were not run, so each probe again, alone.
+      if (part.length === 1) part[0]!.resolve({ ...probeError(error), prepared: null, after: {} });
+      else for (const q of part) await this.send([q]);
       return;
     }
-    if (answers.length !== part.length) throw new Error('dreamdb: a probe batch returned fewer answers than probes');
-    part.forEach((q, i) => q.resolve(decodeAnswer(answers[i], q.probe)));
+    if (answers.length !== part.length)
+      throw new Error('dreamdb: the probe function returned fewer answers than probes');
+    part.forEach((q, i) => q.resolve(decodeAnswer(answers[i]!, q.probe)));
   }
 
   /** The statements of one probe: savepoint, the actor's statement_timeout, the call, rollback. */
@@ -354,20 +352,6 @@ export class ProbeSession {
       marks: (probe.after ?? []).some((s) => s.marks),
     };
     return `savepoint audit_probe; select set_config('statement_timeout', ${literal(actor.statementTimeout)}, true); select pg_temp.dreamdb_audit_probe(${literal(JSON.stringify(spec))}::jsonb) as dreamdb_probe; rollback to savepoint audit_probe; release savepoint audit_probe`;
-  }
-
-  private async runOne(q: Queued): Promise<ProbeRun> {
-    let answer: string | undefined;
-    try {
-      const results = await this.tx.unsafe<Row[][]>(q.call).simple();
-      answer = results.find((r) => r[0] && 'dreamdb_probe' in r[0])?.[0]?.dreamdb_probe as string | undefined;
-    } catch (error) {
-      if (!isPgError(error) || !error.code) throw error;
-      // Switching to the actor failed (a role that does not exist): the probe's error, as before.
-      await this.tx.unsafe('rollback to savepoint audit_probe; release savepoint audit_probe').simple();
-      return { ...probeError(error), prepared: null, after: {} };
-    }
-    return decodeAnswer(answer, q.probe);
   }
 
   private switchTo(actor: AuditActor, method: string): string {
